@@ -5,13 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 class VexMetricsTest {
@@ -100,6 +107,26 @@ class VexMetricsTest {
     }
 
     @Test
+    void everyMetricTheGrafanaDashboardQueriesExists() throws Exception {
+        for (VexGauge g : VexGauge.values()) {
+            if (g != VexGauge.HEAP_USED && g != VexGauge.HEAP_MAX) {
+                metrics.bind(g, () -> 1);
+            }
+        }
+        metrics.recordOp("read", 1_000);
+        Set<String> exposed = metrics.scrape().lines().filter(l -> !l.startsWith("#"))
+                .map(l -> l.split("[{ ]")[0]).collect(Collectors.toSet());
+        String dashboard = Files.readString(Path.of("../etc/grafana-dashboard.json"));
+        Matcher m = Pattern.compile("vexfs_[a-z_]+").matcher(dashboard);
+        int queried = 0;
+        while (m.find()) {
+            assertTrue(exposed.contains(m.group()), m.group() + " is not exposed; exposed: " + exposed);
+            queried++;
+        }
+        assertTrue(queried > 20, "the dashboard queries " + queried + " metrics");
+    }
+
+    @Test
     void aGaugeCanBeBoundOnlyOnce() {
         metrics.bind(VexGauge.SEGMENTS, () -> 1);
         assertThrows(IllegalStateException.class, () -> metrics.bind(VexGauge.SEGMENTS, () -> 2));
@@ -112,7 +139,7 @@ class VexMetricsTest {
         int perThread = 20_000;
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         CountDownLatch start = new CountDownLatch(1);
-        List<Future<?>> done = new java.util.ArrayList<>();
+        List<Future<?>> done = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
             String op = t % 2 == 0 ? "read" : "op" + t;
             done.add(pool.submit(() -> {
