@@ -151,7 +151,8 @@ public final class WriteAheadLog implements Closeable {
     /**
      * Appends one record whose body is the concatenation of each part's bytes from position to
      * limit; the parts' positions are advanced to their limits. Direct buffers are written
-     * without a copy. Does not fsync: see {@link #sync()}.
+     * without a copy; heap buffers are copied by the JDK, 1 MiB at a time. Does not fsync: see
+     * {@link #sync()}.
      *
      * @param type the caller's record type, 1..255
      * @return the bytes the log now holds after the checkpoint (as {@link LogStats#liveLogBytes()}),
@@ -200,7 +201,8 @@ public final class WriteAheadLog implements Closeable {
     /**
      * Makes every record appended so far survive a power cut: fsyncs the live segment and, if
      * segments were created since the last sync, the directory. (A segment is fsynced when the
-     * log moves past it, so only the live one can hold unsynced records.)
+     * log moves past it, so only the live one can hold unsynced records.) Appends wait while
+     * it runs, which also keeps a failed fsync from being followed by appends that look durable.
      */
     public void sync() throws IOException {
         appendLock.lock();

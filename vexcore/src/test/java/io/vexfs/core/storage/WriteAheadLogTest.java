@@ -71,6 +71,31 @@ class WriteAheadLogTest {
     }
 
     @Test
+    void largeHeapPartsWrittenInChunksKeepTheirOrderAmongDirectParts() throws IOException {
+        ByteBuffer whole = Replayed.body(88, 7 << 20, false);
+        ByteBuffer first = whole.duplicate().limit(3 << 20);
+        ByteBuffer second = ByteBuffer.allocateDirect(2 << 20).put(whole.duplicate().position(3 << 20).limit(5 << 20)).flip();
+        ByteBuffer third = whole.duplicate().position(5 << 20).limit((7 << 20) - 5);
+        ByteBuffer fourth = whole.duplicate().position((7 << 20) - 5);
+        try (WriteAheadLog log = WriteAheadLog.open(dir, SEGMENT_BYTES, new Replayed())) {
+            log.append(4, first, second, third, fourth);
+        }
+        assertEquals(List.of(Replayed.expected(4, 88, 7 << 20)), replay().entries);
+    }
+
+    @Test
+    void aVisitorThatFailsFailsTheOpenAndReleasesTheDirectory() throws IOException {
+        try (WriteAheadLog log = WriteAheadLog.open(dir, SEGMENT_BYTES, new Replayed())) {
+            log.append(1, Replayed.body(1, 100, true));
+        }
+        IOException failure = assertThrows(IOException.class, () -> WriteAheadLog.open(dir, SEGMENT_BYTES, (type, body) -> {
+            throw new IOException("cannot apply record");
+        }));
+        assertEquals("cannot apply record", failure.getMessage());
+        assertEquals(1, replay().entries.size());
+    }
+
+    @Test
     void appendRefusesTypesOutsideOneTo255() throws IOException {
         try (WriteAheadLog log = WriteAheadLog.open(dir, SEGMENT_BYTES, new Replayed())) {
             assertThrows(IllegalArgumentException.class, () -> log.append(0));
