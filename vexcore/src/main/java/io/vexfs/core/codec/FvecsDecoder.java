@@ -44,17 +44,24 @@ final class FvecsDecoder {
                     "more than " + VectorCodec.MAX_VALUES + " numbers in one file");
         }
         float[] values = new float[(int) (rows * dim)];
+        // Whole records as floats (the dimension fields included, as raw bits): one bulk conversion
+        // per buffer, then a plain array copy per record, which stays cheap even for tiny dimensions.
+        float[] records = new float[buffer.length / Float.BYTES];
+        int recordFloats = recordBytes / Float.BYTES;
         int row = 0;
         int position = 0;
         while (true) {
             int batchStart = row;
-            for (; limit - position >= recordBytes; position += recordBytes, row++) {
-                int recordDim = bytes.get(INT_LE, position);
+            int wholeRecords = (limit - position) / recordBytes;
+            MemorySegment.copy(bytes, FLOAT_LE, position, records, 0, wholeRecords * recordFloats);
+            for (int r = 0, at = 0; r < wholeRecords; r++, at += recordFloats, row++) {
+                int recordDim = Float.floatToRawIntBits(records[at]);
                 if (recordDim != dim) {
                     throw dimensionFault(row, recordDim, dim, expectedDim);
                 }
-                MemorySegment.copy(bytes, FLOAT_LE, position + Integer.BYTES, values, row * dim, dim);
+                System.arraycopy(records, at + 1, values, row * dim, dim);
             }
+            position += wholeRecords * recordBytes;
             int bad = FiniteCheck.firstNonFinite(values, batchStart * dim, row * dim);
             if (bad >= 0) {
                 throw new InvalidInputException("row " + bad / dim,

@@ -9,6 +9,9 @@ final class ContentReads {
     static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfFloat FLOAT_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
+    /** Below this many floats a plain loop beats the setup of a bulk copy (rows of tiny vectors). */
+    private static final int BULK_FLOATS = 16;
+
     private ContentReads() {
     }
 
@@ -38,10 +41,14 @@ final class ContentReads {
             index++;
         }
         int whole = (byteCount - done) >>> 2;
-        if (whole > 0) {
+        if (whole >= BULK_FLOATS) {
             MemorySegment.copy(values, index, dst, FLOAT_LE, dstOffset + done, whole);
             done += whole * Float.BYTES;
             index += whole;
+        } else {
+            for (int end = index + whole; index < end; index++, done += Float.BYTES) {
+                dst.set(FLOAT_LE, dstOffset + done, values[index]);
+            }
         }
         if (done < byteCount) {
             copyBytes(Float.floatToRawIntBits(values[index]), 0, byteCount - done, dst, dstOffset + done);
