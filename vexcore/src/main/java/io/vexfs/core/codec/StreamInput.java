@@ -6,8 +6,11 @@ import java.io.InputStream;
 
 /** Reads a stream whose exact length the caller declared; ending early is an I/O fault, not bad input. */
 final class StreamInput {
-    /** Large enough to amortise stream calls, small enough to stay in cache-friendly territory. */
-    static final int CHUNK_BYTES = 1 << 20;
+    /**
+     * Large enough to amortise stream calls and to hold the largest .fvecs record
+     * (4 + 4 * 65536 bytes), so a full buffer always contains a whole record.
+     */
+    private static final int CHUNK_BYTES = 1 << 20;
 
     private StreamInput() {
     }

@@ -50,7 +50,7 @@ final class VecText {
      * "1.0" becomes "1", "-0.0" "-0", "1.0E-5" "1E-5"; "1.5E-5" stays. All of these read back
      * in Java, Python and numpy.
      */
-    static void appendShortest(StringBuilder sb, float value) {
+    private static void appendShortest(StringBuilder sb, float value) {
         int start = sb.length();
         sb.append(value);
         int exponent = sb.indexOf("E", start);
