@@ -14,7 +14,7 @@ import java.util.concurrent.CompletionException;
  * <p>A batch of queries is answered in passes: each pass takes a block of queries small enough
  * to stay in cache and streams the stored vectors once, comparing each stored vector with every
  * query of the block while it is in L1. Memory is read once per block of queries, not once per
- * query. The stored rows are split into parts of equal row count (a part may begin or end inside
+ * query, and the top-k heaps only ever hold one block's queries, however large the batch. The stored rows are split into parts of equal row count (a part may begin or end inside
  * a file, so one huge file is split too); each part keeps its own top-k per query, and the parts
  * are merged at the end. Ties order by path, then row, so the answer is the same however the
  * work was split, whichever kernels ran, and whether scratch was reused.
@@ -55,17 +55,21 @@ public final class FlatSearch {
             }
             totalRows += entry.rows();
         }
+        if (queryCount == 0) {
+            return new SearchResult(List.of(), 0, 0, 0);
+        }
         int queryBlock = Math.max(1, QUERY_BLOCK_FLOATS / dim);
         int passes = (queryCount + queryBlock - 1) / queryBlock;
-        if (queryCount == 0) {
-            return new SearchResult(List.of(), totalRows, 0, 0);
-        }
         SearchScratch callerScratch = SearchScratch.acquire(options.reuseScratch());
         try {
             float[] queryNorms = metric == Metric.COSINE ? queryNorms(queries, queryCount, dim, callerScratch) : null;
-            Scan scan = new Scan(metric, dim, queries, queryCount, queryBlock, queryNorms, k, stored);
-            int parts = (int) Math.max(1, Math.min(options.parallelism(), totalRows));
-            List<List<Hit>> hits = merge(scan, scanParts(scan, split(stored, totalRows, parts), options, callerScratch), callerScratch);
+            Scan scan = new Scan(metric, dim, queries, queryNorms, k, stored);
+            Split split = split(stored, totalRows, (int) Math.max(1, Math.min(options.parallelism(), totalRows)));
+            List<List<Hit>> hits = new ArrayList<>(queryCount);
+            for (int from = 0; from < queryCount; from += queryBlock) {
+                int to = Math.min(queryCount, from + queryBlock);
+                merge(scan, scanParts(scan, split, from, to, options, callerScratch), to - from, callerScratch, hits);
+            }
             return new SearchResult(hits, totalRows, totalRows * queryCount, passes);
         } finally {
             callerScratch.release();
@@ -110,25 +114,26 @@ public final class FlatSearch {
     }
 
     /**
-     * Runs every part and returns their scratches (index = part), which the caller releases
-     * after merging. The first part runs on the calling thread, in its own scratch.
+     * Runs every part over queries [from, to) and returns their scratches (index = part), which
+     * {@link #merge} releases. The first part runs on the calling thread, in its own scratch.
      */
-    private static SearchScratch[] scanParts(Scan scan, Split split, SearchOptions options, SearchScratch callerScratch) {
+    private static SearchScratch[] scanParts(Scan scan, Split split, int from, int to, SearchOptions options,
+                                             SearchScratch callerScratch) {
         int parts = split.parts();
         SearchScratch[] scratches = new SearchScratch[parts];
         List<CompletableFuture<SearchScratch>> running = new ArrayList<>(parts - 1);
         if (options.executor() != null) {
             for (int p = 1; p < parts; p++) {
                 int part = p;
-                running.add(CompletableFuture.supplyAsync(() -> scanPart(scan, split, part, options.reuseScratch()), options.executor()));
+                running.add(CompletableFuture.supplyAsync(() -> scanPart(scan, split, part, from, to, options.reuseScratch()), options.executor()));
             }
         }
         Throwable failure = null;
         try {
-            scan.run(callerScratch.heaps, split, 0);
+            scan.run(callerScratch.heaps, split, 0, from, to);
             if (options.executor() == null) {
                 for (int p = 1; p < parts; p++) {
-                    scratches[p] = scanPart(scan, split, p, options.reuseScratch());
+                    scratches[p] = scanPart(scan, split, p, from, to, options.reuseScratch());
                 }
             }
         } catch (RuntimeException | Error e) {
@@ -156,10 +161,10 @@ public final class FlatSearch {
         return scratches;
     }
 
-    private static SearchScratch scanPart(Scan scan, Split split, int part, boolean reuseScratch) {
+    private static SearchScratch scanPart(Scan scan, Split split, int part, int from, int to, boolean reuseScratch) {
         SearchScratch scratch = SearchScratch.acquire(reuseScratch);
         try {
-            scan.run(scratch.heaps, split, part);
+            scan.run(scratch.heaps, split, part, from, to);
             return scratch;
         } catch (RuntimeException | Error e) {
             scratch.release();
@@ -167,12 +172,11 @@ public final class FlatSearch {
         }
     }
 
-    /** Merges the parts' heaps per query into hits, best first, and releases the parts' scratches but the caller's. */
-    private static List<List<Hit>> merge(Scan scan, SearchScratch[] parts, SearchScratch callerScratch) {
+    /** Appends the hits of a block of queries, merged from the parts' heaps, and releases the parts' scratches but the caller's. */
+    private static void merge(Scan scan, SearchScratch[] parts, int queries, SearchScratch callerScratch, List<List<Hit>> hits) {
         TopKHeaps merged = callerScratch.merge;
-        List<List<Hit>> hits = new ArrayList<>(scan.queryCount);
         try {
-            for (int q = 0; q < scan.queryCount; q++) {
+            for (int q = 0; q < queries; q++) {
                 merged.reset(1, scan.k, scan.entries);
                 for (SearchScratch part : parts) {
                     TopKHeaps heaps = part.heaps;
@@ -193,28 +197,24 @@ public final class FlatSearch {
                 parts[p].release();
             }
         }
-        return hits;
     }
 
     /** One search's inputs, shared read-only by its parts. */
-    private record Scan(Metric metric, int dim, float[] queries, int queryCount, int queryBlock, float[] queryNorms,
-                        int k, List<SearchEntry> entries) {
+    private record Scan(Metric metric, int dim, float[] queries, float[] queryNorms, int k, List<SearchEntry> entries) {
 
-        void run(TopKHeaps heaps, Split split, int part) {
-            heaps.reset(queryCount, k, entries);
+        /** One part's rows against queries [from, to): heap slot q - from holds query q's best. */
+        void run(TopKHeaps heaps, Split split, int part, int from, int to) {
+            heaps.reset(to - from, k, entries);
             int firstEntry = split.entries()[part];
             int firstRow = split.rows()[part];
             int endEntry = split.entries()[part + 1];
             int endRow = split.rows()[part + 1];
             int lastEntry = Math.min(endEntry, entries.size() - 1);
-            for (int from = 0; from < queryCount; from += queryBlock) {
-                int to = Math.min(queryCount, from + queryBlock);
-                for (int e = firstEntry; e <= lastEntry; e++) {
-                    SearchEntry entry = entries.get(e);
-                    int rowEnd = e == endEntry ? endRow : entry.rows();
-                    for (int row = e == firstEntry ? firstRow : 0; row < rowEnd; row++) {
-                        compare(heaps, entry.values(), e, row, from, to);
-                    }
+            for (int e = firstEntry; e <= lastEntry; e++) {
+                SearchEntry entry = entries.get(e);
+                int rowEnd = e == endEntry ? endRow : entry.rows();
+                for (int row = e == firstEntry ? firstRow : 0; row < rowEnd; row++) {
+                    compare(heaps, entry.values(), e, row, from, to);
                 }
             }
         }
@@ -226,19 +226,19 @@ public final class FlatSearch {
                 case L2 -> {
                     for (int q = from; q < to; q++) {
                         float squared = VectorKernels.squaredL2(queries, q * dim, values, offset, dim);
-                        heaps.offer(q, Metric.l2Distance(squared), entry, row);
+                        heaps.offer(q - from, Metric.l2Distance(squared), entry, row);
                     }
                 }
                 case COSINE -> {
                     float squaredNorm = VectorKernels.squaredNorm(values, offset, dim);
                     for (int q = from; q < to; q++) {
                         float dot = VectorKernels.dot(queries, q * dim, values, offset, dim);
-                        heaps.offer(q, Metric.cosineDistance(dot, queryNorms[q], squaredNorm), entry, row);
+                        heaps.offer(q - from, Metric.cosineDistance(dot, queryNorms[q], squaredNorm), entry, row);
                     }
                 }
                 case DOT -> {
                     for (int q = from; q < to; q++) {
-                        heaps.offer(q, Metric.dotDistance(VectorKernels.dot(queries, q * dim, values, offset, dim)), entry, row);
+                        heaps.offer(q - from, Metric.dotDistance(VectorKernels.dot(queries, q * dim, values, offset, dim)), entry, row);
                     }
                 }
             }

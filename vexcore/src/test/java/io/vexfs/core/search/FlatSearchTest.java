@@ -135,6 +135,7 @@ class FlatSearchTest {
         SearchResult noQueries = FlatSearch.search(Metric.L2, 4, new float[0], 0, 10,
                 List.of(new SearchEntry("a.vec", new float[4], 1, false)), SearchOptions.CALLER_THREAD);
         assertEquals(List.of(), noQueries.hits());
+        assertEquals(0, noQueries.vectorsScanned());
     }
 
     @ParameterizedTest
@@ -148,6 +149,8 @@ class FlatSearchTest {
         SearchResult batch = FlatSearch.search(metric, dim, queries, queryCount, 7, entries, SearchOptions.CALLER_THREAD);
         assertEquals(3, batch.passes(), "128 queries of 128 floats per pass");
         assertEquals((long) batch.vectorsScanned() * queryCount, batch.distancesComputed());
+        assertEquals(batch.hits(), FlatSearch.search(metric, dim, queries, queryCount, 7, entries,
+                new SearchOptions(POOL, 3, true)).hits(), "every pass split over parts");
         for (int q = 0; q < queryCount; q += 17) {
             float[] single = Arrays.copyOfRange(queries, q * dim, (q + 1) * dim);
             SearchResult alone = FlatSearch.search(metric, dim, single, 1, 7, entries, SearchOptions.CALLER_THREAD);
