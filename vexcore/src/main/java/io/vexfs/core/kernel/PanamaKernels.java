@@ -12,10 +12,6 @@ final class PanamaKernels implements Kernels {
     /** HALVINGS[j] brings lane l + lanes/2^(j+1) onto lane l: the fixed cross-lane order of {@link Kernels}. */
     private static final VectorShuffle<Float>[] HALVINGS = halvings();
 
-    static int preferredLanes() {
-        return LANES;
-    }
-
     @Override
     public int lanes() {
         return LANES;

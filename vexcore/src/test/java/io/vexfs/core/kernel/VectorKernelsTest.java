@@ -29,7 +29,7 @@ class VectorKernelsTest {
     void simdAndScalarAreBitwiseIdentical(int dim) {
         assertTrue(VectorKernels.isSimdAvailable(), "these tests run with the Vector API");
         Kernels simd = new PanamaKernels();
-        Kernels scalar = new ScalarKernels(PanamaKernels.preferredLanes());
+        Kernels scalar = new ScalarKernels(simd.lanes());
         Random random = new Random(dim);
         for (int trial = 0; trial < 50; trial++) {
             int aOffset = random.nextInt(5);
