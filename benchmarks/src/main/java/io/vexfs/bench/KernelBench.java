@@ -1,0 +1,135 @@
+package io.vexfs.bench;
+
+import io.vexfs.core.kernel.VectorKernels;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.openjdk.jmh.annotations.AuxCounters;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * One query against a block of stored vectors, per kernel, SIMD and scalar, beside a plain
+ * SIMD sum over the same array: the memory bandwidth no kernel can beat. 100,000 x 128 floats
+ * (51 MB) is far beyond cache, so it measures the memory-bound scan; 64 x 128 (32 KiB) stays in
+ * L1/L2 and measures the arithmetic. The secondary result "gigabytes" is the stored bytes read
+ * per second, in GB/s (each invocation reads the whole block once).
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@State(Scope.Thread)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = "--add-modules=jdk.incubator.vector")
+public class KernelBench {
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+
+    @Param({"100000", "64"})
+    public int rows;
+
+    @Param({"128"})
+    public int dim;
+
+    @Param({"true", "false"})
+    public boolean simd;
+
+    private float[] stored;
+    private float[] query;
+
+    /** Bytes of stored vectors read, reported by JMH as a rate: GB/s. */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.OPERATIONS)
+    public static class Traffic {
+        public double gigabytes;
+
+        @Setup(Level.Iteration)
+        public void reset() {
+            gigabytes = 0;
+        }
+    }
+
+    @Setup
+    public void setUp() {
+        VectorKernels.setSimd(simd);
+        Random random = new Random(42);
+        stored = new float[rows * dim];
+        for (int i = 0; i < stored.length; i++) {
+            stored[i] = (float) random.nextGaussian();
+        }
+        query = new float[dim];
+        for (int i = 0; i < dim; i++) {
+            query[i] = (float) random.nextGaussian();
+        }
+    }
+
+    @Benchmark
+    public float squaredL2(Traffic traffic) {
+        float sum = 0;
+        for (int r = 0; r < rows; r++) {
+            sum += VectorKernels.squaredL2(query, 0, stored, r * dim, dim);
+        }
+        traffic.gigabytes += blockGigabytes();
+        return sum;
+    }
+
+    @Benchmark
+    public float dot(Traffic traffic) {
+        float sum = 0;
+        for (int r = 0; r < rows; r++) {
+            sum += VectorKernels.dot(query, 0, stored, r * dim, dim);
+        }
+        traffic.gigabytes += blockGigabytes();
+        return sum;
+    }
+
+    /** What a cosine search does per stored vector: its squared norm, then the dot with the query while it is in L1. */
+    @Benchmark
+    public float cosine(Traffic traffic) {
+        float sum = 0;
+        for (int r = 0; r < rows; r++) {
+            float norm = VectorKernels.squaredNorm(stored, r * dim, dim);
+            sum += VectorKernels.dot(query, 0, stored, r * dim, dim) / norm;
+        }
+        traffic.gigabytes += blockGigabytes();
+        return sum;
+    }
+
+    /** The bandwidth limit: one sequential SIMD pass over the same array, four accumulators, nothing else. */
+    @Benchmark
+    public float sequentialRead(Traffic traffic) {
+        FloatVector acc0 = FloatVector.zero(SPECIES);
+        FloatVector acc1 = FloatVector.zero(SPECIES);
+        FloatVector acc2 = FloatVector.zero(SPECIES);
+        FloatVector acc3 = FloatVector.zero(SPECIES);
+        int lanes = SPECIES.length();
+        int i = 0;
+        for (int bound = stored.length - stored.length % (4 * lanes); i < bound; i += 4 * lanes) {
+            acc0 = acc0.add(FloatVector.fromArray(SPECIES, stored, i));
+            acc1 = acc1.add(FloatVector.fromArray(SPECIES, stored, i + lanes));
+            acc2 = acc2.add(FloatVector.fromArray(SPECIES, stored, i + 2 * lanes));
+            acc3 = acc3.add(FloatVector.fromArray(SPECIES, stored, i + 3 * lanes));
+        }
+        float sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        for (; i < stored.length; i++) {
+            sum += stored[i];
+        }
+        traffic.gigabytes += blockGigabytes();
+        return sum;
+    }
+
+    private double blockGigabytes() {
+        return (double) stored.length * Float.BYTES / 1e9;
+    }
+}

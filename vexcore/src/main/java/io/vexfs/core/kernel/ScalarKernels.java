@@ -1,0 +1,150 @@
+package io.vexfs.core.kernel;
+
+/**
+ * The kernels in plain Java, summing in exactly the order of {@link PanamaKernels} (see
+ * {@link Kernels}) so that switching SIMD off changes no result, not even in the last bit.
+ * Each lane is a stride over the vector with its four accumulators as independent FMA
+ * chains; the cross-lane halving becomes a recursion over lanes, so nothing is allocated.
+ */
+final class ScalarKernels implements Kernels {
+    private final int lanes;
+    private final int stride;
+
+    ScalarKernels(int lanes) {
+        if (lanes < 1 || Integer.bitCount(lanes) != 1) {
+            throw new IllegalArgumentException("lanes must be a power of two, got " + lanes);
+        }
+        this.lanes = lanes;
+        this.stride = 4 * lanes;
+    }
+
+    @Override
+    public int lanes() {
+        return lanes;
+    }
+
+    @Override
+    public float dot(float[] a, int aOffset, float[] b, int bOffset, int dim) {
+        int strided = dim - dim % stride;
+        int vectorized = dim - dim % lanes;
+        float sum = dotLanes(a, aOffset, b, bOffset, strided, vectorized, 0, 1);
+        for (int i = vectorized; i < dim; i++) {
+            sum = Math.fma(a[aOffset + i], b[bOffset + i], sum);
+        }
+        return sum;
+    }
+
+    @Override
+    public float squaredL2(float[] a, int aOffset, float[] b, int bOffset, int dim) {
+        int strided = dim - dim % stride;
+        int vectorized = dim - dim % lanes;
+        float sum = squaredL2Lanes(a, aOffset, b, bOffset, strided, vectorized, 0, 1);
+        for (int i = vectorized; i < dim; i++) {
+            float d = a[aOffset + i] - b[bOffset + i];
+            sum = Math.fma(d, d, sum);
+        }
+        return sum;
+    }
+
+    @Override
+    public float squaredNorm(float[] a, int aOffset, int dim) {
+        int strided = dim - dim % stride;
+        int vectorized = dim - dim % lanes;
+        float sum = squaredNormLanes(a, aOffset, strided, vectorized, 0, 1);
+        for (int i = vectorized; i < dim; i++) {
+            sum = Math.fma(a[aOffset + i], a[aOffset + i], sum);
+        }
+        return sum;
+    }
+
+    /**
+     * The sum of lanes {@code lane, lane + spacing, lane + 2 * spacing, ...} in halving order:
+     * the last halving step (h = 1) adds the odd lanes' subtotal to the even lanes' one, and so on down.
+     */
+    private float dotLanes(float[] a, int aOffset, float[] b, int bOffset, int strided, int vectorized, int lane, int spacing) {
+        if (spacing == lanes) {
+            return dotLane(a, aOffset, b, bOffset, strided, vectorized, lane);
+        }
+        return dotLanes(a, aOffset, b, bOffset, strided, vectorized, lane, 2 * spacing)
+                + dotLanes(a, aOffset, b, bOffset, strided, vectorized, lane + spacing, 2 * spacing);
+    }
+
+    private float dotLane(float[] a, int aOffset, float[] b, int bOffset, int strided, int vectorized, int lane) {
+        float acc0 = 0f;
+        float acc1 = 0f;
+        float acc2 = 0f;
+        float acc3 = 0f;
+        int i = lane;
+        for (; i < strided; i += stride) {
+            acc0 = Math.fma(a[aOffset + i], b[bOffset + i], acc0);
+            acc1 = Math.fma(a[aOffset + i + lanes], b[bOffset + i + lanes], acc1);
+            acc2 = Math.fma(a[aOffset + i + 2 * lanes], b[bOffset + i + 2 * lanes], acc2);
+            acc3 = Math.fma(a[aOffset + i + 3 * lanes], b[bOffset + i + 3 * lanes], acc3);
+        }
+        for (; i < vectorized; i += lanes) {
+            acc0 = Math.fma(a[aOffset + i], b[bOffset + i], acc0);
+        }
+        return (acc0 + acc1) + (acc2 + acc3);
+    }
+
+    private float squaredL2Lanes(float[] a, int aOffset, float[] b, int bOffset, int strided, int vectorized, int lane, int spacing) {
+        if (spacing == lanes) {
+            return squaredL2Lane(a, aOffset, b, bOffset, strided, vectorized, lane);
+        }
+        return squaredL2Lanes(a, aOffset, b, bOffset, strided, vectorized, lane, 2 * spacing)
+                + squaredL2Lanes(a, aOffset, b, bOffset, strided, vectorized, lane + spacing, 2 * spacing);
+    }
+
+    private float squaredL2Lane(float[] a, int aOffset, float[] b, int bOffset, int strided, int vectorized, int lane) {
+        float acc0 = 0f;
+        float acc1 = 0f;
+        float acc2 = 0f;
+        float acc3 = 0f;
+        int i = lane;
+        for (; i < strided; i += stride) {
+            float d0 = a[aOffset + i] - b[bOffset + i];
+            float d1 = a[aOffset + i + lanes] - b[bOffset + i + lanes];
+            float d2 = a[aOffset + i + 2 * lanes] - b[bOffset + i + 2 * lanes];
+            float d3 = a[aOffset + i + 3 * lanes] - b[bOffset + i + 3 * lanes];
+            acc0 = Math.fma(d0, d0, acc0);
+            acc1 = Math.fma(d1, d1, acc1);
+            acc2 = Math.fma(d2, d2, acc2);
+            acc3 = Math.fma(d3, d3, acc3);
+        }
+        for (; i < vectorized; i += lanes) {
+            float d = a[aOffset + i] - b[bOffset + i];
+            acc0 = Math.fma(d, d, acc0);
+        }
+        return (acc0 + acc1) + (acc2 + acc3);
+    }
+
+    private float squaredNormLanes(float[] a, int aOffset, int strided, int vectorized, int lane, int spacing) {
+        if (spacing == lanes) {
+            return squaredNormLane(a, aOffset, strided, vectorized, lane);
+        }
+        return squaredNormLanes(a, aOffset, strided, vectorized, lane, 2 * spacing)
+                + squaredNormLanes(a, aOffset, strided, vectorized, lane + spacing, 2 * spacing);
+    }
+
+    private float squaredNormLane(float[] a, int aOffset, int strided, int vectorized, int lane) {
+        float acc0 = 0f;
+        float acc1 = 0f;
+        float acc2 = 0f;
+        float acc3 = 0f;
+        int i = lane;
+        for (; i < strided; i += stride) {
+            float v0 = a[aOffset + i];
+            float v1 = a[aOffset + i + lanes];
+            float v2 = a[aOffset + i + 2 * lanes];
+            float v3 = a[aOffset + i + 3 * lanes];
+            acc0 = Math.fma(v0, v0, acc0);
+            acc1 = Math.fma(v1, v1, acc1);
+            acc2 = Math.fma(v2, v2, acc2);
+            acc3 = Math.fma(v3, v3, acc3);
+        }
+        for (; i < vectorized; i += lanes) {
+            acc0 = Math.fma(a[aOffset + i], a[aOffset + i], acc0);
+        }
+        return (acc0 + acc1) + (acc2 + acc3);
+    }
+}

@@ -1,0 +1,104 @@
+package io.vexfs.core.kernel;
+
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The distance kernels every search uses, over float arrays in the storage's own layout: a
+ * stored file is one float[] of rows * dim values, row-major, so a vector is an array and an
+ * offset, and nothing is copied per comparison.
+ *
+ * <p>Two implementations sit behind this facade, SIMD on the Vector API and plain scalar Java,
+ * switched live with {@link #setSimd(boolean)} (the {@code simd} toggle and the config key
+ * {@code enable_simd}). Both add in the same fixed order, so their results are bitwise
+ * identical and a search ranks and prints the same whichever is on.
+ */
+public final class VectorKernels {
+    private static final System.Logger LOG = System.getLogger(VectorKernels.class.getName());
+    /** The lane count the scalar kernels mirror when there is no Vector API to match: AVX2's. */
+    private static final int FALLBACK_LANES = 8;
+    private static final Optional<String> SIMD_UNAVAILABLE_REASON = findSimdUnavailableReason();
+    private static final Kernels SIMD = SIMD_UNAVAILABLE_REASON.isEmpty() ? new PanamaKernels() : null;
+    private static final Kernels SCALAR = new ScalarKernels(SIMD == null ? FALLBACK_LANES : SIMD.lanes());
+
+    private static volatile Kernels current = SIMD == null ? SCALAR : SIMD;
+
+    static {
+        SIMD_UNAVAILABLE_REASON.ifPresent(reason ->
+                LOG.log(System.Logger.Level.WARNING, "SIMD kernels unavailable, using scalar kernels: " + reason));
+    }
+
+    private VectorKernels() {
+    }
+
+    /** Whether the Vector API can be used in this JVM; if not, {@link #setSimd(boolean) setSimd(true)} fails. */
+    public static boolean isSimdAvailable() {
+        return SIMD != null;
+    }
+
+    /** Why SIMD is unavailable, for the control plane; empty when it is available. */
+    public static Optional<String> simdUnavailableReason() {
+        return SIMD_UNAVAILABLE_REASON;
+    }
+
+    public static boolean isSimd() {
+        return current == SIMD;
+    }
+
+    /**
+     * Switches the kernels every later call uses. A call already running finishes with the
+     * implementation it started with, which gives the same bits anyway.
+     *
+     * @throws IllegalStateException when turning SIMD on in a JVM without a usable Vector API
+     */
+    public static void setSimd(boolean enabled) {
+        if (enabled && SIMD == null) {
+            throw new IllegalStateException("SIMD kernels unavailable: " + SIMD_UNAVAILABLE_REASON.orElseThrow());
+        }
+        current = enabled ? SIMD : SCALAR;
+    }
+
+    /** Floats per vector register, which fixes the summation order of both implementations. */
+    public static int lanes() {
+        return SCALAR.lanes();
+    }
+
+    /** "simd" or "scalar", with the lane count, for stats and the optimizations file. */
+    public static String describe() {
+        return (isSimd() ? "simd" : "scalar") + " (" + lanes() + " float lanes)";
+    }
+
+    /** The dot product of a[aOffset, aOffset + dim) and b[bOffset, bOffset + dim). */
+    public static float dot(float[] a, int aOffset, float[] b, int bOffset, int dim) {
+        Objects.checkFromIndexSize(aOffset, dim, a.length);
+        Objects.checkFromIndexSize(bOffset, dim, b.length);
+        return current.dot(a, aOffset, b, bOffset, dim);
+    }
+
+    /** The squared Euclidean distance between a[aOffset, aOffset + dim) and b[bOffset, bOffset + dim). */
+    public static float squaredL2(float[] a, int aOffset, float[] b, int bOffset, int dim) {
+        Objects.checkFromIndexSize(aOffset, dim, a.length);
+        Objects.checkFromIndexSize(bOffset, dim, b.length);
+        return current.squaredL2(a, aOffset, b, bOffset, dim);
+    }
+
+    /**
+     * The squared Euclidean norm of a[aOffset, aOffset + dim). With {@link #dot} it is what
+     * cosine needs: norms are computed once per vector, not once per pair.
+     */
+    public static float squaredNorm(float[] a, int aOffset, int dim) {
+        Objects.checkFromIndexSize(aOffset, dim, a.length);
+        return current.squaredNorm(a, aOffset, dim);
+    }
+
+    private static Optional<String> findSimdUnavailableReason() {
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            return Optional.of("the module jdk.incubator.vector is not loaded (start the JVM with --add-modules jdk.incubator.vector)");
+        }
+        // Interpreted, the Vector API boxes every vector and runs far slower than scalar code.
+        if (String.valueOf(System.getProperty("java.vm.info")).contains("interpreted mode")) {
+            return Optional.of("the JVM runs interpreted (-Xint), without the JIT the Vector API needs");
+        }
+        return Optional.empty();
+    }
+}

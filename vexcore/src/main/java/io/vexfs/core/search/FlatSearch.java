@@ -1,0 +1,247 @@
+package io.vexfs.core.search;
+
+import io.vexfs.core.kernel.VectorKernels;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.RandomAccess;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * Exact nearest-neighbour search: every stored vector against every query.
+ *
+ * <p>A batch of queries is answered in passes: each pass takes a block of queries small enough
+ * to stay in cache and streams the stored vectors once, comparing each stored vector with every
+ * query of the block while it is in L1. Memory is read once per block of queries, not once per
+ * query, and the top-k heaps only ever hold one block's queries, however large the batch. The stored rows are split into parts of equal row count (a part may begin or end inside
+ * a file, so one huge file is split too); each part keeps its own top-k per query, and the parts
+ * are merged at the end. Ties order by path, then row, so the answer is the same however the
+ * work was split, whichever kernels ran, and whether scratch was reused.
+ */
+public final class FlatSearch {
+    /** Queries per pass: 64 KiB of them stays in L2 beside the stored vector being compared. */
+    private static final int QUERY_BLOCK_FLOATS = 16 * 1024;
+
+    private FlatSearch() {
+    }
+
+    /**
+     * Searches {@code queryCount} queries, row-major in {@code queries}, for their {@code k}
+     * nearest stored vectors.
+     *
+     * @throws IllegalArgumentException for a dimension, k or query count out of range, an entry
+     *     whose values are not rows * dim, or a zero query under cosine
+     */
+    public static SearchResult search(Metric metric, int dim, float[] queries, int queryCount, int k,
+                                      List<SearchEntry> entries, SearchOptions options) {
+        Objects.requireNonNull(metric, "metric");
+        Objects.requireNonNull(options, "options");
+        if (dim < 1) {
+            throw new IllegalArgumentException("dimension must be at least 1, got " + dim);
+        }
+        if (k < 1) {
+            throw new IllegalArgumentException("k must be at least 1, got " + k);
+        }
+        if (queryCount < 0 || (long) queryCount * dim > queries.length) {
+            throw new IllegalArgumentException(queryCount + " queries of dimension " + dim + " do not fit in " + queries.length + " values");
+        }
+        List<SearchEntry> stored = entries instanceof RandomAccess ? entries : List.copyOf(entries);
+        long totalRows = 0;
+        for (SearchEntry entry : stored) {
+            if ((long) entry.rows() * dim != entry.values().length) {
+                throw new IllegalArgumentException(entry.path() + ": " + entry.values().length + " values are not "
+                        + entry.rows() + " vectors of dimension " + dim);
+            }
+            totalRows += entry.rows();
+        }
+        if (queryCount == 0) {
+            return new SearchResult(List.of(), 0, 0, 0);
+        }
+        int queryBlock = Math.max(1, QUERY_BLOCK_FLOATS / dim);
+        int passes = (queryCount + queryBlock - 1) / queryBlock;
+        SearchScratch callerScratch = SearchScratch.acquire(options.reuseScratch());
+        try {
+            float[] queryNorms = metric == Metric.COSINE ? queryNorms(queries, queryCount, dim, callerScratch) : null;
+            Scan scan = new Scan(metric, dim, queries, queryNorms, k, stored);
+            Split split = split(stored, totalRows, (int) Math.max(1, Math.min(options.parallelism(), totalRows)));
+            List<List<Hit>> hits = new ArrayList<>(queryCount);
+            for (int from = 0; from < queryCount; from += queryBlock) {
+                int to = Math.min(queryCount, from + queryBlock);
+                merge(scan, scanParts(scan, split, from, to, options, callerScratch), to - from, callerScratch, hits);
+            }
+            return new SearchResult(hits, totalRows, totalRows * queryCount, passes);
+        } finally {
+            callerScratch.release();
+        }
+    }
+
+    private static float[] queryNorms(float[] queries, int queryCount, int dim, SearchScratch scratch) {
+        float[] norms = scratch.queryNorms(queryCount);
+        for (int q = 0; q < queryCount; q++) {
+            if (Metric.isZero(queries, q * dim, dim)) {
+                throw new IllegalArgumentException("query " + q + " is a zero vector, which has no cosine distance");
+            }
+            norms[q] = VectorKernels.squaredNorm(queries, q * dim, dim);
+        }
+        return norms;
+    }
+
+    /** Where each part starts, as (entry, row); part p ends where p + 1 starts, the last at (entries, 0). */
+    private record Split(int[] entries, int[] rows) {
+        int parts() {
+            return entries.length - 1;
+        }
+    }
+
+    private static Split split(List<SearchEntry> stored, long totalRows, int parts) {
+        int[] startEntries = new int[parts + 1];
+        int[] startRows = new int[parts + 1];
+        startEntries[parts] = stored.size();
+        int part = 1;
+        long rowsBefore = 0;
+        for (int e = 0; e < stored.size() && part < parts; e++) {
+            int rows = stored.get(e).rows();
+            long target;
+            while (part < parts && (target = totalRows * part / parts) < rowsBefore + rows) {
+                startEntries[part] = e;
+                startRows[part] = (int) (target - rowsBefore);
+                part++;
+            }
+            rowsBefore += rows;
+        }
+        return new Split(startEntries, startRows);
+    }
+
+    /**
+     * Runs every part over queries [from, to) and returns their scratches (index = part), which
+     * {@link #merge} releases. The first part runs on the calling thread, in its own scratch.
+     */
+    private static SearchScratch[] scanParts(Scan scan, Split split, int from, int to, SearchOptions options,
+                                             SearchScratch callerScratch) {
+        int parts = split.parts();
+        SearchScratch[] scratches = new SearchScratch[parts];
+        List<CompletableFuture<SearchScratch>> running = new ArrayList<>(parts - 1);
+        if (options.executor() != null) {
+            for (int p = 1; p < parts; p++) {
+                int part = p;
+                running.add(CompletableFuture.supplyAsync(() -> scanPart(scan, split, part, from, to, options.reuseScratch()), options.executor()));
+            }
+        }
+        Throwable failure = null;
+        try {
+            scan.run(callerScratch.heaps, split, 0, from, to);
+            if (options.executor() == null) {
+                for (int p = 1; p < parts; p++) {
+                    scratches[p] = scanPart(scan, split, p, from, to, options.reuseScratch());
+                }
+            }
+        } catch (RuntimeException | Error e) {
+            failure = e;
+        }
+        for (int i = 0; i < running.size(); i++) {
+            try {
+                scratches[i + 1] = running.get(i).join();
+            } catch (CompletionException e) {
+                failure = failure == null ? e.getCause() : failure;
+            }
+        }
+        if (failure != null) {
+            for (int p = 1; p < parts; p++) {
+                if (scratches[p] != null) {
+                    scratches[p].release();
+                }
+            }
+            if (failure instanceof Error error) {
+                throw error;
+            }
+            throw failure instanceof RuntimeException runtime ? runtime : new IllegalStateException(failure);
+        }
+        scratches[0] = callerScratch;
+        return scratches;
+    }
+
+    private static SearchScratch scanPart(Scan scan, Split split, int part, int from, int to, boolean reuseScratch) {
+        SearchScratch scratch = SearchScratch.acquire(reuseScratch);
+        try {
+            scan.run(scratch.heaps, split, part, from, to);
+            return scratch;
+        } catch (RuntimeException | Error e) {
+            scratch.release();
+            throw e;
+        }
+    }
+
+    /** Appends the hits of a block of queries, merged from the parts' heaps, and releases the parts' scratches but the caller's. */
+    private static void merge(Scan scan, SearchScratch[] parts, int queries, SearchScratch callerScratch, List<List<Hit>> hits) {
+        TopKHeaps merged = callerScratch.merge;
+        try {
+            for (int q = 0; q < queries; q++) {
+                merged.reset(1, scan.k, scan.entries);
+                for (SearchScratch part : parts) {
+                    TopKHeaps heaps = part.heaps;
+                    for (int i = 0; i < heaps.size(q); i++) {
+                        merged.offer(0, heaps.distance(q, i), heaps.entry(q, i), heaps.row(q, i));
+                    }
+                }
+                merged.sort(0);
+                Hit[] ranked = new Hit[merged.size(0)];
+                for (int i = 0; i < ranked.length; i++) {
+                    SearchEntry entry = scan.entries.get(merged.entry(0, i));
+                    ranked[i] = new Hit(merged.distance(0, i), entry.path(), entry.multiRow() ? merged.row(0, i) : -1);
+                }
+                hits.add(List.of(ranked));
+            }
+        } finally {
+            for (int p = 1; p < parts.length; p++) {
+                parts[p].release();
+            }
+        }
+    }
+
+    /** One search's inputs, shared read-only by its parts. */
+    private record Scan(Metric metric, int dim, float[] queries, float[] queryNorms, int k, List<SearchEntry> entries) {
+
+        /** One part's rows against queries [from, to): heap slot q - from holds query q's best. */
+        void run(TopKHeaps heaps, Split split, int part, int from, int to) {
+            heaps.reset(to - from, k, entries);
+            int firstEntry = split.entries()[part];
+            int firstRow = split.rows()[part];
+            int endEntry = split.entries()[part + 1];
+            int endRow = split.rows()[part + 1];
+            int lastEntry = Math.min(endEntry, entries.size() - 1);
+            for (int e = firstEntry; e <= lastEntry; e++) {
+                SearchEntry entry = entries.get(e);
+                int rowEnd = e == endEntry ? endRow : entry.rows();
+                for (int row = e == firstEntry ? firstRow : 0; row < rowEnd; row++) {
+                    compare(heaps, entry.values(), e, row, from, to);
+                }
+            }
+        }
+
+        /** One stored vector against queries [from, to), while it sits in L1. */
+        private void compare(TopKHeaps heaps, float[] values, int entry, int row, int from, int to) {
+            int offset = row * dim;
+            switch (metric) {
+                case L2 -> {
+                    for (int q = from; q < to; q++) {
+                        float squared = VectorKernels.squaredL2(queries, q * dim, values, offset, dim);
+                        heaps.offer(q - from, Metric.l2Distance(squared), entry, row);
+                    }
+                }
+                case COSINE -> {
+                    float squaredNorm = VectorKernels.squaredNorm(values, offset, dim);
+                    for (int q = from; q < to; q++) {
+                        float dot = VectorKernels.dot(queries, q * dim, values, offset, dim);
+                        heaps.offer(q - from, Metric.cosineDistance(dot, queryNorms[q], squaredNorm), entry, row);
+                    }
+                }
+                case DOT -> {
+                    for (int q = from; q < to; q++) {
+                        heaps.offer(q - from, Metric.dotDistance(VectorKernels.dot(queries, q * dim, values, offset, dim)), entry, row);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package io.vexfs.core.search;
+
+import java.util.concurrent.Executor;
+
+/**
+ * How to run a search. {@code parallelism} is the number of parts the stored rows are split
+ * into, each with its own top-k, merged at the end; with a null {@code executor} all parts run
+ * one after another on the calling thread, otherwise all but the first run on the executor.
+ * {@code reuseScratch} (the {@code scratch} toggle) keeps top-k heaps and buffers per thread
+ * across searches instead of allocating them for each one; the answers are the same.
+ */
+public record SearchOptions(Executor executor, int parallelism, boolean reuseScratch) {
+    /** Work below which a part is not worth a thread: 1 MiB of floats compared per query. */
+    private static final long MIN_FLOATS_PER_PART = 1 << 18;
+
+    public static final SearchOptions CALLER_THREAD = new SearchOptions(null, 1, true);
+
+    public SearchOptions {
+        if (parallelism < 1) {
+            throw new IllegalArgumentException("parallelism must be at least 1, got " + parallelism);
+        }
+    }
+
+    /** A part count for a collection of {@code rows} vectors: no more than {@code maxThreads}, none too small to pay off. */
+    public static int suggestedParallelism(long rows, int dim, int maxThreads) {
+        long parts = rows * dim / MIN_FLOATS_PER_PART;
+        return (int) Math.max(1, Math.min(maxThreads, parts));
+    }
+}

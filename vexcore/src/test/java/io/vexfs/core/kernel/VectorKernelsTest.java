@@ -1,0 +1,131 @@
+package io.vexfs.core.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class VectorKernelsTest {
+    private static final int[] DIMS = {1, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 127, 128, 129, 784, 1536};
+    private static final double UNIT_ROUNDOFF = 0x1p-24;
+
+    @AfterEach
+    void restoreDefault() {
+        VectorKernels.setSimd(VectorKernels.isSimdAvailable());
+    }
+
+    static IntStream dims() {
+        return IntStream.of(DIMS);
+    }
+
+    @ParameterizedTest
+    @MethodSource("dims")
+    void simdAndScalarAreBitwiseIdentical(int dim) {
+        assertTrue(VectorKernels.isSimdAvailable(), "these tests run with the Vector API");
+        Kernels simd = new PanamaKernels();
+        Kernels scalar = new ScalarKernels(simd.lanes());
+        Random random = new Random(dim);
+        for (int trial = 0; trial < 50; trial++) {
+            int aOffset = random.nextInt(5);
+            int bOffset = random.nextInt(5);
+            float[] a = randomArray(random, aOffset + dim + random.nextInt(3), trial);
+            float[] b = randomArray(random, bOffset + dim + random.nextInt(3), trial);
+            assertBitwise(simd.dot(a, aOffset, b, bOffset, dim), scalar.dot(a, aOffset, b, bOffset, dim), "dot", dim);
+            assertBitwise(simd.squaredL2(a, aOffset, b, bOffset, dim), scalar.squaredL2(a, aOffset, b, bOffset, dim), "squaredL2", dim);
+            assertBitwise(simd.squaredNorm(a, aOffset, dim), scalar.squaredNorm(a, aOffset, dim), "squaredNorm", dim);
+        }
+    }
+
+    /**
+     * Against double precision: a float sum of n terms errs by at most about n * u * sum|term|
+     * (u = 2^-24), whatever the order; ours chains at most dim / lanes + log2(lanes) + 2 additions,
+     * so n = dim + 8 with one more u for the rounded differences of L2 is a safe, still tight bound.
+     */
+    @ParameterizedTest
+    @MethodSource("dims")
+    void everyLaneCountMatchesDoublePrecision(int dim) {
+        Random random = new Random(31L * dim);
+        for (int lanes : new int[] {1, 2, 4, 8, 16, 64}) {
+            Kernels scalar = new ScalarKernels(lanes);
+            for (int trial = 0; trial < 20; trial++) {
+                float[] a = randomArray(random, dim + 2, trial);
+                float[] b = randomArray(random, dim + 1, trial);
+                double dot = 0;
+                double dotMagnitude = 0;
+                double l2 = 0;
+                double norm = 0;
+                for (int i = 0; i < dim; i++) {
+                    double x = a[i + 2];
+                    double y = b[i + 1];
+                    dot += x * y;
+                    dotMagnitude += Math.abs(x * y);
+                    l2 += (x - y) * (x - y);
+                    norm += x * x;
+                }
+                double bound = (dim + 10) * UNIT_ROUNDOFF;
+                assertEquals(dot, scalar.dot(a, 2, b, 1, dim), bound * dotMagnitude + Float.MIN_VALUE, "dot dim " + dim + " lanes " + lanes);
+                assertEquals(l2, scalar.squaredL2(a, 2, b, 1, dim), bound * l2 + Float.MIN_VALUE, "l2 dim " + dim + " lanes " + lanes);
+                assertEquals(norm, scalar.squaredNorm(a, 2, dim), bound * norm + Float.MIN_VALUE, "norm dim " + dim + " lanes " + lanes);
+            }
+        }
+    }
+
+    @Test
+    void facadeSwitchesImplementationLive() {
+        float[] a = randomArray(new Random(1), 300, 0);
+        float[] b = randomArray(new Random(2), 300, 0);
+        VectorKernels.setSimd(true);
+        assertTrue(VectorKernels.isSimd());
+        assertTrue(VectorKernels.describe().startsWith("simd"));
+        float simdDot = VectorKernels.dot(a, 1, b, 0, 299);
+        float simdL2 = VectorKernels.squaredL2(a, 1, b, 0, 299);
+        VectorKernels.setSimd(false);
+        assertTrue(!VectorKernels.isSimd());
+        assertTrue(VectorKernels.describe().startsWith("scalar"));
+        assertBitwise(simdDot, VectorKernels.dot(a, 1, b, 0, 299), "dot", 299);
+        assertBitwise(simdL2, VectorKernels.squaredL2(a, 1, b, 0, 299), "squaredL2", 299);
+    }
+
+    @Test
+    void smallExactValues() {
+        float[] a = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
+        float[] b = {0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+        for (boolean simd : new boolean[] {true, false}) {
+            VectorKernels.setSimd(simd);
+            assertEquals(66f, VectorKernels.dot(a, 0, b, 1, 11));
+            assertEquals(506f, VectorKernels.squaredNorm(a, 0, 11));
+            assertEquals(386f, VectorKernels.squaredL2(a, 0, b, 0, 11));
+            assertEquals(0f, VectorKernels.dot(a, 0, b, 0, 0));
+        }
+    }
+
+    @Test
+    void rangesOutsideTheArraysAreRefused() {
+        float[] a = new float[16];
+        assertThrows(IndexOutOfBoundsException.class, () -> VectorKernels.dot(a, 1, a, 0, 16));
+        assertThrows(IndexOutOfBoundsException.class, () -> VectorKernels.squaredL2(a, 0, a, -1, 4));
+        assertThrows(IndexOutOfBoundsException.class, () -> VectorKernels.squaredNorm(a, 8, 9));
+        assertThrows(IllegalArgumentException.class, () -> new ScalarKernels(6));
+    }
+
+    private static void assertBitwise(float expected, float actual, String kernel, int dim) {
+        assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(actual),
+                kernel + " dim " + dim + ": simd " + expected + " vs scalar " + actual);
+    }
+
+    /** Mixed magnitudes and signs on odd trials, so the summation order shows in the low bits. */
+    private static float[] randomArray(Random random, int length, int trial) {
+        float[] values = new float[length];
+        for (int i = 0; i < length; i++) {
+            float v = (float) random.nextGaussian();
+            values[i] = trial % 2 == 1 ? v * (float) Math.pow(10, random.nextInt(7) - 3) : v;
+        }
+        return values;
+    }
+}
