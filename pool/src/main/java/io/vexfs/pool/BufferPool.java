@@ -39,7 +39,8 @@ import java.util.concurrent.atomic.LongAdder;
 public final class BufferPool implements AutoCloseable {
     /** How far a thread's running total of held bytes may drift before it is published for the high-water mark. */
     static final long HIGH_WATER_SLACK_BYTES = 256 << 10;
-    private static final long SLAB_ALIGNMENT = 4096;
+    /** Slabs start on a page, and every slot on a multiple of its own size. */
+    private static final long PAGE_SIZE = 4096;
     private static final long OUTSIDE_ALIGNMENT = 64;
     private static final int MAX_LEAK_REPORTS = 1024;
     private static final StackWalker STACK_WALKER = StackWalker.getInstance();
@@ -86,7 +87,7 @@ public final class BufferPool implements AutoCloseable {
         this.slabs = new TierSlab[tiers.length];
         for (Tier tier : tiers) {
             int slots = (int) slotCounts[tier.ordinal()];
-            MemorySegment memory = arena.allocate((long) slots * tier.slotSize(), SLAB_ALIGNMENT);
+            MemorySegment memory = arena.allocate((long) slots * tier.slotSize(), Math.max(PAGE_SIZE, tier.slotSize()));
             slabs[tier.ordinal()] = new TierSlab(tier, memory, slots, leakDetection != LeakDetection.OFF);
         }
     }
