@@ -28,7 +28,10 @@ import java.util.concurrent.atomic.LongAdder;
  * (and, with leak detection on, its lease).
  *
  * <p>A request larger than 16 KiB, or one whose tier has no free slot, is a miss and is served
- * outside the pool by a buffer with its own shared arena, freed on release. An exhausted tier
+ * outside the pool by an automatic arena: its memory is freed by the garbage collector once the
+ * buffer is unreachable (and counts against {@code -XX:MaxDirectMemorySize}, which forces a
+ * collection under pressure). A shared arena per buffer would free it on release instead, but
+ * closing one costs tens of microseconds (a handshake with every thread). An exhausted tier
  * does not borrow from a larger one: that would hide an undersized tier behind fragmentation
  * instead of showing it as misses. Slots idle in other threads' caches (at most 1/64 of a
  * tier per thread) are not borrowed either.
@@ -38,7 +41,7 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class BufferPool implements AutoCloseable {
     /** How far a thread's running total of held bytes may drift before it is published for the high-water mark. */
-    static final long HIGH_WATER_SLACK_BYTES = 256 << 10;
+    private static final long HIGH_WATER_SLACK_BYTES = 256 << 10;
     /** Slabs start on a page, and every slot on a multiple of its own size. */
     private static final long PAGE_SIZE = 4096;
     private static final long OUTSIDE_ALIGNMENT = 64;
@@ -124,7 +127,7 @@ public final class BufferPool implements AutoCloseable {
             } else {
                 slab.hits.increment();
                 pooledBytes.add(tier.slotSize());
-                buffer = new PooledBuffer(this, slab.slice(slot), size, tier, slab, slot, null);
+                buffer = new PooledBuffer(this, slab.slice(slot), size, tier, slab, slot);
             }
         }
         requestedBytes.add(size);
@@ -191,16 +194,15 @@ public final class BufferPool implements AutoCloseable {
             returnSlot(buffer.slab, buffer.slot, cache);
         } else {
             outsideBytes.add(-capacity);
-            buffer.outsideArena.close();
         }
         requestedBytes.add(-buffer.requested);
         addHeldBytes(cache, -capacity);
     }
 
     private PooledBuffer allocateOutside(long requested, long capacity, Tier tier) {
-        Arena own = Arena.ofShared();
         outsideBytes.add(capacity);
-        return new PooledBuffer(this, own.allocate(capacity, OUTSIDE_ALIGNMENT), requested, tier, null, -1, own);
+        MemorySegment memory = Arena.ofAuto().allocate(capacity, OUTSIDE_ALIGNMENT);
+        return new PooledBuffer(this, memory, requested, tier, null, -1);
     }
 
     private int takeSlot(TierSlab slab, ThreadCache cache) {
@@ -315,7 +317,6 @@ public final class BufferPool implements AutoCloseable {
                 lease.slab.free.push(lease.slot);
             } else {
                 outsideBytes.add(-lease.capacity);
-                lease.outsideArena.close();
             }
             requestedBytes.add(-lease.requested);
             addHeldBytes(null, -lease.capacity);

@@ -1,6 +1,5 @@
 package io.vexfs.pool;
 
-import java.lang.foreign.Arena;
 import java.lang.ref.PhantomReference;
 import java.lang.ref.ReferenceQueue;
 
@@ -13,7 +12,6 @@ import java.lang.ref.ReferenceQueue;
 final class Lease extends PhantomReference<PooledBuffer> {
     final TierSlab slab;
     final int slot;
-    final Arena outsideArena;
     final Tier tier;
     final long requested;
     final long capacity;
@@ -24,7 +22,6 @@ final class Lease extends PhantomReference<PooledBuffer> {
         super(buffer, queue);
         this.slab = buffer.slab;
         this.slot = buffer.slot;
-        this.outsideArena = buffer.outsideArena;
         this.tier = buffer.tier;
         this.requested = buffer.requested;
         this.capacity = buffer.capacity();

@@ -14,7 +14,7 @@ import java.util.List;
  * @param outsideBytesInUse bytes of live buffers allocated outside the pool
  * @param requestedBytesInUse sum of the sizes asked for by live buffers
  * @param highWaterBytes the most bytes held by live buffers at once, in and outside the pool; exact for one
- *                       thread, within {@value BufferPool#HIGH_WATER_SLACK_BYTES} bytes per thread otherwise
+ *                       thread, within 256 KiB per thread otherwise
  * @param leaksDetected buffers found unreachable without release since the pool was built
  */
 public record PoolStats(boolean pooling, long capacityBytes, List<TierStats> tiers, long oversizeMisses,

@@ -1,6 +1,5 @@
 package io.vexfs.pool;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -13,8 +12,8 @@ import java.util.Optional;
  * someone else's buffer. Closing may happen on any thread.
  *
  * <p>After release, {@link #segment()} throws. A segment obtained before release stays
- * addressable for a pooled buffer (its slab lives on); for one allocated outside the pool it is
- * closed with its arena, so access through it throws.
+ * addressable (a slot's slab lives on, and outside memory is freed only once unreachable), so
+ * code must not keep it past {@link #close()}.
  */
 public final class PooledBuffer implements AutoCloseable {
     private static final VarHandle RELEASED;
@@ -33,21 +32,18 @@ public final class PooledBuffer implements AutoCloseable {
     final Tier tier;
     final TierSlab slab;
     final int slot;
-    final Arena outsideArena;
     /** Set by the pool before the buffer is handed out, when leak detection is on. */
     Lease lease;
     @SuppressWarnings("unused") // written through RELEASED
     private volatile boolean released;
 
-    PooledBuffer(BufferPool pool, MemorySegment segment, long requested, Tier tier, TierSlab slab, int slot,
-                 Arena outsideArena) {
+    PooledBuffer(BufferPool pool, MemorySegment segment, long requested, Tier tier, TierSlab slab, int slot) {
         this.pool = pool;
         this.segment = segment;
         this.requested = requested;
         this.tier = tier;
         this.slab = slab;
         this.slot = slot;
-        this.outsideArena = outsideArena;
     }
 
     /** The buffer's memory: exactly {@link #capacity()} bytes. */
@@ -77,7 +73,11 @@ public final class PooledBuffer implements AutoCloseable {
         return Optional.ofNullable(tier);
     }
 
-    /** Returns the buffer to its pool. @throws IllegalStateException if it was already released */
+    /**
+     * Returns the buffer to its pool.
+     *
+     * @throws IllegalStateException if it was already released
+     */
     @Override
     public void close() {
         pool.release(this);
