@@ -48,7 +48,7 @@ public record VexConfig(
                 base.resolve("data").normalize(),
                 false,
                 128 * Units.KIB,
-                Duration.ofSeconds(1),
+                Duration.ZERO,
                 false,
                 256 * Units.MIB,
                 64 * Units.MIB,
@@ -64,6 +64,22 @@ public record VexConfig(
                 true,
                 true,
                 true);
+    }
+
+    /** This configuration with another data directory (the mount's --data). */
+    public VexConfig withDataDir(Path dir) {
+        return new VexConfig(mountpoint, dir.toAbsolutePath().normalize(), allowOther, maxWrite, attrTimeout,
+                syncOnClose, walSegmentSize, compactionMinDead, compactionDeadRatio, memoryPoolSize, enableSimd,
+                maxConcurrentOperations, ioThreads, cacheSize, queryTtl, slowOpThreshold, enableMemoryOptimization,
+                enableStackOptimization, enableCrossLayerOptimization, enableQueryCache);
+    }
+
+    /** This configuration with another mount point (the mount's --mountpoint). */
+    public VexConfig withMountpoint(Path dir) {
+        return new VexConfig(dir.toAbsolutePath().normalize(), dataDir, allowOther, maxWrite, attrTimeout,
+                syncOnClose, walSegmentSize, compactionMinDead, compactionDeadRatio, memoryPoolSize, enableSimd,
+                maxConcurrentOperations, ioThreads, cacheSize, queryTtl, slowOpThreshold, enableMemoryOptimization,
+                enableStackOptimization, enableCrossLayerOptimization, enableQueryCache);
     }
 
     /**

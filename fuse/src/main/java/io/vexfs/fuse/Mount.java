@@ -1,0 +1,100 @@
+package io.vexfs.fuse;
+
+import io.vexfs.core.config.VexConfig;
+import io.vexfs.core.control.Optimizations;
+import io.vexfs.core.fs.ControlFile;
+import io.vexfs.core.fs.VexStore;
+import io.vexfs.core.kernel.VectorKernels;
+import io.vexfs.core.metrics.ErrorLog;
+import io.vexfs.core.metrics.SlowLog;
+import io.vexfs.core.metrics.VexMetrics;
+import io.vexfs.pool.BufferPool;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** One mounted filesystem: the store, its FUSE adapter, and the control plane wired together. */
+final class Mount {
+    private static final int MAX_OPEN_FILES = 1 << 16;
+
+    private final VexConfig cfg;
+    private final VexStore store;
+    private final VexFuse fuse;
+    private final VexMetrics metrics;
+    private final ErrorLog errors;
+    private final SlowLog slowLog;
+    private final Optimizations optimizations = new Optimizations();
+    private final OperationObserver observer;
+
+    Mount(VexConfig cfg, Path configFile, VexStore store, BufferPool pool) {
+        this.cfg = cfg;
+        this.store = store;
+        this.metrics = store.metrics();
+        this.errors = store.errors();
+        this.slowLog = new SlowLog(cfg.slowOpThreshold());
+        VectorKernels.setSimd(cfg.enableSimd());
+        this.observer = new OperationObserver(metrics, slowLog, errors, cfg.maxConcurrentOperations(),
+                cfg.enableCrossLayerOptimization());
+        this.fuse = new VexFuse(store, new HandleTable(MAX_OPEN_FILES), observer);
+
+        optimizations.add(new Optimizations.Toggle("simd", "SIMD distance kernels (off: scalar)",
+                VectorKernels::isSimd, VectorKernels::setSimd));
+        optimizations.add(new Optimizations.Toggle("memory", "off-heap buffer pool (off: plain allocation)",
+                pool::pooling, pool::setPooling));
+        optimizations.add(new Optimizations.Toggle("zerocopy", "reads go straight into the FUSE buffer (off: via a heap copy)",
+                observer::zeroCopy, observer::setZeroCopy));
+
+        store.virtualFiles().register(new ControlFile("errors", errors::render, null));
+        store.virtualFiles().register(new ControlFile("slowlog", slowLog::render, null));
+        store.virtualFiles().register(new ControlFile("metrics", metrics::scrape, null));
+        store.virtualFiles().register(new ControlFile("config", () -> effectiveConfig(configFile), null));
+        store.virtualFiles().register(new ControlFile("optimizations", optimizations::render, optimizations::apply));
+    }
+
+    VexFuse fuse() {
+        return fuse;
+    }
+
+    private String effectiveConfig(Path configFile) {
+        return "# effective configuration: " + (configFile == null ? "defaults" : configFile.toAbsolutePath())
+                + " with the live toggles below\n" + cfg.toToml() + "\n# live toggles (.vexfs/optimizations)\n"
+                + optimizations.render().replaceAll("(?m)^", "# ");
+    }
+
+    /**
+     * Detaches the mount (lazily, so open files do not block a shutdown); libfuse's loop then
+     * returns and the main thread closes the store.
+     */
+    void unmount() {
+        Path mnt = cfg.mountpoint();
+        if (!isMounted(mnt)) {
+            return;
+        }
+        List<String> cmd = Files.isExecutable(Path.of("/usr/bin/fusermount3"))
+                ? List.of("/usr/bin/fusermount3", "-u", "-z", mnt.toString())
+                : List.of("umount", "-l", mnt.toString());
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                System.err.println("vexfs: " + String.join(" ", cmd) + ": " + out.strip());
+            }
+        } catch (IOException e) {
+            System.err.println("vexfs: unmount failed: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static boolean isMounted(Path mnt) {
+        try {
+            return Files.readString(Path.of("/proc/mounts")).contains(" " + mnt + " fuse");
+        } catch (IOException e) {
+            System.err.println("vexfs: cannot read /proc/mounts: " + e.getMessage());
+            return true;
+        }
+    }
+}

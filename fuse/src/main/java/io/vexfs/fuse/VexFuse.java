@@ -1,0 +1,455 @@
+package io.vexfs.fuse;
+
+import io.vexfs.core.fs.Errno;
+import io.vexfs.core.fs.FsException;
+import io.vexfs.core.fs.Handle;
+import io.vexfs.core.fs.StatInfo;
+import io.vexfs.core.fs.VexStore;
+import jnr.ffi.Pointer;
+import jnr.ffi.types.mode_t;
+import jnr.ffi.types.off_t;
+import jnr.ffi.types.size_t;
+import ru.serce.jnrfuse.FuseFillDir;
+import ru.serce.jnrfuse.FuseStubFS;
+import ru.serce.jnrfuse.struct.FileStat;
+import ru.serce.jnrfuse.struct.FuseFileInfo;
+import ru.serce.jnrfuse.struct.Statvfs;
+import ru.serce.jnrfuse.struct.Timespec;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.FileStore;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The jnr-fuse adapter: each FUSE operation becomes one {@link VexStore} call, and every
+ * refusal becomes an errno in {@link #fail}. Nothing here knows vectors.
+ */
+final class VexFuse extends FuseStubFS {
+    private static final int O_ACCMODE = 03;
+    private static final int O_TRUNC = 01000;
+    private static final long UTIME_NOW = (1L << 30) - 1;
+    private static final long UTIME_OMIT = (1L << 30) - 2;
+    private static final long FILE_INFO_BITFIELDS = 20;
+
+    private final VexStore store;
+    private final HandleTable handles;
+    private final OperationObserver observer;
+    private final CountDownLatch mounted = new CountDownLatch(1);
+
+    VexFuse(VexStore store, HandleTable handles, OperationObserver observer) {
+        this.store = store;
+        this.handles = handles;
+        this.observer = observer;
+    }
+
+    /** Counted down when the kernel has sent init: the mount is live. */
+    CountDownLatch mountedLatch() {
+        return mounted;
+    }
+
+    @Override
+    public Pointer init(Pointer conn) {
+        mounted.countDown();
+        return null;
+    }
+
+    @Override
+    public int getattr(String path, FileStat stat) {
+        long t0 = observer.begin();
+        try {
+            fill(store.stat(path), stat);
+            return 0;
+        } catch (FsException e) {
+            return fail(Op.GETATTR, path, e);
+        } catch (RuntimeException e) {
+            return crash(Op.GETATTR, path, e);
+        } finally {
+            observer.end(Op.GETATTR, path, t0);
+        }
+    }
+
+    /** fstat on an open file: a writer sees its own staged size; everyone else the committed one. */
+    @Override
+    public int fgetattr(String path, FileStat stat, FuseFileInfo fi) {
+        long t0 = observer.begin();
+        try {
+            StatInfo s = store.stat(path);
+            long staged = handles.get(fi.fh.get()).stagedSize();
+            fill(staged >= 0 ? s.withSize(staged) : s, stat);
+            return 0;
+        } catch (FsException e) {
+            return fail(Op.GETATTR, path, e);
+        } catch (RuntimeException e) {
+            return crash(Op.GETATTR, path, e);
+        } finally {
+            observer.end(Op.GETATTR, path, t0);
+        }
+    }
+
+    @Override
+    public int readdir(String path, Pointer buf, FuseFillDir filter, @off_t long offset, FuseFileInfo fi) {
+        long t0 = observer.begin();
+        try {
+            filter.apply(buf, ".", null, 0);
+            filter.apply(buf, "..", null, 0);
+            // Offset 0 for every name: libfuse buffers the whole listing and pages it to the kernel.
+            store.list(path, name -> filter.apply(buf, name, null, 0));
+            return 0;
+        } catch (FsException e) {
+            return fail(Op.READDIR, path, e);
+        } catch (RuntimeException e) {
+            return crash(Op.READDIR, path, e);
+        } finally {
+            observer.end(Op.READDIR, path, t0);
+        }
+    }
+
+    @Override
+    public int mkdir(String path, @mode_t long mode) {
+        long t0 = observer.begin();
+        try {
+            store.mkdir(path, (int) mode, callerUid(), callerGid());
+            return 0;
+        } catch (FsException e) {
+            return fail(Op.MKDIR, path, e);
+        } catch (RuntimeException e) {
+            return crash(Op.MKDIR, path, e);
+        } finally {
+            observer.end(Op.MKDIR, path, t0);
+        }
+    }
+
+    @Override
+    public int rmdir(String path) {
+        long t0 = observer.begin();
+        try {
+            store.rmdir(path);
+            return 0;
+        } catch (FsException e) {
+            return fail(Op.RMDIR, path, e);
+        } catch (RuntimeException e) {
+            return crash(Op.RMDIR, path, e);
+        } finally {
+            observer.end(Op.RMDIR, path, t0);
+        }
+    }
+
+    @Override
+    public int unlink(String path) {
+        long t0 = observer.begin();
+        try {
+            store.unlink(path);
+            return 0;
+        } catch (FsException e) {
+            return fail(Op.UNLINK, path, e);
+        } catch (RuntimeException e) {
+            return crash(Op.UNLINK, path, e);
+        } finally {
+            observer.end(Op.UNLINK, path, t0);
+        }
+    }
+
+    @Override
+    public int rename(String oldpath, String newpath) {
+        long t0 = observer.begin();
+        try {
+            store.rename(oldpath, newpath);
+            return 0;
+        } catch (FsException e) {
+            return fail(Op.RENAME, oldpath + " -> " + newpath, e);
+        } catch (RuntimeException e) {
+            return crash(Op.RENAME, oldpath, e);
+        } finally {
+            observer.end(Op.RENAME, oldpath, t0);
+        }
+    }
+
+    @Override
+    public int chmod(String path, @mode_t long mode) {
+        long t0 = observer.begin();
+        try {
+            store.chmod(path, (int) mode);
+            return 0;
+        } catch (FsException e) {
+            return fail(Op.CHMOD, path, e);
+        } catch (RuntimeException e) {
+            return crash(Op.CHMOD, path, e);
+        } finally {
+            observer.end(Op.CHMOD, path, t0);
+        }
+    }
+
+    @Override
+    public int chown(String path, long uid, long gid) {
+        long t0 = observer.begin();
+        try {
+            // (uid_t) -1 means "leave unchanged".
+            store.chown(path, (int) uid, (int) gid);
+            return 0;
+        } catch (FsException e) {
+            return fail(Op.CHOWN, path, e);
+        } catch (RuntimeException e) {
+            return crash(Op.CHOWN, path, e);
+        } finally {
+            observer.end(Op.CHOWN, path, t0);
+        }
+    }
+
+    @Override
+    public int utimens(String path, Timespec[] timespec) {
+        long t0 = observer.begin();
+        try {
+            store.utimens(path, time(timespec[0]), time(timespec[1]));
+            return 0;
+        } catch (FsException e) {
+            return fail(Op.UTIMENS, path, e);
+        } catch (RuntimeException e) {
+            return crash(Op.UTIMENS, path, e);
+        } finally {
+            observer.end(Op.UTIMENS, path, t0);
+        }
+    }
+
+    @Override
+    public int truncate(String path, @off_t long size) {
+        long t0 = observer.begin();
+        try {
+            if (size < 0) {
+                throw new FsException(Errno.EINVAL, "negative size");
+            }
+            store.truncate(path, size);
+            return 0;
+        } catch (FsException e) {
+            return fail(Op.TRUNCATE, path, e);
+        } catch (RuntimeException e) {
+            return crash(Op.TRUNCATE, path, e);
+        } finally {
+            observer.end(Op.TRUNCATE, path, t0);
+        }
+    }
+
+    @Override
+    public int ftruncate(String path, @off_t long size, FuseFileInfo fi) {
+        long t0 = observer.begin();
+        try {
+            if (size < 0) {
+                throw new FsException(Errno.EINVAL, "negative size");
+            }
+            handles.get(fi.fh.get()).truncate(size);
+            return 0;
+        } catch (FsException e) {
+            return fail(Op.TRUNCATE, path, e);
+        } catch (RuntimeException e) {
+            return crash(Op.TRUNCATE, path, e);
+        } finally {
+            observer.end(Op.TRUNCATE, path, t0);
+        }
+    }
+
+    @Override
+    public int create(String path, @mode_t long mode, FuseFileInfo fi) {
+        long t0 = observer.begin();
+        try {
+            Handle h = store.create(path, (int) mode, callerUid(), callerGid());
+            attach(h, fi);
+            return 0;
+        } catch (FsException e) {
+            return fail(Op.CREATE, path, e);
+        } catch (RuntimeException e) {
+            return crash(Op.CREATE, path, e);
+        } finally {
+            observer.end(Op.CREATE, path, t0);
+        }
+    }
+
+    @Override
+    public int open(String path, FuseFileInfo fi) {
+        long t0 = observer.begin();
+        try {
+            int flags = fi.flags.get();
+            boolean write = (flags & O_ACCMODE) != 0;
+            Handle h = store.open(path, write, write && (flags & O_TRUNC) != 0);
+            attach(h, fi);
+            return 0;
+        } catch (FsException e) {
+            return fail(Op.OPEN, path, e);
+        } catch (RuntimeException e) {
+            return crash(Op.OPEN, path, e);
+        } finally {
+            observer.end(Op.OPEN, path, t0);
+        }
+    }
+
+    private void attach(Handle h, FuseFileInfo fi) throws FsException {
+        fi.fh.set(handles.add(h));
+        if (h.directIo()) {
+            // direct_io is bit 0 of a C bitfield word that jnr-fuse maps only as padding; in
+            // libfuse 2.9's struct fuse_file_info on x86-64 that word is at byte 20
+            // (int flags @0, unsigned long fh_old @8, int writepage @16, bitfields @20, fh @24).
+            Pointer mem = jnr.ffi.Struct.getMemory(fi);
+            mem.putByte(FILE_INFO_BITFIELDS, (byte) (mem.getByte(FILE_INFO_BITFIELDS) | 1));
+        }
+    }
+
+    @Override
+    public int read(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
+        long t0 = observer.begin();
+        try {
+            Handle h = handles.get(fi.fh.get());
+            return observer.zeroCopy()
+                    ? h.read(offset, MemorySegment.ofAddress(buf.address()).reinterpret(size))
+                    : readCopying(h, buf, size, offset);
+        } catch (FsException e) {
+            return fail(Op.READ, path, e);
+        } catch (RuntimeException e) {
+            return crash(Op.READ, path, e);
+        } finally {
+            observer.end(Op.READ, path, t0);
+        }
+    }
+
+    /** The `zerocopy off` path: through a per-thread heap buffer, as a plain Java server would. */
+    private int readCopying(Handle h, Pointer buf, long size, long offset) throws FsException {
+        byte[] scratch = ReadScratch.get((int) size);
+        int n = h.read(offset, MemorySegment.ofArray(scratch).asSlice(0, size));
+        buf.put(0, scratch, 0, n);
+        return n;
+    }
+
+    @Override
+    public int write(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
+        long t0 = observer.begin();
+        try {
+            Handle h = handles.get(fi.fh.get());
+            return h.write(offset, MemorySegment.ofAddress(buf.address()).reinterpret(size));
+        } catch (FsException e) {
+            return fail(Op.WRITE, path, e);
+        } catch (RuntimeException e) {
+            return crash(Op.WRITE, path, e);
+        } finally {
+            observer.end(Op.WRITE, path, t0);
+        }
+    }
+
+    @Override
+    public int flush(String path, FuseFileInfo fi) {
+        long t0 = observer.begin();
+        try {
+            handles.get(fi.fh.get()).flush(path);
+            return 0;
+        } catch (FsException e) {
+            return fail(Op.FLUSH, path, e);
+        } catch (RuntimeException e) {
+            return crash(Op.FLUSH, path, e);
+        } finally {
+            observer.end(Op.FLUSH, path, t0);
+        }
+    }
+
+    @Override
+    public int fsync(String path, int isdatasync, FuseFileInfo fi) {
+        long t0 = observer.begin();
+        try {
+            handles.get(fi.fh.get()).fsync(path);
+            return 0;
+        } catch (FsException e) {
+            return fail(Op.FSYNC, path, e);
+        } catch (RuntimeException e) {
+            return crash(Op.FSYNC, path, e);
+        } finally {
+            observer.end(Op.FSYNC, path, t0);
+        }
+    }
+
+    @Override
+    public int release(String path, FuseFileInfo fi) {
+        long t0 = observer.begin();
+        try {
+            handles.remove(fi.fh.get()).release(path);
+            return 0;
+        } catch (FsException e) {
+            return fail(Op.RELEASE, path, e);
+        } catch (RuntimeException e) {
+            return crash(Op.RELEASE, path, e);
+        } finally {
+            observer.end(Op.RELEASE, path, t0);
+        }
+    }
+
+    @Override
+    public int statfs(String path, Statvfs stbuf) {
+        long t0 = observer.begin();
+        try {
+            FileStore fs = store.dataFileStore();
+            long block = 4096;
+            stbuf.f_bsize.set(block);
+            stbuf.f_frsize.set(block);
+            stbuf.f_blocks.set(fs.getTotalSpace() / block);
+            stbuf.f_bfree.set(fs.getUnallocatedSpace() / block);
+            stbuf.f_bavail.set(fs.getUsableSpace() / block);
+            stbuf.f_namemax.set(255);
+            return 0;
+        } catch (IOException e) {
+            return fail(Op.STATFS, path, new FsException(Errno.EIO, "statfs of the data directory failed: " + e.getMessage()));
+        } catch (RuntimeException e) {
+            return crash(Op.STATFS, path, e);
+        } finally {
+            observer.end(Op.STATFS, path, t0);
+        }
+    }
+
+    // ---- helpers ----
+
+    private static void fill(StatInfo s, FileStat stat) {
+        stat.st_mode.set((s.directory() ? FileStat.S_IFDIR : FileStat.S_IFREG) | s.mode());
+        stat.st_size.set(s.size());
+        stat.st_nlink.set(s.nlink());
+        stat.st_uid.set(s.uid());
+        stat.st_gid.set(s.gid());
+        stat.st_blksize.set(4096);
+        stat.st_blocks.set((s.size() + 511) / 512);
+        stat.st_atim.tv_sec.set(s.atimeNs() / 1_000_000_000L);
+        stat.st_atim.tv_nsec.set(s.atimeNs() % 1_000_000_000L);
+        stat.st_mtim.tv_sec.set(s.mtimeNs() / 1_000_000_000L);
+        stat.st_mtim.tv_nsec.set(s.mtimeNs() % 1_000_000_000L);
+        stat.st_ctim.tv_sec.set(s.ctimeNs() / 1_000_000_000L);
+        stat.st_ctim.tv_nsec.set(s.ctimeNs() % 1_000_000_000L);
+    }
+
+    private static long time(Timespec t) {
+        long nsec = t.tv_nsec.longValue();
+        if (nsec == UTIME_OMIT) {
+            return -1;
+        }
+        if (nsec == UTIME_NOW) {
+            java.time.Instant now = java.time.Instant.now();
+            return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+        }
+        return t.tv_sec.get() * 1_000_000_000L + nsec;
+    }
+
+    private int callerUid() {
+        return (int) getContext().uid.get();
+    }
+
+    private int callerGid() {
+        return (int) getContext().gid.get();
+    }
+
+    /** The one place a refusal becomes an errno; recorded in .vexfs/errors unless it is a plain miss. */
+    private int fail(Op op, String path, FsException e) {
+        if (e.errno() != Errno.ENOENT) {
+            observer.rejected(op, path, e);
+        }
+        return -e.errno().code();
+    }
+
+    /** A bug, not a refusal: reported loudly, and the caller gets EIO. */
+    private int crash(Op op, String path, RuntimeException e) {
+        System.err.println("vexfs: internal error in " + op.label() + " " + path);
+        e.printStackTrace();
+        observer.rejected(op, path, new FsException(Errno.EIO, "internal error: " + e));
+        return -Errno.EIO.code();
+    }
+}

@@ -1,0 +1,36 @@
+package io.vexfs.core.fs;
+
+/** A refused filesystem operation: the errno the caller gets, and why. */
+public final class FsException extends Exception {
+    private final Errno errno;
+    private final String where;
+
+    public FsException(Errno errno, String message) {
+        this(errno, "", message);
+    }
+
+    /** {@code where} locates bad input inside a file ("line 3", "row 41"); empty otherwise. */
+    public FsException(Errno errno, String where, String message) {
+        super(message);
+        this.errno = errno;
+        this.where = where;
+    }
+
+    public FsException(Errno errno, String message, Throwable cause) {
+        super(message, cause);
+        this.errno = errno;
+        this.where = "";
+    }
+
+    public static FsException invalid(io.vexfs.core.codec.InvalidInputException e) {
+        return new FsException(Errno.EINVAL, e.where(), e.reason());
+    }
+
+    public String where() {
+        return where;
+    }
+
+    public Errno errno() {
+        return errno;
+    }
+}

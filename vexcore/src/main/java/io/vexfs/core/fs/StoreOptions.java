@@ -1,0 +1,20 @@
+package io.vexfs.core.fs;
+
+import io.vexfs.core.metrics.ErrorLog;
+import io.vexfs.core.metrics.VexMetrics;
+import io.vexfs.pool.BufferPool;
+
+import java.nio.file.Path;
+
+/**
+ * What a store needs to open: where its data lives, how the log rolls and when it compacts,
+ * and the buffer pool that stages writes. Built from the mount's configuration, or directly
+ * when vexcore is used as a library.
+ */
+public record StoreOptions(Path dataDir, long walSegmentBytes, boolean syncOnClose,
+                           long compactionMinDead, double compactionDeadRatio, BufferPool pool,
+                           VexMetrics metrics, ErrorLog errors) {
+    public static StoreOptions defaults(Path dataDir, BufferPool pool) {
+        return new StoreOptions(dataDir, 256L << 20, false, 64L << 20, 0.5, pool, new VexMetrics(), new ErrorLog());
+    }
+}
