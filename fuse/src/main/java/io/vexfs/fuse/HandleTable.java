@@ -14,19 +14,23 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  */
 final class HandleTable {
     private final AtomicReferenceArray<Handle> slots;
+    /** Thread id (as FUSE reports it) that opened each handle. */
+    private final int[] openers;
     private final ConcurrentLinkedQueue<Integer> free = new ConcurrentLinkedQueue<>();
     private final AtomicInteger next = new AtomicInteger(1);
 
     HandleTable(int capacity) {
         slots = new AtomicReferenceArray<>(capacity);
+        openers = new int[capacity];
     }
 
-    long add(Handle h) throws FsException {
+    long add(Handle h, int openerTid) throws FsException {
         Integer reused = free.poll();
         int slot = reused != null ? reused : next.getAndIncrement();
         if (slot >= slots.length()) {
             throw new FsException(Errno.ENOSPC, "too many open files (" + slots.length() + ")");
         }
+        openers[slot] = openerTid;
         slots.set(slot, h);
         return slot;
     }
@@ -37,6 +41,11 @@ final class HandleTable {
             throw new FsException(Errno.EBADF, "unknown file handle " + fh);
         }
         return h;
+    }
+
+    /** Published before the handle itself, so whoever sees the handle sees its opener. */
+    int opener(long fh) {
+        return openers[(int) fh];
     }
 
     Handle remove(long fh) throws FsException {

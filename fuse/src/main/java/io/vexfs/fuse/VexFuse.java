@@ -282,7 +282,7 @@ final class VexFuse extends FuseStubFS {
     }
 
     private void attach(Handle h, FuseFileInfo fi) throws FsException {
-        fi.fh.set(handles.add(h));
+        fi.fh.set(handles.add(h, (int) getContext().pid.get()));
         if (h.directIo()) {
             // direct_io is bit 0 of a C bitfield word that jnr-fuse maps only as padding; in
             // libfuse 2.9's struct fuse_file_info on x86-64 that word is at byte 20
@@ -332,11 +332,22 @@ final class VexFuse extends FuseStubFS {
         }
     }
 
+    /**
+     * close() of a descriptor commits, so its error reaches the writer. Only the opening process
+     * commits here: a child that inherited the descriptor also closes it (at exit, or at exec for
+     * O_CLOEXEC), and that must not publish a half-written file. Release commits what is left.
+     */
     @Override
     public int flush(String path, FuseFileInfo fi) {
         long t0 = observer.begin();
         try {
-            handles.get(fi.fh.get()).flush(path);
+            long fh = fi.fh.get();
+            Handle h = handles.get(fh);
+            int caller = (int) getContext().pid.get();
+            int opener = handles.opener(fh);
+            if (caller == opener || Processes.threadGroup(caller) == Processes.threadGroup(opener)) {
+                h.flush(path);
+            }
             return 0;
         } catch (FsException e) {
             return fail(Op.FLUSH, path, e);

@@ -96,7 +96,7 @@ final class FileHandle implements Handle {
     @Override
     public synchronized void release(String path) throws FsException {
         try {
-            if (dirty && truncatedOnly) {
+            if (dirty) {
                 truncatedOnly = false;
                 flush(path);
             }
@@ -117,8 +117,12 @@ final class FileHandle implements Handle {
         return staged != null ? staged.size() : truncated ? 0 : -1;
     }
 
+    /**
+     * A writer bypasses the kernel's page cache, so bytes it has not committed never sit in
+     * cached pages where another reader could see them. Readers keep the cache (and mmap).
+     */
     @Override
     public boolean directIo() {
-        return false;
+        return writable;
     }
 }

@@ -17,8 +17,9 @@ public interface Handle {
     void fsync(String path) throws FsException;
 
     /**
-     * The last descriptor is gone: commits a truncation that was never followed by a write
-     * (see the flush of a dup'd descriptor), then frees staging.
+     * The last descriptor is gone: commits what no flush committed (a truncation never followed
+     * by a write, or writes whose only close came from another process), then frees staging.
+     * Its error cannot reach a close() any more; the caller records it.
      */
     void release(String path) throws FsException;
 

@@ -106,7 +106,7 @@ final class TextHandle implements Handle {
     @Override
     public synchronized void release(String path) throws FsException {
         try {
-            if (dirty && truncatedOnly) {
+            if (dirty) {
                 truncatedOnly = false;
                 flush(path);
             }

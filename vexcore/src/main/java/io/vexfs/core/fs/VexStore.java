@@ -115,7 +115,11 @@ public final class VexStore implements Closeable {
         return StatInfo.of(require(p));
     }
 
-    /** Names in a directory, in order, without "." and "..". */
+    /**
+     * Names in a directory, in order, without "." and "..". The dot-entries that are operations
+     * (.vexfs, .collection, .search, .similar) are reachable by name but not listed, so that
+     * rm -r, cp -r, find and du see only stored files.
+     */
     public void list(String path, Consumer<String> names) throws FsException {
         FsPath p = FsPath.parse(path);
         if (virtualFiles.list(p, names)) {
@@ -125,7 +129,6 @@ public final class VexStore implements Closeable {
         if (!(n instanceof DirNode d)) {
             throw new FsException(Errno.ENOTDIR, "not a directory");
         }
-        virtualFiles.listExtra(p, names);
         for (String name : d.children.keySet()) {
             names.accept(name);
         }

@@ -88,19 +88,6 @@ public final class VirtualFiles {
         return true;
     }
 
-    /** The virtual names shown inside a real directory. */
-    void listExtra(FsPath p, Consumer<String> names) {
-        if (p.isRoot()) {
-            names.accept(CONTROL_DIR);
-        } else if (p.depth() == 1) {
-            names.accept(VexStore.SETTINGS_FILE);
-            if (queries != null) {
-                names.accept(VexStore.SEARCH_DIR);
-                names.accept(VexStore.SIMILAR_DIR);
-            }
-        }
-    }
-
     Handle open(FsPath p, boolean write, boolean truncate) throws FsException {
         StatInfo s = stat(p);
         if (s == null) {
