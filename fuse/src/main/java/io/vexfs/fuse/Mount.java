@@ -2,11 +2,14 @@ package io.vexfs.fuse;
 
 import io.vexfs.core.config.VexConfig;
 import io.vexfs.core.control.Optimizations;
+import io.vexfs.core.control.Profiler;
+import io.vexfs.core.control.StatsReport;
 import io.vexfs.core.fs.ControlFile;
 import io.vexfs.core.fs.VexStore;
 import io.vexfs.core.kernel.VectorKernels;
 import io.vexfs.core.metrics.ErrorLog;
 import io.vexfs.core.metrics.SlowLog;
+import io.vexfs.core.metrics.VexGauge;
 import io.vexfs.core.metrics.VexMetrics;
 import io.vexfs.pool.BufferPool;
 
@@ -52,6 +55,15 @@ final class Mount {
         store.virtualFiles().register(new ControlFile("metrics", metrics::scrape, null));
         store.virtualFiles().register(new ControlFile("config", () -> effectiveConfig(configFile), null));
         store.virtualFiles().register(new ControlFile("optimizations", optimizations::render, optimizations::apply));
+        StatsReport stats = new StatsReport(store, pool::stats);
+        store.virtualFiles().register(new ControlFile("stats", stats::render, null));
+        Profiler profiler = new Profiler(Path.of(System.getProperty("java.io.tmpdir"), "vexfs-profiles-" + ProcessHandle.current().pid()));
+        store.virtualFiles().register(new ControlFile("profile", profiler::render, profiler::apply));
+
+        metrics.bind(VexGauge.POOL_CAPACITY, () -> pool.stats().capacityBytes());
+        metrics.bind(VexGauge.POOL_USED, () -> pool.stats().heldBytesInUse());
+        metrics.bind(VexGauge.POOL_HITS, () -> pool.stats().hits());
+        metrics.bind(VexGauge.POOL_MISSES, () -> pool.stats().misses());
     }
 
     VexFuse fuse() {
