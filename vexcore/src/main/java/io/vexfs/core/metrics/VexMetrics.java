@@ -81,7 +81,10 @@ public final class VexMetrics {
         counters.get(counter).increment(amount);
     }
 
-    /** Samples {@code source} whenever metrics are read. Each gauge may be bound once. */
+    /**
+     * Samples {@code source} whenever metrics are read. Each gauge may be bound once. Held
+     * strongly: Micrometer keeps sources weakly by default, and a lambda would be collected.
+     */
     public void bind(VexGauge gauge, DoubleSupplier source) {
         register(gauge.metricName(), gauge.help(), gauge.baseUnit(), gauge.monotonic(), source);
     }
@@ -101,7 +104,7 @@ public final class VexMetrics {
             }
             return monotonic
                     ? FunctionCounter.builder(n, source, DoubleSupplier::getAsDouble)
-                            .description(help).baseUnit(baseUnit).register(registry)
+                            .description(help).baseUnit(baseUnit).strongReference(true).register(registry)
                     : Gauge.builder(n, source, DoubleSupplier::getAsDouble)
                             .description(help).baseUnit(baseUnit).strongReference(true).register(registry);
         });

@@ -168,4 +168,15 @@ class VexMetricsTest {
         assertEquals((long) threads * perThread, s.count(VexCounter.VECTOR_READS));
         assertEquals(3L * threads * perThread, s.count(VexCounter.WAL_BYTES));
     }
+
+    @Test
+    void boundSourcesSurviveGarbageCollection() {
+        VexMetrics metrics = new VexMetrics();
+        long[] hits = {41};
+        metrics.bind(VexGauge.POOL_HITS, () -> hits[0] + 1);
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(metrics.scrape().contains("vexfs_pool_hits_total 42.0"), metrics.scrape());
+    }
 }
