@@ -38,6 +38,8 @@ public final class VexMetrics {
     private final ConcurrentHashMap<String, Timer> opTimers = new ConcurrentHashMap<>();
     private final Map<VexCounter, Counter> counters = new EnumMap<>(VexCounter.class);
     private final ConcurrentHashMap<String, Meter> sampled = new ConcurrentHashMap<>();
+    /** Micrometer holds function-counter sources weakly; these references keep bound lambdas alive. */
+    private final java.util.List<DoubleSupplier> keepAlive = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Instant started = Instant.now();
 
     public VexMetrics() {
@@ -98,13 +100,14 @@ public final class VexMetrics {
     }
 
     private void register(String name, String help, String baseUnit, boolean monotonic, DoubleSupplier source) {
+        keepAlive.add(source);
         sampled.compute(name, (n, existing) -> {
             if (existing != null) {
                 throw new IllegalStateException("metric " + n + " is already bound");
             }
             return monotonic
                     ? FunctionCounter.builder(n, source, DoubleSupplier::getAsDouble)
-                            .description(help).baseUnit(baseUnit).strongReference(true).register(registry)
+                            .description(help).baseUnit(baseUnit).register(registry)
                     : Gauge.builder(n, source, DoubleSupplier::getAsDouble)
                             .description(help).baseUnit(baseUnit).strongReference(true).register(registry);
         });
