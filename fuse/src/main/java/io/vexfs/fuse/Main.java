@@ -135,16 +135,19 @@ public final class Main {
             pool.close();
             stopped.countDown();
         }
-        System.out.println("vexfs: unmounted " + cfg.mountpoint());
+        if (rc == 0) {
+            System.out.println("vexfs: unmounted " + cfg.mountpoint());
+        }
         return rc;
     }
 
     static String[] mountOptions(VexConfig cfg) {
         double attr = cfg.attrTimeout().toMillis() / 1000.0;
+        double entry = cfg.entryTimeout().toMillis() / 1000.0;
         List<String> o = new ArrayList<>(List.of(
                 "fsname=vexfs", "subtype=vexfs", "big_writes", "max_write=" + cfg.maxWrite(),
                 "max_read=" + cfg.maxWrite(), "default_permissions", "atomic_o_trunc",
-                "attr_timeout=" + attr, "entry_timeout=" + attr, "negative_timeout=0"));
+                "attr_timeout=" + attr, "entry_timeout=" + entry, "negative_timeout=0"));
         if (cfg.allowOther()) {
             o.add("allow_other");
         }

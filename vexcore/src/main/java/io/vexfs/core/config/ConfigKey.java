@@ -20,6 +20,7 @@ enum ConfigKey {
     ALLOW_OTHER("mount", "allow_other", new Flag(), VexConfig::allowOther),
     MAX_WRITE("mount", "max_write", new Size(4 * Units.KIB, Units.MIB), VexConfig::maxWrite),
     ATTR_TIMEOUT("mount", "attr_timeout", new Span(Duration.ZERO, Duration.ofHours(1)), VexConfig::attrTimeout),
+    ENTRY_TIMEOUT("mount", "entry_timeout", new Span(Duration.ZERO, Duration.ofHours(1)), VexConfig::entryTimeout),
 
     SYNC_ON_CLOSE("storage", "sync_on_close", new Flag(), VexConfig::syncOnClose),
     WAL_SEGMENT_SIZE("storage", "wal_segment_size", new Size(Units.MIB, 16 * Units.GIB), VexConfig::walSegmentSize),

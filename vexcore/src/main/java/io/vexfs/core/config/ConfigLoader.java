@@ -147,6 +147,7 @@ final class ConfigLoader {
                 (Boolean) v.get(ConfigKey.ALLOW_OTHER),
                 (Long) v.get(ConfigKey.MAX_WRITE),
                 (Duration) v.get(ConfigKey.ATTR_TIMEOUT),
+                (Duration) v.get(ConfigKey.ENTRY_TIMEOUT),
                 (Boolean) v.get(ConfigKey.SYNC_ON_CLOSE),
                 (Long) v.get(ConfigKey.WAL_SEGMENT_SIZE),
                 (Long) v.get(ConfigKey.COMPACTION_MIN_DEAD),

@@ -16,6 +16,7 @@ public record VexConfig(
         boolean allowOther,
         long maxWrite,
         Duration attrTimeout,
+        Duration entryTimeout,
         boolean syncOnClose,
         long walSegmentSize,
         long compactionMinDead,
@@ -36,6 +37,7 @@ public record VexConfig(
         Objects.requireNonNull(mountpoint, "mountpoint");
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(attrTimeout, "attrTimeout");
+        Objects.requireNonNull(entryTimeout, "entryTimeout");
         Objects.requireNonNull(queryTtl, "queryTtl");
         Objects.requireNonNull(slowOpThreshold, "slowOpThreshold");
     }
@@ -49,6 +51,7 @@ public record VexConfig(
                 false,
                 128 * Units.KIB,
                 Duration.ZERO,
+                Duration.ofSeconds(1),
                 false,
                 256 * Units.MIB,
                 64 * Units.MIB,
@@ -68,7 +71,7 @@ public record VexConfig(
 
     /** This configuration with another data directory (the mount's --data). */
     public VexConfig withDataDir(Path dir) {
-        return new VexConfig(mountpoint, dir.toAbsolutePath().normalize(), allowOther, maxWrite, attrTimeout,
+        return new VexConfig(mountpoint, dir.toAbsolutePath().normalize(), allowOther, maxWrite, attrTimeout, entryTimeout,
                 syncOnClose, walSegmentSize, compactionMinDead, compactionDeadRatio, memoryPoolSize, enableSimd,
                 maxConcurrentOperations, ioThreads, cacheSize, queryTtl, slowOpThreshold, enableMemoryOptimization,
                 enableStackOptimization, enableCrossLayerOptimization, enableQueryCache);
@@ -76,7 +79,7 @@ public record VexConfig(
 
     /** This configuration with another mount point (the mount's --mountpoint). */
     public VexConfig withMountpoint(Path dir) {
-        return new VexConfig(dir.toAbsolutePath().normalize(), dataDir, allowOther, maxWrite, attrTimeout,
+        return new VexConfig(dir.toAbsolutePath().normalize(), dataDir, allowOther, maxWrite, attrTimeout, entryTimeout,
                 syncOnClose, walSegmentSize, compactionMinDead, compactionDeadRatio, memoryPoolSize, enableSimd,
                 maxConcurrentOperations, ioThreads, cacheSize, queryTtl, slowOpThreshold, enableMemoryOptimization,
                 enableStackOptimization, enableCrossLayerOptimization, enableQueryCache);
