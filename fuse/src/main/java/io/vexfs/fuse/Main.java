@@ -96,6 +96,17 @@ public final class Main {
         System.out.println("vexfs: replayed " + report.recordsReplayed() + " log records in " + replayMs + " ms");
 
         Mount mount = new Mount(cfg, configFile, store, pool);
+        MetricsEndpoint endpoint = null;
+        if (cfg.metricsPort() != 0) {
+            try {
+                endpoint = new MetricsEndpoint(cfg.metricsPort(), store.metrics());
+                System.out.println("vexfs: metrics at http://127.0.0.1:" + endpoint.port() + "/metrics");
+            } catch (IOException e) {
+                System.err.println("vexfs: cannot serve metrics on port " + cfg.metricsPort() + ": " + e.getMessage());
+                closeQuietlyAfterFailure(store);
+                return 1;
+            }
+        }
         VexFuse fuse = mount.fuse();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -126,6 +137,9 @@ public final class Main {
             rc = 1;
         } finally {
             announcer.interrupt();
+            if (endpoint != null) {
+                endpoint.close();
+            }
             try {
                 store.close();
             } catch (IOException e) {
@@ -139,6 +153,15 @@ public final class Main {
             System.out.println("vexfs: unmounted " + cfg.mountpoint());
         }
         return rc;
+    }
+
+    /** The mount is not starting; the store's own close error is reported, not thrown. */
+    private static void closeQuietlyAfterFailure(VexStore store) {
+        try {
+            store.close();
+        } catch (IOException e) {
+            System.err.println("vexfs: closing the store: " + e.getMessage());
+        }
     }
 
     static String[] mountOptions(VexConfig cfg) {

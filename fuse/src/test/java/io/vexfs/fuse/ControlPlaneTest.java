@@ -118,4 +118,21 @@ class ControlPlaneTest {
             assertNotEquals(0, m.sh("echo 'start forever' | tee .vexfs/profile > /dev/null").exit());
         }
     }
+
+    @Test
+    void metricsAreServedOverHttpOnLocalhostWhenConfigured() throws Exception {
+        int port;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
+            port = probe.getLocalPort();
+        }
+        try (MountFixture m = MountFixture.start("[performance]\nmetrics_port = " + port + "\n")) {
+            Files.createDirectories(m.path("h"));
+            Files.writeString(m.path("h/a.vec"), "1 2\n");
+            java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode());
+            assertEquals(1.0, metric(r.body(), "vexfs_commits_total"), 0.0);
+        }
+    }
 }

@@ -36,6 +36,7 @@ enum ConfigKey {
     QUERY_TTL("performance", "query_ttl", new Span(Duration.ofSeconds(1), Duration.ofHours(24)), VexConfig::queryTtl),
     SLOW_OP_THRESHOLD("performance", "slow_op_threshold", new Span(Duration.ZERO, Duration.ofHours(1)),
             VexConfig::slowOpThreshold),
+    METRICS_PORT("performance", "metrics_port", new Count(0, 65535), VexConfig::metricsPort),
 
     ENABLE_MEMORY_OPTIMIZATION("optimization", "enable_memory_optimization", new Flag(),
             VexConfig::enableMemoryOptimization),

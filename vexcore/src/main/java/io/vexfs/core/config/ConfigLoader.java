@@ -159,6 +159,7 @@ final class ConfigLoader {
                 (Integer) v.get(ConfigKey.CACHE_SIZE),
                 (Duration) v.get(ConfigKey.QUERY_TTL),
                 (Duration) v.get(ConfigKey.SLOW_OP_THRESHOLD),
+                (Integer) v.get(ConfigKey.METRICS_PORT),
                 (Boolean) v.get(ConfigKey.ENABLE_MEMORY_OPTIMIZATION),
                 (Boolean) v.get(ConfigKey.ENABLE_STACK_OPTIMIZATION),
                 (Boolean) v.get(ConfigKey.ENABLE_CROSS_LAYER_OPTIMIZATION),

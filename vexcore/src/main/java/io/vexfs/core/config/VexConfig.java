@@ -28,6 +28,7 @@ public record VexConfig(
         int cacheSize,
         Duration queryTtl,
         Duration slowOpThreshold,
+        int metricsPort,
         boolean enableMemoryOptimization,
         boolean enableStackOptimization,
         boolean enableCrossLayerOptimization,
@@ -63,6 +64,7 @@ public record VexConfig(
                 1024,
                 Duration.ofMinutes(10),
                 Duration.ofMillis(10),
+                0,
                 true,
                 true,
                 true,
@@ -73,7 +75,7 @@ public record VexConfig(
     public VexConfig withDataDir(Path dir) {
         return new VexConfig(mountpoint, dir.toAbsolutePath().normalize(), allowOther, maxWrite, attrTimeout, entryTimeout,
                 syncOnClose, walSegmentSize, compactionMinDead, compactionDeadRatio, memoryPoolSize, enableSimd,
-                maxConcurrentOperations, ioThreads, cacheSize, queryTtl, slowOpThreshold, enableMemoryOptimization,
+                maxConcurrentOperations, ioThreads, cacheSize, queryTtl, slowOpThreshold, metricsPort, enableMemoryOptimization,
                 enableStackOptimization, enableCrossLayerOptimization, enableQueryCache);
     }
 
@@ -81,7 +83,7 @@ public record VexConfig(
     public VexConfig withMountpoint(Path dir) {
         return new VexConfig(dir.toAbsolutePath().normalize(), dataDir, allowOther, maxWrite, attrTimeout, entryTimeout,
                 syncOnClose, walSegmentSize, compactionMinDead, compactionDeadRatio, memoryPoolSize, enableSimd,
-                maxConcurrentOperations, ioThreads, cacheSize, queryTtl, slowOpThreshold, enableMemoryOptimization,
+                maxConcurrentOperations, ioThreads, cacheSize, queryTtl, slowOpThreshold, metricsPort, enableMemoryOptimization,
                 enableStackOptimization, enableCrossLayerOptimization, enableQueryCache);
     }
 
