@@ -53,6 +53,11 @@ final class QueryHandle implements Handle {
 
     @Override
     public synchronized int write(long position, MemorySegment src) throws FsException {
+        if (commit != null && position > stagedLength) {
+            // An append (>>) lands at the end of the results, which are not part of the query.
+            throw new FsException(Errno.EINVAL, "byte " + position, "a query is written from the start of the file, "
+                    + "and this write would leave a gap; write the whole query with '>', not '>>'");
+        }
         int n = (int) src.byteSize();
         resize(position + n);
         MemorySegment.copy(src, 0, MemorySegment.ofArray(staged), position, n);

@@ -175,6 +175,12 @@ public final class QueryNamespace implements QueryFiles {
         if (entry == null) {
             return ResultText.render(List.of());
         }
+        int k = settings.k();
+        if ((long) entry.rows() * k > QueryParser.MAX_RESULT_LINES) {
+            // A stat (ls -l) computes this too: one huge file must not start a search of hours.
+            throw new FsException(Errno.EINVAL, "", entry.rows() + " rows × k = " + k + " is more than "
+                    + QueryParser.MAX_RESULT_LINES + " result lines; search a batch of its rows under .search/ instead");
+        }
         int dim = settings.dim();
         if (settings.metric() == Metric.COSINE) {
             for (int row = 0; row < entry.rows(); row++) {
@@ -184,7 +190,6 @@ public final class QueryNamespace implements QueryFiles {
                 }
             }
         }
-        int k = settings.k();
         List<List<Hit>> withSelf = engine.search(c, snapshot, settings.metric(), dim, k + 1, "",
                 entry.values(), entry.rows());
         List<List<Hit>> hits = new ArrayList<>(withSelf.size());

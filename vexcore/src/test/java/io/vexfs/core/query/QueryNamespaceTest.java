@@ -318,6 +318,13 @@ class QueryNamespaceTest {
         e = refused(() -> write("/docs/.search/q.fvecs", new byte[] {3, 0, 0, 0}));
         assertEquals("row 0", e.where());
         assertEquals("", read("/docs/.search/q"), "a refused query leaves no results");
+        Handle h = store.open("/docs/.search/q", true, false);
+        try {
+            e = refused(() -> h.write(10, MemorySegment.ofArray(ok.getBytes(StandardCharsets.UTF_8))));
+            assertEquals("byte 10", e.where());
+        } finally {
+            h.release("/docs/.search/q");
+        }
     }
 
     @Test
