@@ -156,6 +156,7 @@ public final class QueryNamespace implements QueryFiles {
                 batch.vectors(), batch.count());
         byte[] text = ResultText.render(hits);
         f.setResults(text);
+        // A commit is a write: the name's time to live starts over.
         files.getIfPresent(name);
         return text;
     }
@@ -179,7 +180,7 @@ public final class QueryNamespace implements QueryFiles {
         if ((long) entry.rows() * k > QueryParser.MAX_RESULT_LINES) {
             // A stat (ls -l) computes this too: one huge file must not start a search of hours.
             throw new FsException(Errno.EINVAL, "", entry.rows() + " rows × k = " + k + " is more than "
-                    + QueryParser.MAX_RESULT_LINES + " result lines; search a batch of its rows under .search/ instead");
+                    + QueryParser.MAX_RESULT_LINES + " result lines; copy fewer of its rows into a query under .search/");
         }
         int dim = settings.dim();
         if (settings.metric() == Metric.COSINE) {
