@@ -231,6 +231,15 @@ class QueryNamespaceTest {
     }
 
     @Test
+    void aLargeCollectionIsSplitAcrossThreadsWithTheSameAnswers() throws FsException {
+        int rows = 150_000;
+        write("/docs/big.fvecs", fvecs(randomVectors(rows), rows));
+        assertTrue(SearchOptions.suggestedParallelism(rows, DIM, 4) > 1, "big enough to be split into parts");
+        float[] queries = randomVectors(7);
+        assertEquals(expected(queries, 7, 10, entries()), search("q", vecText(queries, 7)));
+    }
+
+    @Test
     void aCommitIsNeverAnsweredFromTheCacheOfAnOlderVersion() throws FsException {
         fill();
         float[] q = randomVectors(1);
