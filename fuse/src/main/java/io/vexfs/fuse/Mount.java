@@ -11,6 +11,8 @@ import io.vexfs.core.metrics.ErrorLog;
 import io.vexfs.core.metrics.SlowLog;
 import io.vexfs.core.metrics.VexGauge;
 import io.vexfs.core.metrics.VexMetrics;
+import io.vexfs.core.query.QueryEngine;
+import io.vexfs.core.query.QueryNamespace;
 import io.vexfs.pool.BufferPool;
 
 import java.io.IOException;
@@ -49,6 +51,14 @@ final class Mount {
                 pool::pooling, pool::setPooling));
         optimizations.add(new Optimizations.Toggle("zerocopy", "reads go straight into the FUSE buffer (off: via a heap copy)",
                 observer::zeroCopy, observer::setZeroCopy));
+
+        QueryEngine queries = new QueryEngine(metrics, cfg.ioThreads(), cfg.cacheSize(), cfg.enableQueryCache(),
+                cfg.enableStackOptimization());
+        optimizations.add(new Optimizations.Toggle("cache", "query result cache (off: every query is searched)",
+                queries::cacheOn, queries::setCacheOn));
+        optimizations.add(new Optimizations.Toggle("scratch", "per-thread search buffers reused (off: allocated per search)",
+                queries::reuseScratch, queries::setReuseScratch));
+        store.virtualFiles().enableQueries(new QueryNamespace(store, queries, cfg.queryTtl()));
 
         store.virtualFiles().register(new ControlFile("errors", errors::render, null));
         store.virtualFiles().register(new ControlFile("slowlog", slowLog::render, null));

@@ -30,13 +30,14 @@ final class VecDecoder {
     private int rows;
     /** The collection's dimension, else the first line's once it has been read; 0 before. */
     private int dim;
-    private int line = 1;
+    private int line;
     private int numbersInLine;
     /** The first empty line after the last vector line, or 0: legal only if no vector follows. */
     private int pendingEmptyLine;
 
-    private VecDecoder(InputStream in, long size, int expectedDim) {
+    private VecDecoder(InputStream in, long size, int expectedDim, int firstLine) {
         this.in = in;
+        this.line = firstLine;
         this.expectedDim = expectedDim;
         this.dim = expectedDim;
         this.unread = size;
@@ -45,8 +46,9 @@ final class VecDecoder {
         this.values = new float[(int) Math.min(size / 2 + 1, 1 << 16)];
     }
 
-    static VectorData decode(InputStream in, long size, int expectedDim) throws InvalidInputException, IOException {
-        return new VecDecoder(in, size, expectedDim).decode();
+    static VectorData decode(InputStream in, long size, int expectedDim, int firstLine)
+            throws InvalidInputException, IOException {
+        return new VecDecoder(in, size, expectedDim, firstLine).decode();
     }
 
     private VectorData decode() throws InvalidInputException, IOException {

@@ -30,10 +30,23 @@ public final class VectorCodec {
             throw new IllegalArgumentException("size " + size + ", expectedDim " + expectedDim);
         }
         return switch (format) {
-            case VEC -> VecDecoder.decode(in, size, expectedDim);
+            case VEC -> VecDecoder.decode(in, size, expectedDim, 1);
             case FVECS -> FvecsDecoder.decode(in, size, expectedDim);
             case NPY -> NpyCodec.decode(in, size, expectedDim);
         };
+    }
+
+    /**
+     * Decodes .vec text that continues a larger text at its line {@code firstLine} (1-based), so
+     * that a refusal's {@code where} names the line of the whole text (a query file's vectors
+     * follow its option lines).
+     */
+    public static VectorData decodeVecLines(InputStream in, long size, int expectedDim, int firstLine)
+            throws InvalidInputException, IOException {
+        if (size < 0 || expectedDim < 0 || expectedDim > MAX_DIMENSION || firstLine < 1) {
+            throw new IllegalArgumentException("size " + size + ", expectedDim " + expectedDim + ", firstLine " + firstLine);
+        }
+        return VecDecoder.decode(in, size, expectedDim, firstLine);
     }
 
     /**

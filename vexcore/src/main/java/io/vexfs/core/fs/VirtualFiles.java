@@ -89,6 +89,10 @@ public final class VirtualFiles {
     }
 
     Handle open(FsPath p, boolean write, boolean truncate) throws FsException {
+        if (isQueryPath(p)) {
+            // Not stat first: creating a name under .search/ opens a path that does not exist yet.
+            return requireQueries().open(p, requireCollection(p), write, truncate);
+        }
         StatInfo s = stat(p);
         if (s == null) {
             return null;
@@ -111,12 +115,17 @@ public final class VirtualFiles {
             return new TextHandle(store, () -> utf8(f.content().get()), committer, truncate);
         }
         Collection c = requireCollection(p);
-        if (p.parts().get(1).equals(VexStore.SETTINGS_FILE)) {
-            FsPath collectionPath = new FsPath(p.parts().subList(0, 1));
-            return new TextHandle(store, () -> utf8(c.settings().render()),
-                    bytes -> store.writeSettings(collectionPath, new String(bytes, StandardCharsets.UTF_8)), truncate);
+        FsPath collectionPath = new FsPath(p.parts().subList(0, 1));
+        return new TextHandle(store, () -> utf8(c.settings().render()),
+                bytes -> store.writeSettings(collectionPath, new String(bytes, StandardCharsets.UTF_8)), truncate);
+    }
+
+    private static boolean isQueryPath(FsPath p) {
+        if (p.depth() < 2 || p.parts().get(0).equals(CONTROL_DIR)) {
+            return false;
         }
-        return requireQueries().open(p, c, write, truncate);
+        String second = p.parts().get(1);
+        return second.equals(VexStore.SEARCH_DIR) || second.equals(VexStore.SIMILAR_DIR);
     }
 
     boolean unlink(FsPath p) throws FsException {

@@ -1,0 +1,256 @@
+package io.vexfs.core.query;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Scheduler;
+import io.vexfs.core.codec.InvalidInputException;
+import io.vexfs.core.codec.VectorFormat;
+import io.vexfs.core.fs.Attributes;
+import io.vexfs.core.fs.Collection;
+import io.vexfs.core.fs.CollectionSettings;
+import io.vexfs.core.fs.Errno;
+import io.vexfs.core.fs.FsException;
+import io.vexfs.core.fs.FsPath;
+import io.vexfs.core.fs.Handle;
+import io.vexfs.core.fs.QueryFiles;
+import io.vexfs.core.fs.StatInfo;
+import io.vexfs.core.fs.VexStore;
+import io.vexfs.core.search.Hit;
+import io.vexfs.core.search.Metric;
+import io.vexfs.core.search.SearchEntry;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+
+/**
+ * A collection's .search/ and .similar/ (DESIGN §3).
+ *
+ * <p>.search/NAME is one query's private state: written text (or a binary batch) is searched
+ * when its writer closes it, and reads return the results. Names live in a Caffeine map that
+ * expires each one {@code queryTtl} after its last write or read, and lists only live ones.
+ *
+ * <p>.similar/PATH mirrors the collection's directories and vector files: reading a file
+ * returns the neighbours of each of its rows, the row itself left out.
+ */
+public final class QueryNamespace implements QueryFiles {
+    private static final String SEARCH_DIR = ".search";
+    private static final int QUERY_MODE = 0644;
+    private static final int SIMILAR_FILE_MODE = 0444;
+    private static final int SEARCH_DIR_MODE = 0755;
+    private static final int SIMILAR_DIR_MODE = 0555;
+
+    private final VexStore store;
+    private final QueryEngine engine;
+    private final Cache<QueryName, QueryFile> files;
+
+    public QueryNamespace(VexStore store, QueryEngine engine, Duration queryTtl) {
+        this(store, engine, queryTtl, System::nanoTime);
+    }
+
+    /** {@code clock} (nanoseconds) decides expiry; tests pass their own. */
+    public QueryNamespace(VexStore store, QueryEngine engine, Duration queryTtl, LongSupplier clock) {
+        this.store = store;
+        this.engine = engine;
+        // The scheduler drops expired names (and their results) without waiting for the next access.
+        this.files = Caffeine.newBuilder().expireAfterAccess(queryTtl).ticker(clock::getAsLong)
+                .scheduler(Scheduler.systemScheduler()).build();
+    }
+
+    @Override
+    public StatInfo stat(FsPath path, Collection collection, Attributes owner) throws FsException {
+        boolean search = isSearch(path);
+        if (path.depth() == 2) {
+            return virtual(true, search ? SEARCH_DIR_MODE : SIMILAR_DIR_MODE, 4096, owner);
+        }
+        if (search) {
+            QueryFile f = files.policy().getIfPresentQuietly(queryName(path, collection));
+            if (f == null) {
+                throw new FsException(Errno.ENOENT, "no such query");
+            }
+            return virtual(false, QUERY_MODE, f.results().length, owner);
+        }
+        FsPath target = similarTarget(path);
+        StatInfo s = store.stat(target.toString());
+        if (s.directory()) {
+            return withMode(s, SIMILAR_DIR_MODE, s.size());
+        }
+        requireVectorFile(target);
+        return withMode(s, SIMILAR_FILE_MODE, similar(collection, target).length);
+    }
+
+    @Override
+    public void list(FsPath path, Collection collection, Consumer<String> names) throws FsException {
+        if (isSearch(path)) {
+            TreeSet<String> live = new TreeSet<>();
+            for (QueryName n : files.asMap().keySet()) {
+                if (n.collection() == collection) {
+                    live.add(n.name());
+                }
+            }
+            live.forEach(names);
+            return;
+        }
+        FsPath target = similarTarget(path);
+        List<String> children = new ArrayList<>();
+        store.list(target.toString(), children::add);
+        for (String child : children) {
+            FsPath p = target.child(child);
+            if (VectorFormat.forName(child) != null || store.stat(p.toString()).directory()) {
+                names.accept(child);
+            }
+        }
+    }
+
+    @Override
+    public Handle open(FsPath path, Collection collection, boolean write, boolean truncate) throws FsException {
+        if (path.depth() == 2) {
+            throw new FsException(Errno.EISDIR, "is a directory");
+        }
+        if (isSearch(path)) {
+            QueryName name = queryName(path, collection);
+            QueryFile f = write ? files.get(name, n -> new QueryFile()) : files.getIfPresent(name);
+            if (f == null) {
+                throw new FsException(Errno.ENOENT, "no such query");
+            }
+            String collectionName = path.collection();
+            QueryHandle.Commit commit = write ? (query, length) -> commit(name, collectionName, f, query, length) : null;
+            return new QueryHandle(f.results(), commit, () -> files.getIfPresent(name), truncate);
+        }
+        if (write) {
+            throw new FsException(Errno.EACCES, ".similar/ is read-only");
+        }
+        FsPath target = similarTarget(path);
+        if (store.stat(target.toString()).directory()) {
+            throw new FsException(Errno.EISDIR, "is a directory");
+        }
+        requireVectorFile(target);
+        return new QueryHandle(similar(collection, target), null, () -> { }, false);
+    }
+
+    @Override
+    public void unlink(FsPath path, Collection collection) throws FsException {
+        if (files.asMap().remove(queryName(path, collection)) == null) {
+            throw new FsException(Errno.ENOENT, "no such query");
+        }
+    }
+
+    /** Searches what a writer put in {@code f} and makes it the name's results. */
+    private byte[] commit(QueryName name, String collectionName, QueryFile f, byte[] query, int length) throws FsException {
+        Collection c = name.collection();
+        // The snapshot first: a collection's dimension is set before its first vector is published.
+        Collection.Snapshot snapshot = c.snapshot();
+        CollectionSettings settings = c.settings();
+        QueryBatch batch;
+        try {
+            batch = QueryParser.parse(name.name(), query, length, settings,
+                    dir -> isDirectory("/" + collectionName + "/" + dir));
+        } catch (InvalidInputException e) {
+            throw FsException.invalid(e);
+        }
+        String pathPrefix = batch.prefix().isEmpty() ? "" : collectionName + "/" + batch.prefix();
+        List<List<Hit>> hits = engine.search(c, snapshot, settings.metric(), batch.dim(), batch.k(), pathPrefix,
+                batch.vectors(), batch.count());
+        byte[] text = ResultText.render(hits);
+        f.setResults(text);
+        // A commit is a write: the name's time to live starts over.
+        files.getIfPresent(name);
+        return text;
+    }
+
+    /** The neighbours of every row of the vector file at {@code target}, each row's own hit left out. */
+    private byte[] similar(Collection c, FsPath target) throws FsException {
+        Collection.Snapshot snapshot = c.snapshot();
+        CollectionSettings settings = c.settings();
+        String path = target.relative();
+        SearchEntry entry = null;
+        for (SearchEntry e : snapshot.entries()) {
+            if (e.path().equals(path)) {
+                entry = e;
+                break;
+            }
+        }
+        if (entry == null) {
+            return ResultText.render(List.of());
+        }
+        int k = settings.k();
+        if ((long) entry.rows() * k > QueryParser.MAX_RESULT_LINES) {
+            // A stat (ls -l) computes this too: one huge file must not start a search of hours.
+            throw new FsException(Errno.EINVAL, "", entry.rows() + " rows × k = " + k + " is more than "
+                    + QueryParser.MAX_RESULT_LINES + " result lines; copy fewer of its rows into a query under .search/");
+        }
+        int dim = settings.dim();
+        if (settings.metric() == Metric.COSINE) {
+            for (int row = 0; row < entry.rows(); row++) {
+                if (Metric.isZero(entry.values(), row * dim, dim)) {
+                    throw new FsException(Errno.EINVAL, "row " + row,
+                            "a zero vector has no direction, so it has no cosine neighbours");
+                }
+            }
+        }
+        List<List<Hit>> withSelf = engine.search(c, snapshot, settings.metric(), dim, k + 1, "",
+                entry.values(), entry.rows());
+        List<List<Hit>> hits = new ArrayList<>(withSelf.size());
+        for (int row = 0; row < withSelf.size(); row++) {
+            int selfRow = entry.multiRow() ? row : -1;
+            List<Hit> others = new ArrayList<>(k);
+            for (Hit h : withSelf.get(row)) {
+                if (others.size() < k && !(h.row() == selfRow && h.path().equals(path))) {
+                    others.add(h);
+                }
+            }
+            hits.add(others);
+        }
+        return ResultText.render(hits);
+    }
+
+    private boolean isDirectory(String path) {
+        try {
+            return store.stat(path).directory();
+        } catch (FsException e) {
+            // ENOENT, ENOTDIR or a bad name: in each case, not a directory of the collection.
+            return false;
+        }
+    }
+
+    private static boolean isSearch(FsPath path) {
+        return path.parts().get(1).equals(SEARCH_DIR);
+    }
+
+    /** The name of a query file; a deeper path is under a file, not a directory. */
+    private QueryName queryName(FsPath path, Collection collection) throws FsException {
+        QueryName name = new QueryName(collection, path.parts().get(2));
+        if (path.depth() > 3) {
+            throw files.policy().getIfPresentQuietly(name) == null
+                    ? new FsException(Errno.ENOENT, "no such query")
+                    : new FsException(Errno.ENOTDIR, "a query file is not a directory");
+        }
+        return name;
+    }
+
+    /** .similar/PATH of collection C mirrors C/PATH. */
+    private static FsPath similarTarget(FsPath path) {
+        List<String> parts = new ArrayList<>(path.depth() - 1);
+        parts.add(path.parts().get(0));
+        parts.addAll(path.parts().subList(2, path.depth()));
+        return new FsPath(List.copyOf(parts));
+    }
+
+    private static void requireVectorFile(FsPath target) throws FsException {
+        if (VectorFormat.forName(target.name()) == null) {
+            throw new FsException(Errno.ENOENT, "only vector files (.vec, .fvecs, .npy) have neighbours");
+        }
+    }
+
+    private static StatInfo virtual(boolean directory, int mode, long size, Attributes owner) {
+        return new StatInfo(directory, mode, size, directory ? 2 : 1, owner.uid(), owner.gid(),
+                owner.atimeNs(), owner.mtimeNs(), owner.ctimeNs());
+    }
+
+    private static StatInfo withMode(StatInfo s, int mode, long size) {
+        return new StatInfo(s.directory(), mode, size, s.nlink(), s.uid(), s.gid(), s.atimeNs(), s.mtimeNs(), s.ctimeNs());
+    }
+}

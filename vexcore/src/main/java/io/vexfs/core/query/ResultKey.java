@@ -1,0 +1,31 @@
+package io.vexfs.core.query;
+
+import io.vexfs.core.fs.Collection;
+import io.vexfs.core.search.Metric;
+
+import java.util.Arrays;
+
+/**
+ * What a cached answer depends on: the collection (by identity, so a collection removed and made
+ * again never shares answers) at one version, the metric, k, the searched prefix and the exact
+ * query floats. A commit makes a new version, so an answer cached before it is never found again.
+ */
+record ResultKey(Collection collection, long version, Metric metric, int k, String prefix, float[] query) {
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ResultKey other && collection == other.collection && version == other.version
+                && metric == other.metric && k == other.k && prefix.equals(other.prefix)
+                && Arrays.equals(query, other.query);
+    }
+
+    @Override
+    public int hashCode() {
+        int h = System.identityHashCode(collection);
+        h = 31 * h + Long.hashCode(version);
+        h = 31 * h + metric.hashCode();
+        h = 31 * h + k;
+        h = 31 * h + prefix.hashCode();
+        return 31 * h + Arrays.hashCode(query);
+    }
+}
