@@ -43,7 +43,7 @@ final class CacheCommand {
         }
         out.println();
         out.println("searches: " + count(m, "vexfs_searches_total") + ", vectors scanned: " + count(m, "vexfs_vectors_scanned_total")
-                + " (n/a: this mount does not expose the metric)");
+                );
         return Vexctl.OK;
     }
 

@@ -39,7 +39,7 @@ final class LoadReports {
         LoadGenerator.Spec spec = r.spec();
         return new PerfReport(kind, PerfReport.now(), r.collection().getParent().toString(),
                 new PerfReport.Workload(spec.duration().toNanos() / 1e9, spec.concurrency(), spec.dim(), spec.vectorsPerFile(), spec.mix().toString()),
-                f, ops, mountOps, counters, steps);
+                f, ops, mountOps, counters, steps, r.filesCreated(), r.vectorsWritten());
     }
 
     static List<PerfReport.OpFigures> operations(LoadGenerator.Result r) {

@@ -24,11 +24,13 @@ import java.util.Map;
  * @param operations per kind of client operation (load tests) or per FUSE operation (live)
  * @param mountOps   how much each FUSE operation count of the mount grew during a load test
  * @param steps      the concurrency levels of a stress test
+ * @param filesCreated   files a load run created (its creates, for checking against the mount's create count)
+ * @param vectorsWritten vectors a load run committed
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 record PerfReport(String kind, String createdAt, String mount, Workload workload, Map<String, Figure> figures,
                   List<OpFigures> operations, Map<String, Long> mountOps, Map<String, Double> mountCounters,
-                  List<StressStep> steps) {
+                  List<StressStep> steps, Long filesCreated, Long vectorsWritten) {
     private static final ObjectMapper JSON = JsonMapper.builder()
             .enable(SerializationFeature.INDENT_OUTPUT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)

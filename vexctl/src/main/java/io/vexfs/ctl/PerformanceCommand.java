@@ -142,7 +142,7 @@ final class PerformanceCommand {
                 .append(Units.micros(s.micros())).append(" | `").append(s.path()).append("` |\n"));
         Files.writeString(output, md);
         Path json = PerfReport.jsonBeside(output);
-        new PerfReport("live", Instant.now().toString(), plane.mount().toString(), null, figures, ops, null, null, null).write(json);
+        new PerfReport("live", Instant.now().toString(), plane.mount().toString(), null, figures, ops, null, null, null, null, null).write(json);
         root.out().println("wrote " + output.toAbsolutePath() + " and " + json.toAbsolutePath() + " (" + figures.size() + " figures)");
         return Vexctl.OK;
     }

@@ -74,10 +74,11 @@ final class SlowLogCommand {
         return t;
     }
 
-    /** The top-level directory of a mount path: the collection, or ".vexfs" for the control plane. */
+    /** The top-level entry of a mount path: the collection, ".vexfs" for the control plane, "/" for the root itself. */
     static String collection(String path) {
         String p = path.startsWith("/") ? path.substring(1) : path;
         int slash = p.indexOf('/');
-        return slash < 0 ? "/" : p.substring(0, slash);
+        String top = slash < 0 ? p : p.substring(0, slash);
+        return top.isEmpty() ? "/" : top;
     }
 }

@@ -25,7 +25,6 @@ final class StorageCommand {
         double commits = m.valueOrZero("vexfs_commits_total");
         double walBytes = m.valueOrZero("vexfs_wal_written_bytes_total");
         double fsyncs = m.valueOrZero("vexfs_wal_fsyncs_total");
-        double stored = m.valueOrZero("vexfs_vectors_stored");
         Table t = new Table("figure", "value");
         t.row("collections", CacheCommand.count(m, "vexfs_collections"));
         t.row("vectors stored", CacheCommand.count(m, "vexfs_vectors_stored"));
@@ -41,7 +40,6 @@ final class StorageCommand {
         long onDisk = Files.isDirectory(dataDir) ? sizeOf(dataDir) : -1;
         t.row("data directory", dataDir);
         t.row("data directory size", onDisk < 0 ? "n/a" : Units.bytes(onDisk));
-        t.row("bytes on disk per stored vector", onDisk < 0 || stored == 0 ? "n/a" : Units.bytes(onDisk / stored));
         t.print(out);
         Table.heading(out, "Settings that shape storage (" + config.source() + ")");
         Table s = new Table("setting", "value", "line");
