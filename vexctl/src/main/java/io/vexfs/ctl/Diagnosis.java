@@ -45,7 +45,7 @@ final class Diagnosis {
             }
             findings.add(new Finding("op " + s.op(), share,
                     s.op() + " takes " + Units.percent(share) + " of FUSE time " + o.span(),
-                    s.count() + " calls, mean " + Units.micros(s.meanMicros()) + ", p99 " + Units.micros(s.p99Micros())
+                    s.count() + " calls, mean " + Units.micros(s.meanMicros()) + ", p99 " + Units.quantile(s.p99Micros())
                             + ", total " + Units.micros(s.totalMicros()),
                     adviceFor(s.op(), o)));
         }

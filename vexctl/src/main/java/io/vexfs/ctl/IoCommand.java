@@ -33,7 +33,7 @@ final class IoCommand {
         Table ops = new Table("op", "count", "total", "mean", "p99");
         o.ops().stream().filter(s -> IO_OPS.contains(s.op()) && s.count() > 0)
                 .sorted((a, b) -> Double.compare(b.totalMicros(), a.totalMicros()))
-                .forEach(s -> ops.row(s.op(), s.count(), Units.micros(s.totalMicros()), Units.micros(s.meanMicros()), Units.micros(s.p99Micros())));
+                .forEach(s -> ops.row(s.op(), s.count(), Units.micros(s.totalMicros()), Units.micros(s.meanMicros()), Units.quantile(s.p99Micros())));
         ops.print(out);
         double commits = o.counter("vexfs_commits_total");
         double walBytes = o.counter("vexfs_wal_written_bytes_total");

@@ -58,8 +58,9 @@ final class LoadReports {
                 r.collection().getParent(), s.concurrency(), r.seconds(), s.mix(), s.dim(), s.vectorsPerFile());
         Table t = new Table("op", "count", "ops/s", "p50", "p95", "p99", "max", "errors");
         for (PerfReport.OpFigures o : report.operations()) {
-            t.row(o.op(), o.count(), Units.rate(o.opsPerSecond()), Units.micros(o.p50Us()), Units.micros(o.p95Us()),
-                    Units.micros(o.p99Us()), Units.micros(o.maxUs()), o.errors());
+            boolean none = o.count() == 0;
+            t.row(o.op(), o.count(), Units.rate(o.opsPerSecond()), none ? "-" : Units.micros(o.p50Us()), none ? "-" : Units.micros(o.p95Us()),
+                    none ? "-" : Units.micros(o.p99Us()), none ? "-" : Units.micros(o.maxUs()), o.errors());
         }
         LatencyHistogram all = r.all();
         t.row("all", all.count(), Units.rate(all.count() / r.seconds()), Units.micros(all.quantileNanos(0.5) / 1e3),

@@ -30,8 +30,8 @@ final class MetricsCommand {
         Table ops = new Table("op", "count", "mean", "p50", "p95", "p99", "max");
         for (MetricsScrape.OpStats s : m.opStats()) {
             if (all || s.count() > 0) {
-                ops.row(s.op(), s.count(), Units.micros(s.meanMicros()), Units.micros(s.p50Micros()),
-                        Units.micros(s.p95Micros()), Units.micros(s.p99Micros()), Units.micros(s.maxMicros()));
+                ops.row(s.op(), s.count(), Units.micros(s.meanMicros()), Units.quantile(s.p50Micros()),
+                        Units.quantile(s.p95Micros()), Units.quantile(s.p99Micros()), Units.quantile(s.maxMicros()));
             }
         }
         ops.print(out);

@@ -86,10 +86,11 @@ final class OptimizeCommand {
         ControlPlane plane = root.controlPlane();
         PrintWriter out = root.out();
         List<Change> plan = new ArrayList<>();
-        propose(plan, SystemInfo.sysctl("vm.swappiness"), 10, "keep the mount's heap and buffer pool in memory");
-        propose(plan, SystemInfo.sysctl("vm.dirty_ratio"), 15, "bound how much unwritten log can pile up before writers stall");
-        propose(plan, SystemInfo.sysctl("vm.dirty_background_ratio"), 5, "start writing the log back early, in the background");
-        propose(plan, SystemInfo.readAhead(plane.config().dataDir()), 1024, "log replay and compaction read sequentially");
+        atMost(plan, SystemInfo.sysctl("vm.swappiness"), 10, "at most 10: keep the mount's heap and buffer pool in memory");
+        atMost(plan, SystemInfo.sysctl("vm.dirty_ratio"), 15, "at most 15: bound how much unwritten log piles up before writers stall");
+        atMost(plan, SystemInfo.sysctl("vm.dirty_background_ratio"), 5, "at most 5: start writing the log back early, in the background");
+        SystemInfo.readAhead(plane.config().dataDir()).ifPresent(s -> plan.add(new Change(s, Math.max(s.value(), 1024),
+                "at least 1024: log replay and compaction read sequentially")));
         Table t = new Table("setting", "file", "current", "proposed", "why", "result");
         int failed = 0;
         for (Change c : plan) {
@@ -107,8 +108,9 @@ final class OptimizeCommand {
         return failed == 0 ? Vexctl.OK : Vexctl.CHECK_FAILED;
     }
 
-    private static void propose(List<Change> plan, Optional<SystemInfo.KernelSetting> setting, long proposed, String why) {
-        setting.ifPresent(s -> plan.add(new Change(s, proposed, why)));
+    /** Proposes lowering a setting to {@code limit}; one already at or below it stays as it is. */
+    private static void atMost(List<Change> plan, Optional<SystemInfo.KernelSetting> setting, long limit, String why) {
+        setting.ifPresent(s -> plan.add(new Change(s, Math.min(s.value(), limit), why)));
     }
 
     private static String apply(Change c) {

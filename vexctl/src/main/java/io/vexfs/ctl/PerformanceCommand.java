@@ -55,8 +55,8 @@ final class PerformanceCommand {
         for (MetricsScrape.OpStats s : now.opStats()) {
             long delta = s.count() - before.opCount(s.op());
             if (s.count() > 0) {
-                t.row(s.op(), Units.rate(delta / seconds), Units.micros(s.p50Micros()), Units.micros(s.p95Micros()),
-                        Units.micros(s.p99Micros()), s.count());
+                t.row(s.op(), Units.rate(delta / seconds), Units.quantile(s.p50Micros()), Units.quantile(s.p95Micros()),
+                        Units.quantile(s.p99Micros()), s.count());
             }
         }
         t.print(out);
@@ -110,8 +110,8 @@ final class PerformanceCommand {
             }
             double rate = o.op(s.op()).count() / seconds;
             md.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %s | %s | %s |%n", s.op(), s.count(), Units.rate(rate),
-                    Units.micros(s.meanMicros()), Units.micros(s.p50Micros()), Units.micros(s.p95Micros()), Units.micros(s.p99Micros()),
-                    Units.micros(s.maxMicros())));
+                    Units.micros(s.meanMicros()), Units.quantile(s.p50Micros()), Units.quantile(s.p95Micros()), Units.quantile(s.p99Micros()),
+                    Units.quantile(s.maxMicros())));
             ops.add(new PerfReport.OpFigures(s.op(), s.count(), 0, 0, rate, s.p50Micros(), s.p95Micros(), s.p99Micros(), s.maxMicros()));
             figures.put(s.op() + ".ops_per_s", new PerfReport.Figure(rate, "ops/s", PerfReport.HIGHER));
             figures.put(s.op() + ".mean_us", new PerfReport.Figure(s.meanMicros(), "us", PerfReport.LOWER));

@@ -90,6 +90,11 @@ final class Units {
         return String.format(Locale.ROOT, "%.0f us", micros);
     }
 
+    /** A percentile of the mount's timer: 0 means no operation in its recent window, shown as "-". */
+    static String quantile(double micros) {
+        return micros == 0 ? "-" : micros(micros);
+    }
+
     static String percent(double fraction) {
         return String.format(Locale.ROOT, "%.1f%%", fraction * 100);
     }

@@ -48,14 +48,12 @@ class CliTest {
     }
 
     @Test
-    void theProcessExitsWithTheCodes() throws Exception {
-        assertEquals(Vexctl.USAGE, java("--mount", "/tmp", "load-test", "generate", "--duration", "soon"));
+    void theProcessExitsWithTheCode() throws Exception {
         assertEquals(Vexctl.UNREACHABLE, java("--mount", dir.toString(), "storage", "analyze"));
-        assertEquals(Vexctl.OK, java("--help"));
     }
 
     private static int java(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(), "-cp",
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(), "-XX:TieredStopAtLevel=1", "-cp",
                 System.getProperty("java.class.path"), Vexctl.class.getName()));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();

@@ -113,6 +113,24 @@ class LiveMountTest {
     }
 
     @Test
+    void stressTestRaisesConcurrencyAndReportsTheKnee() throws IOException {
+        Path json = mount.root.resolve("stress.json");
+        LiveMount.Run r = ok("stress-test", "run", "--step-duration", "500ms", "--max-concurrency", "4", "--p99-bound", "10s",
+                "--quiet", "--output", json.toString());
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s*1\\s.*ok")), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s*4\\s.*ok")), r.out());
+        assertTrue(r.out().contains("knee: 4 threads"), r.out());
+        PerfReport report = PerfReport.read(json);
+        assertEquals(3, report.steps().size());
+        assertEquals(4, report.figures().get("knee_concurrency").value());
+
+        LiveMount.Run broken = mount.vexctl("stress-test", "run", "--step-duration", "300ms", "--max-concurrency", "2",
+                "--p99-bound", "1ns", "--quiet", "--output", mount.root.resolve("stress2.json").toString());
+        assertEquals(Vexctl.CHECK_FAILED, broken.exit(), broken.out());
+        assertTrue(broken.out().contains("stopped at 1 threads: p99 over"), broken.out());
+    }
+
+    @Test
     void optimizeFlipsALiveToggleAndReadsItBack() throws IOException {
         ok("optimize", "simd", "--disable");
         assertTrue(Files.readString(mount.mnt.resolve(".vexfs/optimizations")).contains("simd off"));
