@@ -46,13 +46,6 @@ record VexConfigFile(Path source, TomlParseResult toml) {
         return toml.isLong(key) ? Optional.of(toml.getLong(key)) : Optional.empty();
     }
 
-    Optional<Double> decimal(String key) {
-        if (toml.isDouble(key)) {
-            return Optional.of(toml.getDouble(key));
-        }
-        return toml.isLong(key) ? Optional.of((double) toml.getLong(key)) : Optional.empty();
-    }
-
     /** A size written as a number of bytes or a string like "256MiB". */
     Optional<Long> size(String key) {
         return string(key).map(Units::parseSize);
