@@ -16,6 +16,14 @@ public final class VirtualFiles {
 
     private final VexStore store;
     private final Map<String, ControlFile> control = new ConcurrentSkipListMap<>();
+    /** The latest rendering of each control file, shared by the stat, open and read of one reader. */
+    private final Map<String, Rendering> renderings = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private record Rendering(byte[] text, long atNanos) {
+    }
+
+    /** A rendering this recent is reused: one `cat` stats, opens and reads, and must see one size. */
+    private static final long RENDERING_REUSE_NANOS = 250_000_000L;
     private volatile QueryFiles queries;
 
     VirtualFiles(VexStore store) {
@@ -58,7 +66,7 @@ public final class VirtualFiles {
             if (f == null) {
                 throw new FsException(Errno.ENOENT, "no such control file");
             }
-            return StatInfo.virtualFile(f.writer() == null ? 0444 : 0644, utf8(f.content().get()).length, owner);
+            return StatInfo.virtualFile(f.writer() == null ? 0444 : 0644, rendered(f).length, owner);
         }
         Collection c = requireCollection(p);
         String second = p.parts().get(1);
@@ -110,9 +118,11 @@ public final class VirtualFiles {
                     f.writer().write(new String(bytes, StandardCharsets.UTF_8));
                 } catch (InvalidInputException e) {
                     throw FsException.invalid(e);
+                } finally {
+                    renderings.remove(f.name());
                 }
             };
-            return new TextHandle(store, () -> utf8(f.content().get()), committer, truncate);
+            return new TextHandle(store, () -> rendered(f), committer, truncate);
         }
         Collection c = requireCollection(p);
         FsPath collectionPath = new FsPath(p.parts().subList(0, 1));
@@ -153,6 +163,16 @@ public final class VirtualFiles {
             throw new FsException(Errno.ENOENT, "search is not enabled");
         }
         return q;
+    }
+
+    private byte[] rendered(ControlFile f) {
+        long now = System.nanoTime();
+        Rendering r = renderings.get(f.name());
+        if (r == null || now - r.atNanos() > RENDERING_REUSE_NANOS) {
+            r = new Rendering(utf8(f.content().get()), now);
+            renderings.put(f.name(), r);
+        }
+        return r.text();
     }
 
     private static byte[] utf8(String s) {
