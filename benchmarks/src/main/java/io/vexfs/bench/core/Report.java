@@ -138,6 +138,7 @@ final class Report {
             Map<String, Object> j = new LinkedHashMap<>();
             j.put("mode", r.mode());
             j.put("rep", r.rep());
+            j.put("empty_start_seconds", r.emptyStartSeconds());
             j.put("cp_seconds", r.cpSeconds());
             j.put("cp_mb_per_s", r.mbPerSecond());
             j.put("stop_seconds", r.stopSeconds());
@@ -157,6 +158,8 @@ final class Report {
                 ">= " + (int) CP_TARGET_MB_S + " MB/s", met(cpOn >= CP_TARGET_MB_S, cpOff >= CP_TARGET_MB_S)));
         rows.add(new Row("stop (SIGTERM until exit)", "s", medianRuns(runs, CoreBench.POOL_ON, BulkCopy.Run::stopSeconds),
                 medianRuns(runs, CoreBench.POOL_OFF, BulkCopy.Run::stopSeconds), null, null, null, "", ""));
+        rows.add(new Row("start on an empty data dir", "s", medianRuns(runs, CoreBench.POOL_ON, BulkCopy.Run::emptyStartSeconds),
+                medianRuns(runs, CoreBench.POOL_OFF, BulkCopy.Run::emptyStartSeconds), null, null, null, "", ""));
         double reOn = medianRuns(runs, CoreBench.POOL_ON, r -> r.remount().seconds());
         double reOff = medianRuns(runs, CoreBench.POOL_OFF, r -> r.remount().seconds());
         rows.add(new Row(String.format("remount with %,d vectors", vectors), "s", reOn, reOff, null, null, null,
