@@ -232,7 +232,7 @@ public final class CoreBench {
         }
         Options o = new Options(Path.of(a.remove("vexfs-jar")).toAbsolutePath(), Path.of(a.remove("hello")).toAbsolutePath(),
                 Path.of(a.remove("work")).toAbsolutePath(), Path.of(a.remove("out")).toAbsolutePath(),
-                Integer.parseInt(a.getOrDefault("rounds", "9")), Double.parseDouble(a.getOrDefault("seconds", "1.5")),
+                Integer.parseInt(a.getOrDefault("rounds", "15")), Double.parseDouble(a.getOrDefault("seconds", "0.6")),
                 Double.parseDouble(a.getOrDefault("warmup-seconds", "1")), Integer.parseInt(a.getOrDefault("cp-reps", "3")),
                 Long.parseLong(a.getOrDefault("vectors", "1000000")), a.getOrDefault("commit", "unknown"));
         for (String known : List.of("rounds", "seconds", "warmup-seconds", "cp-reps", "vectors", "commit")) {
