@@ -48,14 +48,18 @@ final class OpDeltas {
         return new OpDeltas(d);
     }
 
-    /** Removes {@code times} copies of {@code cost} (the operations a scrape itself causes), never below zero. */
+    /**
+     * Removes {@code times} copies of {@code cost}'s calls (the operations a scrape itself
+     * causes), never below zero. Their time is taken out at this window's own mean per call:
+     * one scrape's timing, measured once, is too noisy to subtract from microsecond operations.
+     */
     OpDeltas minus(OpDeltas cost, int times) {
         Map<String, Tally> d = new TreeMap<>();
         byOp.forEach((op, t) -> {
             Tally c = cost.byOp.getOrDefault(op, new Tally(0, 0));
             double calls = Math.max(0, t.calls - times * c.calls);
             if (calls > 0) {
-                d.put(op, new Tally(calls, Math.max(0, t.seconds - times * c.seconds)));
+                d.put(op, new Tally(calls, t.seconds * calls / t.calls));
             }
         });
         return new OpDeltas(d);
