@@ -55,6 +55,9 @@ class BadInputTest {
         assertTrue(line.contains("EINVAL"), errors);
         assertTrue(line.contains(where), "expected '" + where + "' in: " + line);
         assertTrue(line.contains(reason), "expected '" + reason + "' in: " + line);
+        assertTrue(line.contains("flush:"), "refused at close: " + line);
+        assertTrue(errors.lines().noneMatch(l -> l.contains("/c/" + name) && l.contains("release:")),
+                "reported once, at close: " + errors);
     }
 
     private static byte[] ascii(String s) {

@@ -20,6 +20,8 @@ final class FileHandle implements Handle {
      * readers would see it and a refused write would already have lost the old content.
      */
     private boolean truncatedOnly;
+    /** The staged bytes were refused by a flush and not changed since: release must not retry them. */
+    private boolean refused;
     /** O_TRUNC: staging starts empty instead of from the committed content. */
     private boolean truncated;
 
@@ -51,6 +53,7 @@ final class FileHandle implements Handle {
         staged.write(position, src);
         dirty = true;
         truncatedOnly = false;
+        refused = false;
         return (int) src.byteSize();
     }
 
@@ -60,6 +63,7 @@ final class FileHandle implements Handle {
         staged.truncate(size);
         dirty = true;
         truncatedOnly = false;
+        refused = false;
     }
 
     private void stage() throws FsException {
@@ -82,7 +86,12 @@ final class FileHandle implements Handle {
         if (staged == null) {
             staged = new StagedFile(store.options().pool());
         }
-        store.commit(FsPath.parse(path), node, staged);
+        try {
+            store.commit(FsPath.parse(path), node, staged);
+        } catch (FsException e) {
+            refused = true;
+            throw e;
+        }
         dirty = false;
     }
 
@@ -96,7 +105,7 @@ final class FileHandle implements Handle {
     @Override
     public synchronized void release(String path) throws FsException {
         try {
-            if (dirty) {
+            if (dirty && !refused) {
                 truncatedOnly = false;
                 flush(path);
             }

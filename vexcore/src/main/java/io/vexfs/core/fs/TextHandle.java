@@ -22,6 +22,8 @@ final class TextHandle implements Handle {
     private boolean dirty;
     /** O_TRUNC and nothing written yet: commit at release, not at the flush of a dup'd descriptor. */
     private boolean truncatedOnly;
+    /** The staged bytes were refused by a flush and not changed since: release must not retry them. */
+    private boolean refused;
     /** O_TRUNC: staging starts empty instead of from the generated text. */
     private boolean truncated;
 
@@ -60,6 +62,7 @@ final class TextHandle implements Handle {
         staged.write(position, src);
         dirty = true;
         truncatedOnly = false;
+        refused = false;
         return (int) src.byteSize();
     }
 
@@ -69,6 +72,7 @@ final class TextHandle implements Handle {
         staged.truncate(size);
         dirty = true;
         truncatedOnly = false;
+        refused = false;
     }
 
     private void stage() throws FsException {
@@ -92,7 +96,12 @@ final class TextHandle implements Handle {
         if (staged != null) {
             staged.read(0, MemorySegment.ofArray(written));
         }
-        committer.commit(written);
+        try {
+            committer.commit(written);
+        } catch (FsException e) {
+            refused = true;
+            throw e;
+        }
         dirty = false;
     }
 
@@ -106,7 +115,7 @@ final class TextHandle implements Handle {
     @Override
     public synchronized void release(String path) throws FsException {
         try {
-            if (dirty) {
+            if (dirty && !refused) {
                 truncatedOnly = false;
                 flush(path);
             }

@@ -16,14 +16,7 @@ public final class VirtualFiles {
 
     private final VexStore store;
     private final Map<String, ControlFile> control = new ConcurrentSkipListMap<>();
-    /** The latest rendering of each control file, shared by the stat, open and read of one reader. */
-    private final Map<String, Rendering> renderings = new java.util.concurrent.ConcurrentHashMap<>();
 
-    private record Rendering(byte[] text, long atNanos) {
-    }
-
-    /** A rendering this recent is reused: one `cat` stats, opens and reads, and must see one size. */
-    private static final long RENDERING_REUSE_NANOS = 250_000_000L;
     private volatile QueryFiles queries;
 
     VirtualFiles(VexStore store) {
@@ -118,8 +111,6 @@ public final class VirtualFiles {
                     f.writer().write(new String(bytes, StandardCharsets.UTF_8));
                 } catch (InvalidInputException e) {
                     throw FsException.invalid(e);
-                } finally {
-                    renderings.remove(f.name());
                 }
             };
             return new TextHandle(store, () -> rendered(f), committer, truncate);
@@ -165,14 +156,13 @@ public final class VirtualFiles {
         return q;
     }
 
-    private byte[] rendered(ControlFile f) {
-        long now = System.nanoTime();
-        Rendering r = renderings.get(f.name());
-        if (r == null || now - r.atNanos() > RENDERING_REUSE_NANOS) {
-            r = new Rendering(utf8(f.content().get()), now);
-            renderings.put(f.name(), r);
-        }
-        return r.text();
+    /**
+     * Rendered afresh for every stat and open: a reader must see every event that happened
+     * before it looked (a refusal in errors, a toggle in optimizations). Reads use direct_io,
+     * so a size that moved between stat and open does not cut the text short.
+     */
+    private static byte[] rendered(ControlFile f) {
+        return utf8(f.content().get());
     }
 
     private static byte[] utf8(String s) {
