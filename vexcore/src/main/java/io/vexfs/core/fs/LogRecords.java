@@ -28,7 +28,7 @@ final class LogRecords {
     static final byte KIND_PLAIN = 0;
 
     private static final ValueLayout.OfFloat FLOAT_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    /** Large payloads are handed to the log in slices so no single huge temporary buffer is needed. */
+    /** An ordinary file's bytes come back from the log in chunks of this size (its content's chunks). */
     private static final int SLICE = 1 << 20;
 
     private LogRecords() {
@@ -65,38 +65,50 @@ final class LogRecords {
                 .putShort((short) p.length).put(p).putInt(text.length).put(text).flip();
     }
 
-    /** The parts of a PUT record: a header, then the payload in slices. */
-    static ByteBuffer[] put(FsPath path, Attributes a, FileNode.Version v, List<byte[]> plainChunks) {
+    /**
+     * A PUT record to append: {@code parts} (header, then an ordinary file's bytes), or for a
+     * vector file the header alone with {@code floats} streamed after it.
+     */
+    record PutRecord(ByteBuffer[] parts, float[] floats) {
+        long bytes() {
+            long n = 9;
+            for (ByteBuffer b : parts) {
+                n += b.remaining();
+            }
+            return n + (floats == null ? 0 : 4L * floats.length);
+        }
+
+        void appendTo(io.vexfs.core.storage.RecordSink sink) throws java.io.IOException {
+            if (floats == null) {
+                sink.append(PUT, parts);
+            } else {
+                sink.appendFloats(PUT, parts[0], floats);
+            }
+        }
+    }
+
+    static PutRecord put(FsPath path, Attributes a, FileNode.Version v, List<byte[]> plainChunks) {
         byte[] p = utf8(path);
         VectorData d = v.vectors();
         byte[] npy = d != null && d.npyHeader() != null ? d.npyHeader() : new byte[0];
         ByteBuffer head = ByteBuffer.allocate(2 + p.length + 36 + 1 + 12 + npy.length + 8).order(ByteOrder.LITTLE_ENDIAN);
         head.putShort((short) p.length).put(p);
         putAttributes(head, a);
-        List<ByteBuffer> parts = new ArrayList<>();
-        parts.add(head);
         if (d == null) {
             head.put(KIND_PLAIN).putInt(0).putInt(0).putInt(0);
+            List<ByteBuffer> parts = new ArrayList<>();
+            parts.add(head);
             long total = 0;
             for (byte[] c : plainChunks) {
                 total += c.length;
                 parts.add(ByteBuffer.wrap(c));
             }
-            head.putLong(total);
-        } else {
-            head.put((byte) (d.format().ordinal() + 1)).putInt(d.rows()).putInt(d.dim()).putInt(npy.length).put(npy);
-            head.putLong(4L * d.values().length);
-            float[] values = d.values();
-            int perSlice = SLICE / 4;
-            for (int off = 0; off < values.length; off += perSlice) {
-                int n = Math.min(perSlice, values.length - off);
-                ByteBuffer slice = ByteBuffer.allocate(4 * n).order(ByteOrder.LITTLE_ENDIAN);
-                slice.asFloatBuffer().put(values, off, n);
-                parts.add(slice);
-            }
+            head.putLong(total).flip();
+            return new PutRecord(parts.toArray(ByteBuffer[]::new), null);
         }
-        head.flip();
-        return parts.toArray(ByteBuffer[]::new);
+        head.put((byte) (d.format().ordinal() + 1)).putInt(d.rows()).putInt(d.dim()).putInt(npy.length).put(npy);
+        head.putLong(4L * d.values().length).flip();
+        return new PutRecord(new ByteBuffer[]{head}, d.values());
     }
 
     /** Sequential reader over a record body. */

@@ -673,9 +673,18 @@ public final class VexStore implements Closeable {
     }
 
     private long logPut(FsPath p, Attributes a, FileNode.Version v, List<byte[]> plainChunks) throws FsException {
-        ByteBuffer[] parts = LogRecords.put(p, a, v, plainChunks);
-        long bytes = recordSize(parts);
-        log(LogRecords.PUT, parts);
+        LogRecords.PutRecord put = LogRecords.put(p, a, v, plainChunks);
+        long bytes = put.bytes();
+        try {
+            if (put.floats() == null) {
+                wal.append(LogRecords.PUT, put.parts());
+            } else {
+                wal.appendFloats(LogRecords.PUT, put.parts()[0], put.floats());
+            }
+        } catch (IOException e) {
+            throw new FsException(Errno.EIO, "write-ahead log append failed: " + e.getMessage(), e);
+        }
+        metrics().add(VexCounter.WAL_BYTES, bytes);
         return bytes;
     }
 
@@ -801,7 +810,7 @@ public final class VexStore implements Closeable {
                 } else {
                     FileNode.Version v = c.version();
                     List<byte[]> plain = v.vectors() == null ? chunksOf(v.content()) : List.of();
-                    sink.append(LogRecords.PUT, LogRecords.put(c.path(), c.attributes(), v, plain));
+                    LogRecords.put(c.path(), c.attributes(), v, plain).appendTo(sink);
                 }
             }
         });

@@ -185,6 +185,39 @@ public final class WriteAheadLog implements Closeable {
     }
 
     /**
+     * Appends one record whose body is {@code head} then {@code floats} (float32 little-endian),
+     * streamed from the array: a file of a million vectors goes to the log without a second
+     * copy of its floats in memory. Otherwise as {@link #append}.
+     */
+    public long appendFloats(int type, ByteBuffer head, float[] floats) throws IOException {
+        LogFormat.checkType(type);
+        long framed = LogFormat.RECORD_HEADER_BYTES + head.remaining() + 4L * floats.length;
+        if (framed - LogFormat.RECORD_HEADER_BYTES > Integer.MAX_VALUE - LogFormat.RECORD_HEADER_BYTES) {
+            throw new IOException("record body of " + (framed - LogFormat.RECORD_HEADER_BYTES) + " bytes is too large");
+        }
+        appendLock.lock();
+        try {
+            ensureUsable();
+            if (currentSize > LogFormat.FILE_HEADER_BYTES && currentSize + framed > segmentBytes) {
+                roll();
+            }
+            try {
+                writer.writeFloats(current, type, head, floats);
+            } catch (IOException | RuntimeException | Error e) {
+                discardPartialRecord(e);
+                throw e;
+            }
+            currentSize += framed;
+            bytesAppended += framed;
+            recordsAppended++;
+            liveLogBytes += framed;
+            return liveLogBytes;
+        } finally {
+            appendLock.unlock();
+        }
+    }
+
+    /**
      * A half-written record would end replay at that point and take every later record with
      * it, so it is cut off; if that fails too, the log refuses further appends.
      */
@@ -426,6 +459,13 @@ public final class WriteAheadLog implements Closeable {
         public void append(int type, ByteBuffer... parts) throws IOException {
             LogFormat.checkType(type);
             bytes += writer.write(channel, type, LogFormat.bodyLength(parts), parts);
+            records++;
+        }
+
+        @Override
+        public void appendFloats(int type, ByteBuffer head, float[] floats) throws IOException {
+            LogFormat.checkType(type);
+            bytes += writer.writeFloats(channel, type, head, floats);
             records++;
         }
 
