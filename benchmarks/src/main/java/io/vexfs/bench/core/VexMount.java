@@ -62,6 +62,8 @@ final class VexMount {
         List<String> cmd = new ArrayList<>();
         cmd.add(java.toString());
         cmd.addAll(JVM_FLAGS);
+        // The launcher's class-data-sharing archive (scripts/vexfs), so start-up is measured as users get it.
+        cmd.addAll(List.of("-XX:SharedArchiveFile=" + jar.resolveSibling("vexfs.jsa"), "-XX:+AutoCreateSharedArchive"));
         cmd.addAll(List.of("-jar", jar.toString(), "mount", "--config", config.toString(),
                 "--data", data.toString(), "--mountpoint", mountpoint.toString()));
         CompletableFuture<Long> mounted = new CompletableFuture<>();
