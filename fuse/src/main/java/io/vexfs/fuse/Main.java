@@ -147,10 +147,12 @@ public final class Main {
                 rc = 1;
             }
             pool.close();
+            if (rc == 0) {
+                System.out.println("vexfs: unmounted " + cfg.mountpoint());
+            }
+            System.out.flush();
+            // Last: a SIGTERM's shutdown hook waits for this, then the JVM halts.
             stopped.countDown();
-        }
-        if (rc == 0) {
-            System.out.println("vexfs: unmounted " + cfg.mountpoint());
         }
         return rc;
     }

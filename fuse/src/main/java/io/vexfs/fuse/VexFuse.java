@@ -89,162 +89,65 @@ final class VexFuse extends FuseStubFS {
 
     @Override
     public int readdir(String path, Pointer buf, FuseFillDir filter, @off_t long offset, FuseFileInfo fi) {
-        long t0 = observer.begin();
-        try {
+        return call(Op.READDIR, path, () -> {
             filter.apply(buf, ".", null, 0);
             filter.apply(buf, "..", null, 0);
             // Offset 0 for every name: libfuse buffers the whole listing and pages it to the kernel.
             store.list(path, name -> filter.apply(buf, name, null, 0));
-            return 0;
-        } catch (FsException e) {
-            return fail(Op.READDIR, path, e);
-        } catch (RuntimeException e) {
-            return crash(Op.READDIR, path, e);
-        } finally {
-            observer.end(Op.READDIR, path, t0);
-        }
+        });
     }
 
     @Override
     public int mkdir(String path, @mode_t long mode) {
-        long t0 = observer.begin();
-        try {
-            store.mkdir(path, (int) mode, callerUid(), callerGid());
-            return 0;
-        } catch (FsException e) {
-            return fail(Op.MKDIR, path, e);
-        } catch (RuntimeException e) {
-            return crash(Op.MKDIR, path, e);
-        } finally {
-            observer.end(Op.MKDIR, path, t0);
-        }
+        return call(Op.MKDIR, path, () -> store.mkdir(path, (int) mode, callerUid(), callerGid()));
     }
 
     @Override
     public int rmdir(String path) {
-        long t0 = observer.begin();
-        try {
-            store.rmdir(path);
-            return 0;
-        } catch (FsException e) {
-            return fail(Op.RMDIR, path, e);
-        } catch (RuntimeException e) {
-            return crash(Op.RMDIR, path, e);
-        } finally {
-            observer.end(Op.RMDIR, path, t0);
-        }
+        return call(Op.RMDIR, path, () -> store.rmdir(path));
     }
 
     @Override
     public int unlink(String path) {
-        long t0 = observer.begin();
-        try {
-            store.unlink(path);
-            return 0;
-        } catch (FsException e) {
-            return fail(Op.UNLINK, path, e);
-        } catch (RuntimeException e) {
-            return crash(Op.UNLINK, path, e);
-        } finally {
-            observer.end(Op.UNLINK, path, t0);
-        }
+        return call(Op.UNLINK, path, () -> store.unlink(path));
     }
 
     @Override
     public int rename(String oldpath, String newpath) {
-        long t0 = observer.begin();
-        try {
-            store.rename(oldpath, newpath);
-            return 0;
-        } catch (FsException e) {
-            return fail(Op.RENAME, oldpath + " -> " + newpath, e);
-        } catch (RuntimeException e) {
-            return crash(Op.RENAME, oldpath, e);
-        } finally {
-            observer.end(Op.RENAME, oldpath, t0);
-        }
+        return call(Op.RENAME, oldpath + " -> " + newpath, () -> store.rename(oldpath, newpath));
     }
 
     @Override
     public int chmod(String path, @mode_t long mode) {
-        long t0 = observer.begin();
-        try {
-            store.chmod(path, (int) mode);
-            return 0;
-        } catch (FsException e) {
-            return fail(Op.CHMOD, path, e);
-        } catch (RuntimeException e) {
-            return crash(Op.CHMOD, path, e);
-        } finally {
-            observer.end(Op.CHMOD, path, t0);
-        }
+        return call(Op.CHMOD, path, () -> store.chmod(path, (int) mode));
     }
 
     @Override
     public int chown(String path, long uid, long gid) {
-        long t0 = observer.begin();
-        try {
-            // (uid_t) -1 means "leave unchanged".
-            store.chown(path, (int) uid, (int) gid);
-            return 0;
-        } catch (FsException e) {
-            return fail(Op.CHOWN, path, e);
-        } catch (RuntimeException e) {
-            return crash(Op.CHOWN, path, e);
-        } finally {
-            observer.end(Op.CHOWN, path, t0);
-        }
+        // (uid_t) -1 means "leave unchanged".
+        return call(Op.CHOWN, path, () -> store.chown(path, (int) uid, (int) gid));
     }
 
     @Override
     public int utimens(String path, Timespec[] timespec) {
-        long t0 = observer.begin();
-        try {
-            store.utimens(path, time(timespec[0]), time(timespec[1]));
-            return 0;
-        } catch (FsException e) {
-            return fail(Op.UTIMENS, path, e);
-        } catch (RuntimeException e) {
-            return crash(Op.UTIMENS, path, e);
-        } finally {
-            observer.end(Op.UTIMENS, path, t0);
-        }
+        return call(Op.UTIMENS, path, () -> store.utimens(path, time(timespec[0]), time(timespec[1])));
     }
 
     @Override
     public int truncate(String path, @off_t long size) {
-        long t0 = observer.begin();
-        try {
-            if (size < 0) {
-                throw new FsException(Errno.EINVAL, "negative size");
-            }
-            store.truncate(path, size);
-            return 0;
-        } catch (FsException e) {
-            return fail(Op.TRUNCATE, path, e);
-        } catch (RuntimeException e) {
-            return crash(Op.TRUNCATE, path, e);
-        } finally {
-            observer.end(Op.TRUNCATE, path, t0);
-        }
+        return call(Op.TRUNCATE, path, () -> store.truncate(path, checkedSize(size)));
     }
 
     @Override
     public int ftruncate(String path, @off_t long size, FuseFileInfo fi) {
-        long t0 = observer.begin();
-        try {
-            if (size < 0) {
-                throw new FsException(Errno.EINVAL, "negative size");
-            }
-            handles.get(fi.fh.get()).truncate(size);
-            return 0;
-        } catch (FsException e) {
-            return fail(Op.TRUNCATE, path, e);
-        } catch (RuntimeException e) {
-            return crash(Op.TRUNCATE, path, e);
-        } finally {
-            observer.end(Op.TRUNCATE, path, t0);
+        return call(Op.TRUNCATE, path, () -> handles.get(fi.fh.get()).truncate(checkedSize(size)));
+    }
+
+    private static long checkedSize(long size) throws FsException {
+        if (size < 0) {
+            throw new FsException(Errno.EINVAL, "negative size");
         }
+        return size;
     }
 
     @Override
@@ -360,17 +263,7 @@ final class VexFuse extends FuseStubFS {
 
     @Override
     public int fsync(String path, int isdatasync, FuseFileInfo fi) {
-        long t0 = observer.begin();
-        try {
-            handles.get(fi.fh.get()).fsync(path);
-            return 0;
-        } catch (FsException e) {
-            return fail(Op.FSYNC, path, e);
-        } catch (RuntimeException e) {
-            return crash(Op.FSYNC, path, e);
-        } finally {
-            observer.end(Op.FSYNC, path, t0);
-        }
+        return call(Op.FSYNC, path, () -> handles.get(fi.fh.get()).fsync(path));
     }
 
     @Override
@@ -390,27 +283,47 @@ final class VexFuse extends FuseStubFS {
 
     @Override
     public int statfs(String path, Statvfs stbuf) {
-        long t0 = observer.begin();
-        try {
-            FileStore fs = store.dataFileStore();
-            long block = 4096;
-            stbuf.f_bsize.set(block);
-            stbuf.f_frsize.set(block);
-            stbuf.f_blocks.set(fs.getTotalSpace() / block);
-            stbuf.f_bfree.set(fs.getUnallocatedSpace() / block);
-            stbuf.f_bavail.set(fs.getUsableSpace() / block);
-            stbuf.f_namemax.set(255);
-            return 0;
-        } catch (IOException e) {
-            return fail(Op.STATFS, path, new FsException(Errno.EIO, "statfs of the data directory failed: " + e.getMessage()));
-        } catch (RuntimeException e) {
-            return crash(Op.STATFS, path, e);
-        } finally {
-            observer.end(Op.STATFS, path, t0);
-        }
+        return call(Op.STATFS, path, () -> {
+            try {
+                FileStore fs = store.dataFileStore();
+                long block = 4096;
+                stbuf.f_bsize.set(block);
+                stbuf.f_frsize.set(block);
+                stbuf.f_blocks.set(fs.getTotalSpace() / block);
+                stbuf.f_bfree.set(fs.getUnallocatedSpace() / block);
+                stbuf.f_bavail.set(fs.getUsableSpace() / block);
+                stbuf.f_namemax.set(255);
+            } catch (IOException e) {
+                throw new FsException(Errno.EIO, "statfs of the data directory failed: " + e.getMessage());
+            }
+        });
     }
 
     // ---- helpers ----
+
+    /** One operation's work; FsException is its refusal. */
+    private interface FsCall {
+        void run() throws FsException;
+    }
+
+    /**
+     * The shape every operation shares: bounded, timed, refusals to errno. The per-file hot
+     * operations (getattr, read, write, open, create, flush, release) spell it out instead, so
+     * they allocate no lambda per call.
+     */
+    private int call(Op op, String path, FsCall work) {
+        long t0 = observer.begin();
+        try {
+            work.run();
+            return 0;
+        } catch (FsException e) {
+            return fail(op, path, e);
+        } catch (RuntimeException e) {
+            return crash(op, path, e);
+        } finally {
+            observer.end(op, path, t0);
+        }
+    }
 
     private static void fill(StatInfo s, FileStat stat) {
         stat.st_mode.set((s.directory() ? FileStat.S_IFDIR : FileStat.S_IFREG) | s.mode());

@@ -303,7 +303,7 @@ public final class VexStore implements Closeable {
             logPut(p, a, empty, List.of());
             return applyPut(p, a, empty);
         });
-        return new FileHandle(this, p, node, true, true);
+        return new StagingHandle(this, new StoredFileSource(this, node, true), true);
     }
 
     /** Opens an existing file. {@code truncate}: O_TRUNC, staged so a refused write keeps the old content. */
@@ -317,7 +317,7 @@ public final class VexStore implements Closeable {
         if (n instanceof DirNode) {
             throw new FsException(Errno.EISDIR, "is a directory");
         }
-        return new FileHandle(this, p, (FileNode) n, write, truncate);
+        return new StagingHandle(this, new StoredFileSource(this, (FileNode) n, write), truncate);
     }
 
     public void sync() throws FsException {

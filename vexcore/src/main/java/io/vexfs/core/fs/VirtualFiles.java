@@ -106,19 +106,19 @@ public final class VirtualFiles {
             if (write && f.writer() == null) {
                 throw new FsException(Errno.EACCES, p.name() + " is read-only");
             }
-            TextHandle.Committer committer = f.writer() == null ? null : bytes -> {
+            TextSource.Committer committer = f.writer() == null ? null : bytes -> {
                 try {
                     f.writer().write(new String(bytes, StandardCharsets.UTF_8));
                 } catch (InvalidInputException e) {
                     throw FsException.invalid(e);
                 }
             };
-            return new TextHandle(store, () -> rendered(f), committer, truncate);
+            return new StagingHandle(store, new TextSource(rendered(f), committer), truncate);
         }
         Collection c = requireCollection(p);
         FsPath collectionPath = new FsPath(p.parts().subList(0, 1));
-        return new TextHandle(store, () -> utf8(c.settings().render()),
-                bytes -> store.writeSettings(collectionPath, new String(bytes, StandardCharsets.UTF_8)), truncate);
+        return new StagingHandle(store, new TextSource(utf8(c.settings().render()),
+                bytes -> store.writeSettings(collectionPath, new String(bytes, StandardCharsets.UTF_8))), truncate);
     }
 
     private static boolean isQueryPath(FsPath p) {

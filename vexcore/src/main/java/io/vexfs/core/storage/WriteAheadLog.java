@@ -164,21 +164,14 @@ public final class WriteAheadLog implements Closeable {
         long framed = LogFormat.RECORD_HEADER_BYTES + bodyLength;
         appendLock.lock();
         try {
-            ensureUsable();
-            if (currentSize > LogFormat.FILE_HEADER_BYTES && currentSize + framed > segmentBytes) {
-                roll();
-            }
+            prepare(framed);
             try {
                 writer.write(current, type, bodyLength, parts);
             } catch (IOException | RuntimeException | Error e) {
                 discardPartialRecord(e);
                 throw e;
             }
-            currentSize += framed;
-            bytesAppended += framed;
-            recordsAppended++;
-            liveLogBytes += framed;
-            return liveLogBytes;
+            return appended(framed);
         } finally {
             appendLock.unlock();
         }
@@ -191,30 +184,40 @@ public final class WriteAheadLog implements Closeable {
      */
     public long appendFloats(int type, ByteBuffer head, float[] floats) throws IOException {
         LogFormat.checkType(type);
-        long framed = LogFormat.RECORD_HEADER_BYTES + head.remaining() + 4L * floats.length;
-        if (framed - LogFormat.RECORD_HEADER_BYTES > Integer.MAX_VALUE - LogFormat.RECORD_HEADER_BYTES) {
-            throw new IOException("record body of " + (framed - LogFormat.RECORD_HEADER_BYTES) + " bytes is too large");
+        long bodyLength = head.remaining() + 4L * floats.length;
+        if (bodyLength > Integer.MAX_VALUE - LogFormat.RECORD_HEADER_BYTES) {
+            throw new IOException("record body of " + bodyLength + " bytes is too large");
         }
+        long framed = LogFormat.RECORD_HEADER_BYTES + bodyLength;
         appendLock.lock();
         try {
-            ensureUsable();
-            if (currentSize > LogFormat.FILE_HEADER_BYTES && currentSize + framed > segmentBytes) {
-                roll();
-            }
+            prepare(framed);
             try {
                 writer.writeFloats(current, type, head, floats);
             } catch (IOException | RuntimeException | Error e) {
                 discardPartialRecord(e);
                 throw e;
             }
-            currentSize += framed;
-            bytesAppended += framed;
-            recordsAppended++;
-            liveLogBytes += framed;
-            return liveLogBytes;
+            return appended(framed);
         } finally {
             appendLock.unlock();
         }
+    }
+
+    /** Before a record of {@code framed} bytes: the log must be usable, and rolls if it would not fit. */
+    private void prepare(long framed) throws IOException {
+        ensureUsable();
+        if (currentSize > LogFormat.FILE_HEADER_BYTES && currentSize + framed > segmentBytes) {
+            roll();
+        }
+    }
+
+    private long appended(long framed) {
+        currentSize += framed;
+        bytesAppended += framed;
+        recordsAppended++;
+        liveLogBytes += framed;
+        return liveLogBytes;
     }
 
     /**

@@ -1,46 +1,52 @@
 package io.vexfs.core.fs;
 
+import io.vexfs.core.content.FileContent;
+
 import java.lang.foreign.MemorySegment;
-import java.nio.charset.StandardCharsets;
-import java.util.function.Supplier;
 
 /**
- * An open generated file (control plane, .collection, query results): its text is fixed at
- * open so a reader sees one consistent rendering; writes are staged and handed to
- * {@code committer} on flush, after which the text is generated again.
+ * An open file whose writes are staged privately and committed on close: a stored file, a
+ * .collection, a writable control file. Writes go to a staging copy (made on the first write,
+ * or empty for O_TRUNC) and reach the {@link Source} only when {@link #flush} commits them, so
+ * a refused write leaves the previous content in place. Synchronized per handle: FUSE may call
+ * one handle from several threads, but no lock is shared between handles.
  */
-final class TextHandle implements Handle {
-    interface Committer {
-        void commit(byte[] written) throws FsException;
+final class StagingHandle implements Handle {
+    /** What differs between kinds of file: what reads see before a write, and where commits go. */
+    interface Source {
+        /** What this handle reads until it writes. */
+        FileContent content();
+
+        /** Makes the staged bytes the file's content, or refuses them (EINVAL) and changes nothing. */
+        void commit(String path, StagedFile staged) throws FsException;
+
+        /** Why this handle may not write, or null when it may. */
+        FsException writeRefusal();
+
+        boolean directIo();
     }
 
     private final VexStore store;
-    private final Supplier<byte[]> render;
-    private final Committer committer;
-    private byte[] text;
+    private final Source source;
     private StagedFile staged;
     private boolean dirty;
-    /** O_TRUNC and nothing written yet: commit at release, not at the flush of a dup'd descriptor. */
+    /** O_TRUNC: staging starts empty instead of from the content. */
+    private final boolean truncated;
+    /**
+     * Opened with O_TRUNC and nothing written yet. A shell's {@code >} opens, then dup2()s and
+     * closes a descriptor before writing; that first flush must not commit an empty file, or
+     * readers would see it and a refused write would already have lost the old content.
+     */
     private boolean truncatedOnly;
     /** The staged bytes were refused by a flush and not changed since: release must not retry them. */
     private boolean refused;
-    /** O_TRUNC: staging starts empty instead of from the generated text. */
-    private boolean truncated;
 
-    TextHandle(VexStore store, Supplier<byte[]> render, Committer committer, boolean truncate) {
+    StagingHandle(VexStore store, Source source, boolean truncate) {
         this.store = store;
-        this.render = render;
-        this.committer = committer;
-        this.text = render.get();
-        if (truncate) {
-            truncated = true;
-            dirty = true;
-            truncatedOnly = true;
-        }
-    }
-
-    static byte[] utf8(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
+        this.source = source;
+        this.truncated = truncate;
+        this.dirty = truncate;
+        this.truncatedOnly = truncate;
     }
 
     @Override
@@ -48,21 +54,14 @@ final class TextHandle implements Handle {
         if (staged != null) {
             return staged.read(position, dst);
         }
-        if (truncated || position >= text.length) {
-            return 0;
-        }
-        int n = (int) Math.min(dst.byteSize(), text.length - position);
-        MemorySegment.copy(MemorySegment.ofArray(text), position, dst, 0, n);
-        return n;
+        return truncated ? 0 : source.content().read(position, dst);
     }
 
     @Override
     public synchronized int write(long position, MemorySegment src) throws FsException {
         stage();
         staged.write(position, src);
-        dirty = true;
-        truncatedOnly = false;
-        refused = false;
+        changed();
         return (int) src.byteSize();
     }
 
@@ -70,19 +69,24 @@ final class TextHandle implements Handle {
     public synchronized void truncate(long size) throws FsException {
         stage();
         staged.truncate(size);
+        changed();
+    }
+
+    private void changed() {
         dirty = true;
         truncatedOnly = false;
         refused = false;
     }
 
     private void stage() throws FsException {
-        if (committer == null) {
-            throw new FsException(Errno.EACCES, "this file is read-only");
+        FsException refusal = source.writeRefusal();
+        if (refusal != null) {
+            throw refusal;
         }
         if (staged == null) {
             staged = new StagedFile(store.options().pool());
             if (!truncated) {
-                staged.write(0, MemorySegment.ofArray(text));
+                staged.loadFrom(source.content());
             }
         }
     }
@@ -92,12 +96,11 @@ final class TextHandle implements Handle {
         if (!dirty || truncatedOnly) {
             return;
         }
-        byte[] written = new byte[staged == null ? 0 : (int) staged.size()];
-        if (staged != null) {
-            staged.read(0, MemorySegment.ofArray(written));
+        if (staged == null) {
+            staged = new StagedFile(store.options().pool());
         }
         try {
-            committer.commit(written);
+            source.commit(path, staged);
         } catch (FsException e) {
             refused = true;
             throw e;
@@ -134,6 +137,6 @@ final class TextHandle implements Handle {
 
     @Override
     public boolean directIo() {
-        return true;
+        return source.directIo();
     }
 }
