@@ -102,6 +102,11 @@ public final class HnswIndex {
         return true;
     }
 
+    /** {@link #search(float[], int, int, int, LongPredicate)} at the configured {@link HnswParams#efSearch()}. */
+    public List<IndexHit> search(float[] query, int qOffset, int k, LongPredicate include) {
+        return search(query, qOffset, k, params.efSearch(), include);
+    }
+
     /**
      * The {@code k} nearest live nodes to query[qOffset, qOffset + dim) that {@code include}
      * accepts, best first (ties by id). {@code ef} (raised to k if smaller) is the candidate list

@@ -51,6 +51,17 @@ class HnswIndexTest {
     }
 
     @Test
+    void searchWithoutEfUsesTheConfiguredOne() {
+        float[] data = randomVectors(2_000, DIM, 25);
+        HnswIndex index = indexOf(Metric.L2, data, HnswParams.DEFAULTS.withEfSearch(12));
+        float[] queries = randomVectors(20, DIM, 26);
+
+        for (int q = 0; q < 20; q++) {
+            assertEquals(index.search(queries, q * DIM, K, 12, ALL), index.search(queries, q * DIM, K, ALL));
+        }
+    }
+
+    @Test
     void emptyIndexFindsNothing() {
         HnswIndex index = new HnswIndex(Metric.L2, DIM, HnswParams.DEFAULTS);
 
