@@ -24,7 +24,8 @@ import java.util.Arrays;
  */
 final class NodeTable {
     static final int[] NO_LINKS = new int[0];
-    private static final VarHandle LAYER = MethodHandles.arrayElementVarHandle(int[][].class);
+    /** An element of an int[][] (a neighbour or duplicate list), read with acquire and written with release. */
+    private static final VarHandle LIST = MethodHandles.arrayElementVarHandle(int[][].class);
 
     final Metric metric;
     final int dim;
@@ -96,24 +97,24 @@ final class NodeTable {
     }
 
     int[] links(int node, int layer) {
-        return (int[]) LAYER.getAcquire(links[node], layer);
+        return (int[]) LIST.getAcquire(links[node], layer);
     }
 
     /** Publishes a new neighbour list; {@code neighbours} must not change afterwards. */
     void setLinks(int node, int layer, int[] neighbours) {
-        LAYER.setRelease(links[node], layer, neighbours);
+        LIST.setRelease(links[node], layer, neighbours);
     }
 
     /** The nodes found through {@code node} because their vectors equal its own, or null. */
     int[] duplicatesOf(int node) {
-        return (int[]) LAYER.getAcquire(duplicates, node);
+        return (int[]) LIST.getAcquire(duplicates, node);
     }
 
     void addDuplicate(int node, int duplicate) {
         int[] old = duplicates[node];
         int[] grown = old == null ? new int[1] : Arrays.copyOf(old, old.length + 1);
         grown[grown.length - 1] = duplicate;
-        LAYER.setRelease(duplicates, node, grown);
+        LIST.setRelease(duplicates, node, grown);
     }
 
     boolean sameVector(int a, int b) {
