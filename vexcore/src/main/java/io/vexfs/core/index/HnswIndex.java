@@ -25,7 +25,7 @@ import java.util.function.LongPredicate;
  * reachable. Nothing is persisted: the index is rebuilt from the stored vectors at mount, one
  * insert after another; HnswBench measured 100,000 random 128-d vectors (m=16,
  * ef_construction=100) at 84 to 147 s on one thread of a shared two-core machine, on par with
- * jvector's builder on the same thread and data (115 s).
+ * jvector's builder on the same thread and data (111 to 168 s).
  */
 public final class HnswIndex {
     private static final Comparator<IndexHit> BEST_FIRST =
