@@ -1,6 +1,7 @@
 package io.vexfs.core.control;
 
 import io.vexfs.core.fs.Collection;
+import io.vexfs.core.fs.CollectionIndex;
 import io.vexfs.core.fs.VexStore;
 import io.vexfs.core.metrics.MetricsSnapshot;
 import io.vexfs.core.metrics.OpStats;
@@ -51,7 +52,7 @@ public final class StatsReport {
         for (Map.Entry<String, Collection> e : collections.entrySet()) {
             var s = e.getValue().settings();
             line(sb, "  " + e.getKey(), e.getValue().vectorCount() + " vectors, dim " + s.dim() + ", " + s.metric().key()
-                    + ", " + s.index() + ", version " + e.getValue().version());
+                    + ", " + indexText(e.getValue()) + ", version " + e.getValue().version());
         }
         Runtime rt = Runtime.getRuntime();
         line(sb, "heap", mib(rt.totalMemory() - rt.freeMemory()) + " used of " + mib(rt.maxMemory()));
@@ -99,5 +100,14 @@ public final class StatsReport {
 
     private static String pct(double rate) {
         return Double.isNaN(rate) ? "n/a" : String.format(Locale.ROOT, "%.1f%%", 100 * rate);
+    }
+
+    /** "flat", or "hnsw (N indexed)": the rows in the graph, which trail the vectors while the indexer catches up. */
+    private static String indexText(Collection c) {
+        CollectionIndex hnsw = c.hnsw();
+        if (hnsw == null) {
+            return c.settings().index();
+        }
+        return "hnsw (" + hnsw.index().liveSize() + " indexed)";
     }
 }

@@ -1,8 +1,10 @@
 package io.vexfs.core.fs;
 
+import io.vexfs.core.index.HnswIndex;
 import io.vexfs.core.search.SearchEntry;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -10,21 +12,39 @@ import java.util.List;
  * without holding a lock: entries are appended, marked dead with the version that removed
  * them, and published together with the version in one immutable {@link Table}.
  * Mutators run under the store's commit lock; readers only read {@link #table}.
+ *
+ * <p>With index = hnsw the collection also keeps a {@link CollectionIndex}: each change is
+ * handed to the store's {@link Indexer} in commit order, and the index catches up in the
+ * background, so a commit never waits for graph inserts.
  */
 public final class Collection {
     /** One stored file's vectors. {@code died} is the version that removed it. */
     public static final class Entry {
         final SearchEntry search;
         final long born;
+        /** Never reused within the collection: names the file's rows in the index (RowIds). */
+        final int fileNumber;
         volatile long died = Long.MAX_VALUE;
+        /** The generation of the {@link CollectionIndex} that holds all of its rows; 0 for none. */
+        volatile int indexedGeneration;
 
-        Entry(SearchEntry search, long born) {
+        Entry(SearchEntry search, long born, int fileNumber) {
             this.search = search;
             this.born = born;
+            this.fileNumber = fileNumber;
         }
 
         public SearchEntry search() {
             return search;
+        }
+
+        public int fileNumber() {
+            return fileNumber;
+        }
+
+        /** Whether this file is part of the collection as of {@code version}. */
+        public boolean liveAt(long version) {
+            return born <= version && version < died;
         }
     }
 
@@ -32,16 +52,21 @@ public final class Collection {
     record Table(Entry[] entries, int size, long version, long vectors) {
     }
 
-    /** The live entries of one version, built once per version and shared by searches. */
-    public record Snapshot(long version, List<SearchEntry> entries, long vectors) {
+    /** The live entries of one version ({@code live}, and their search views in {@code entries}), built once per version and shared by searches. */
+    public record Snapshot(long version, List<SearchEntry> entries, List<Entry> live, long vectors) {
     }
 
+    private final Indexer indexer;
+    private final FileTable files = new FileTable();
     private volatile CollectionSettings settings;
+    private volatile CollectionIndex hnsw;
+    private int lastGeneration;
     private volatile Table table = new Table(new Entry[16], 0, 0, 0);
     private volatile Snapshot lastSnapshot;
     private int deadEntries;
 
-    Collection(CollectionSettings settings) {
+    Collection(CollectionSettings settings, Indexer indexer) {
+        this.indexer = indexer;
         this.settings = settings;
     }
 
@@ -49,8 +74,43 @@ public final class Collection {
         return settings;
     }
 
-    void setSettings(CollectionSettings settings) {
-        this.settings = settings;
+    /** Under the commit lock. Starts a new index (and enqueues every live file for it) when the index's shape changes. */
+    void setSettings(CollectionSettings next) {
+        CollectionSettings before = settings;
+        settings = next;
+        if (!next.hnsw()) {
+            hnsw = null;
+            return;
+        }
+        if (next.dim() == 0) {
+            // The first vector sets the dimension, and an index needs it.
+            return;
+        }
+        boolean sameShape = hnsw != null && before.hnsw() && before.dim() == next.dim() && before.metric() == next.metric()
+                && before.m() == next.m() && before.efConstruction() == next.efConstruction();
+        if (sameShape) {
+            return;
+        }
+        CollectionIndex index = new CollectionIndex(++lastGeneration,
+                new HnswIndex(next.metric(), next.dim(), next.hnswParams()));
+        hnsw = index;
+        Table t = table;
+        for (int i = 0; i < t.size(); i++) {
+            Entry e = t.entries()[i];
+            if (e.died == Long.MAX_VALUE) {
+                indexer.add(this, index, e);
+            }
+        }
+    }
+
+    /** The hnsw index searches use, or null when the index is flat (or no vector has set the dimension yet). */
+    public CollectionIndex hnsw() {
+        return hnsw;
+    }
+
+    /** The live entry with this file number, or null; safe without a lock. */
+    public Entry entry(int fileNumber) {
+        return files.get(fileNumber);
     }
 
     public long version() {
@@ -70,23 +130,32 @@ public final class Collection {
         Table t = table;
         long v = t.version() + 1;
         long vectors = t.vectors();
+        CollectionIndex index = hnsw;
         if (old != null) {
             old.died = v;
             deadEntries++;
             vectors -= old.search.rows();
+            files.remove(old);
+            if (index != null) {
+                indexer.remove(this, index, old);
+            }
         }
         Entry[] arr = t.entries();
         int size = t.size();
         Entry added = null;
         if (search != null) {
-            added = new Entry(search, v);
+            added = new Entry(search, v, files.nextFileNumber());
             if (size == arr.length) {
-                arr = java.util.Arrays.copyOf(arr, arr.length * 2);
+                arr = Arrays.copyOf(arr, arr.length * 2);
             }
             arr[size++] = added;
             vectors += search.rows();
+            files.put(added);
         }
         table = new Table(arr, size, v, vectors);
+        if (added != null && index != null) {
+            indexer.add(this, index, added);
+        }
         if (deadEntries > 64 && deadEntries * 2 > size) {
             compact();
         }
@@ -114,15 +183,17 @@ public final class Collection {
         if (s != null && s.version() == t.version()) {
             return s;
         }
-        List<SearchEntry> live = new ArrayList<>(t.size());
+        List<Entry> live = new ArrayList<>(t.size());
+        List<SearchEntry> searches = new ArrayList<>(t.size());
         long v = t.version();
         for (int i = 0; i < t.size(); i++) {
             Entry e = t.entries()[i];
-            if (e.born <= v && e.died > v) {
-                live.add(e.search);
+            if (e.liveAt(v)) {
+                live.add(e);
+                searches.add(e.search);
             }
         }
-        s = new Snapshot(v, List.copyOf(live), t.vectors());
+        s = new Snapshot(v, List.copyOf(searches), List.copyOf(live), t.vectors());
         lastSnapshot = s;
         return s;
     }

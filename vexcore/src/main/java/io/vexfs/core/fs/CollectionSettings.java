@@ -1,22 +1,45 @@
 package io.vexfs.core.fs;
 
 import io.vexfs.core.codec.InvalidInputException;
+import io.vexfs.core.index.HnswParams;
 import io.vexfs.core.search.Metric;
 
 import java.util.Locale;
 
 /**
  * A collection's `.collection` file: dimension (0 until the first vector sets it), metric,
- * index kind and the default result count. Writing the file sets the keys it names; the
- * others keep their values.
+ * index kind ("flat" or "hnsw") with the hnsw parameters, and the default result count.
+ * Writing the file sets the keys it names; the others keep their values.
+ *
+ * @param m              hnsw links per node (m)
+ * @param efConstruction hnsw candidate list size while inserting (ef_construction)
+ * @param ef             hnsw candidate list size of a query that names no ef= (ef)
  */
-public record CollectionSettings(int dim, Metric metric, String index, int k) {
+public record CollectionSettings(int dim, Metric metric, String index, int k, int m, int efConstruction, int ef) {
     public static final int MAX_K = 10_000;
     public static final int MAX_DIM = 65_536;
-    public static final CollectionSettings DEFAULT = new CollectionSettings(0, Metric.L2, "flat", 10);
+    public static final String FLAT = "flat";
+    public static final String HNSW = "hnsw";
+    public static final int MIN_M = 2;
+    public static final int MAX_M = 128;
+    public static final int MIN_EF_CONSTRUCTION = 8;
+    public static final int MAX_EF_CONSTRUCTION = 1000;
+    public static final int MIN_EF = 1;
+    public static final int MAX_EF = 10_000;
+    public static final CollectionSettings DEFAULT = new CollectionSettings(0, Metric.L2, FLAT, 10,
+            HnswParams.DEFAULTS.m(), HnswParams.DEFAULTS.efConstruction(), HnswParams.DEFAULTS.efSearch());
 
     public CollectionSettings withDim(int newDim) {
-        return new CollectionSettings(newDim, metric, index, k);
+        return new CollectionSettings(newDim, metric, index, k, m, efConstruction, ef);
+    }
+
+    public boolean hnsw() {
+        return index.equals(HNSW);
+    }
+
+    /** The index parameters these settings give; only meaningful when {@link #hnsw()}. */
+    public HnswParams hnswParams() {
+        return HnswParams.DEFAULTS.withM(m).withEfConstruction(efConstruction).withEfSearch(ef);
     }
 
     /** Applies `key = value` lines to these settings; {@code hasVectors} forbids changing dim and metric. */
@@ -25,6 +48,12 @@ public record CollectionSettings(int dim, Metric metric, String index, int k) {
         Metric newMetric = metric;
         String newIndex = index;
         int newK = k;
+        int newM = m;
+        int newEfConstruction = efConstruction;
+        int newEf = ef;
+        // The first line that set an hnsw parameter: refused there if the index ends up flat.
+        String firstHnswKey = null;
+        String firstHnswWhere = null;
         String[] lines = text.split("\n", -1);
         for (int i = 0; i < lines.length; i++) {
             String where = "line " + (i + 1);
@@ -48,16 +77,32 @@ public record CollectionSettings(int dim, Metric metric, String index, int k) {
                     }
                 }
                 case "index" -> {
-                    if (!value.equalsIgnoreCase("flat")) {
-                        throw new InvalidInputException(where, "index '" + clip(value)
-                                + "' is not available in this build; the only index is 'flat' (exact search)");
+                    String kind = value.toLowerCase(Locale.ROOT);
+                    if (!kind.equals(FLAT) && !kind.equals(HNSW)) {
+                        throw new InvalidInputException(where, "index must be 'flat' (exact search) or 'hnsw'"
+                                + " (approximate), not '" + clip(value) + "'");
                     }
-                    newIndex = "flat";
+                    newIndex = kind;
                 }
                 case "k" -> newK = parseInt(where, key, value, 1, MAX_K);
+                case "m", "ef_construction", "ef" -> {
+                    switch (key) {
+                        case "m" -> newM = parseInt(where, key, value, MIN_M, MAX_M);
+                        case "ef_construction" -> newEfConstruction = parseInt(where, key, value, MIN_EF_CONSTRUCTION, MAX_EF_CONSTRUCTION);
+                        default -> newEf = parseInt(where, key, value, MIN_EF, MAX_EF);
+                    }
+                    if (firstHnswKey == null) {
+                        firstHnswKey = key;
+                        firstHnswWhere = where;
+                    }
+                }
                 default -> throw new InvalidInputException(where,
-                        "unknown key '" + clip(key) + "' (known: dim, metric, index, k)");
+                        "unknown key '" + clip(key) + "' (known: dim, metric, index, k, m, ef_construction, ef)");
             }
+        }
+        if (firstHnswKey != null && !newIndex.equals(HNSW)) {
+            throw new InvalidInputException(firstHnswWhere, firstHnswKey
+                    + " tunes the hnsw index, and this collection's index is flat: set 'index = hnsw' too");
         }
         if (hasVectors && newDim != dim) {
             throw new InvalidInputException("", "dim cannot change from " + dim + " to " + newDim
@@ -67,7 +112,7 @@ public record CollectionSettings(int dim, Metric metric, String index, int k) {
             throw new InvalidInputException("", "metric cannot change from " + metric.key() + " to "
                     + newMetric.key() + " while the collection holds vectors");
         }
-        return new CollectionSettings(newDim, newMetric, newIndex, newK);
+        return new CollectionSettings(newDim, newMetric, newIndex, newK, newM, newEfConstruction, newEf);
     }
 
     public String render() {
@@ -79,6 +124,11 @@ public record CollectionSettings(int dim, Metric metric, String index, int k) {
         }
         sb.append("metric = ").append(metric.key()).append('\n');
         sb.append("index = ").append(index).append('\n');
+        if (hnsw()) {
+            sb.append("m = ").append(m).append('\n');
+            sb.append("ef_construction = ").append(efConstruction).append('\n');
+            sb.append("ef = ").append(ef).append('\n');
+        }
         sb.append("k = ").append(k).append('\n');
         return sb.toString();
     }

@@ -50,6 +50,7 @@ public final class VexStore implements Closeable {
     private final Map<String, Collection> collections = new ConcurrentHashMap<>();
     private final ReentrantLock commitLock = new ReentrantLock();
     private final VirtualFiles virtualFiles;
+    private final Indexer indexer;
     private final Object compactionGuard = new Object();
     private boolean compacting;
     /** Bytes of log records that still describe live state; the rest of the log is dead. */
@@ -61,6 +62,7 @@ public final class VexStore implements Closeable {
         long now = nowNs();
         this.root = new DirNode(Attributes.created(0755, (int) uid(), (int) gid(), now));
         this.virtualFiles = new VirtualFiles(this);
+        this.indexer = new Indexer(options.errors());
         Files.createDirectories(options.dataDir());
         this.wal = WriteAheadLog.open(options.dataDir().resolve("wal"), options.walSegmentBytes(), this::replay);
         for (String problem : wal.report().problems()) {
@@ -102,6 +104,14 @@ public final class VexStore implements Closeable {
 
     public Map<String, Collection> collections() {
         return collections;
+    }
+
+    /**
+     * Waits until the background indexer has applied every change committed before the call
+     * (hnsw collections only: flat ones give it nothing to do); false if {@code timeout} passed first.
+     */
+    public boolean awaitIndexed(java.time.Duration timeout) throws InterruptedException {
+        return indexer.awaitIdle(timeout);
     }
 
     // ---- lookups (no lock) ----
@@ -459,7 +469,7 @@ public final class VexStore implements Closeable {
         DirNode parent = (DirNode) lookupUnchecked(p.parent());
         parent.children.put(p.name(), new DirNode(a));
         if (p.depth() == 1) {
-            collections.put(p.name(), new Collection(CollectionSettings.DEFAULT));
+            collections.put(p.name(), new Collection(CollectionSettings.DEFAULT, indexer));
         }
     }
 
@@ -901,6 +911,12 @@ public final class VexStore implements Closeable {
             wal.close();
         } finally {
             commitLock.unlock();
+        }
+        try {
+            indexer.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while stopping the indexer", e);
         }
     }
 }

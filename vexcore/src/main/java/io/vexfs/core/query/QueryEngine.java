@@ -3,6 +3,9 @@ package io.vexfs.core.query;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.vexfs.core.fs.Collection;
+import io.vexfs.core.fs.CollectionIndex;
+import io.vexfs.core.index.IndexHit;
+import io.vexfs.core.index.RowIds;
 import io.vexfs.core.metrics.VexCounter;
 import io.vexfs.core.metrics.VexMetrics;
 import io.vexfs.core.search.FlatSearch;
@@ -15,16 +18,24 @@ import io.vexfs.core.search.SearchResult;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.Comparator;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.LongPredicate;
 
 /**
  * Answers batches of queries against one snapshot of a collection: each query first from the
  * result cache, the rest together in one exact {@link FlatSearch} split across a shared pool of
- * search threads. Takes no lock of the store: the snapshot is an immutable version.
+ * search threads, or on an hnsw collection through its index (plus an exact search of the files
+ * not indexed yet). Takes no lock of the store: the snapshot is an immutable version.
  */
 public final class QueryEngine implements AutoCloseable {
+    /** How answers are ranked: distance, then path, then row. */
+    private static final Comparator<Hit> RANKED = Comparator.comparingDouble(Hit::distance)
+            .thenComparing(Hit::path).thenComparingInt(Hit::row);
     private final VexMetrics metrics;
     private final int threads;
     /** Null with one thread: the whole search then runs on the caller's thread. */
@@ -83,9 +94,11 @@ public final class QueryEngine implements AutoCloseable {
      * {@code pathPrefix}, e.g. "docs/sub/", or all for "") to each of {@code count} queries of
      * {@code dim} floats, row-major in {@code queries}. Every query must have been checked:
      * dimension equal to the collection's when it holds vectors, and not zero under cosine.
+     * On an hnsw collection the answer is approximate, searched with candidate list {@code ef};
+     * a flat one ignores {@code ef}.
      */
     public List<List<Hit>> search(Collection collection, Collection.Snapshot snapshot, Metric metric, int dim, int k,
-                                  String pathPrefix, float[] queries, int count) {
+                                  int ef, String pathPrefix, float[] queries, int count) {
         if (count == 0) {
             return List.of();
         }
@@ -94,6 +107,12 @@ public final class QueryEngine implements AutoCloseable {
         if (entries.isEmpty()) {
             return Collections.nCopies(count, List.of());
         }
+        CollectionIndex hnsw = collection.hnsw();
+        if (hnsw != null && (hnsw.index().dim() != dim || hnsw.index().metric() != metric)) {
+            // The settings changed after this snapshot's caller read them; this search keeps to exact.
+            hnsw = null;
+        }
+        int keyEf = hnsw == null ? 0 : ef;
         List<Hit>[] answers = newAnswers(count);
         ResultKey[] keys = null;
         int misses = count;
@@ -101,7 +120,7 @@ public final class QueryEngine implements AutoCloseable {
             keys = new ResultKey[count];
             misses = 0;
             for (int q = 0; q < count; q++) {
-                keys[q] = new ResultKey(collection, snapshot.version(), metric, k, pathPrefix,
+                keys[q] = new ResultKey(collection, snapshot.version(), metric, k, keyEf, pathPrefix,
                         Arrays.copyOfRange(queries, q * dim, (q + 1) * dim));
                 answers[q] = cache.getIfPresent(keys[q]);
                 if (answers[q] == null) {
@@ -113,18 +132,13 @@ public final class QueryEngine implements AutoCloseable {
         }
         if (misses > 0) {
             float[] missed = misses == count ? queries : gather(answers, queries, dim, misses);
-            long rows = 0;
-            for (SearchEntry e : entries) {
-                rows += e.rows();
-            }
-            SearchOptions options = new SearchOptions(executor,
-                    SearchOptions.suggestedParallelism(rows, dim, threads), reuseScratch);
-            SearchResult result = FlatSearch.search(metric, dim, missed, misses, k, entries, options);
-            metrics.add(VexCounter.VECTORS_SCANNED, result.distancesComputed());
+            List<List<Hit>> found = hnsw == null
+                    ? exact(metric, dim, k, entries, missed, misses)
+                    : approximate(collection, snapshot, hnsw, metric, dim, k, ef, pathPrefix, missed, misses);
             int next = 0;
             for (int q = 0; q < count; q++) {
                 if (answers[q] == null) {
-                    answers[q] = result.hits().get(next++);
+                    answers[q] = found.get(next++);
                     if (keys != null) {
                         cache.put(keys[q], answers[q]);
                     }
@@ -132,6 +146,73 @@ public final class QueryEngine implements AutoCloseable {
             }
         }
         return Arrays.asList(answers);
+    }
+
+    private List<List<Hit>> exact(Metric metric, int dim, int k, List<SearchEntry> entries, float[] queries, int count) {
+        if (entries.isEmpty()) {
+            return Collections.nCopies(count, List.of());
+        }
+        long rows = 0;
+        for (SearchEntry e : entries) {
+            rows += e.rows();
+        }
+        SearchOptions options = new SearchOptions(executor,
+                SearchOptions.suggestedParallelism(rows, dim, threads), reuseScratch);
+        SearchResult result = FlatSearch.search(metric, dim, queries, count, k, entries, options);
+        metrics.add(VexCounter.VECTORS_SCANNED, result.distancesComputed());
+        return result.hits();
+    }
+
+    /**
+     * The graph for the files the indexer has added, an exact search for those it has not reached
+     * yet (a file committed a moment ago is found at once), merged. Which files are indexed is
+     * decided once, before the graph is read: a file added after that is searched exactly and
+     * left out of the graph's answer, so no file is missed or counted twice.
+     */
+    private List<List<Hit>> approximate(Collection collection, Collection.Snapshot snapshot, CollectionIndex hnsw,
+                                        Metric metric, int dim, int k, int ef, String pathPrefix,
+                                        float[] queries, int count) {
+        List<SearchEntry> pending = notIndexed(snapshot, hnsw, pathPrefix);
+        Set<SearchEntry> searchedExactly = Collections.newSetFromMap(new IdentityHashMap<>(pending.size() * 2));
+        searchedExactly.addAll(pending);
+        List<List<Hit>> exactHits = exact(metric, dim, k, pending, queries, count);
+        long version = snapshot.version();
+        LongPredicate include = id -> {
+            Collection.Entry e = collection.entry(RowIds.file(id));
+            return e != null && e.liveAt(version) && e.search().path().startsWith(pathPrefix)
+                    && (searchedExactly.isEmpty() || !searchedExactly.contains(e.search()));
+        };
+        metrics.add(VexCounter.HNSW_SEARCHES, count);
+        List<List<Hit>> answers = new ArrayList<>(count);
+        for (int q = 0; q < count; q++) {
+            List<IndexHit> graphHits = hnsw.index().search(queries, q * dim, k, ef, include);
+            List<Hit> merged = new ArrayList<>(graphHits.size() + exactHits.get(q).size());
+            merged.addAll(exactHits.get(q));
+            for (IndexHit h : graphHits) {
+                Collection.Entry e = collection.entry(RowIds.file(h.id()));
+                // Null only if the file was removed since the graph returned it: it is gone, leave it out.
+                if (e != null) {
+                    merged.add(new Hit(h.distance(), e.search().path(), e.search().multiRow() ? RowIds.row(h.id()) : -1));
+                }
+            }
+            merged.sort(RANKED);
+            answers.add(List.copyOf(merged.subList(0, Math.min(k, merged.size()))));
+        }
+        return answers;
+    }
+
+    /** The snapshot's files under {@code pathPrefix} that {@code hnsw} does not hold yet. */
+    private static List<SearchEntry> notIndexed(Collection.Snapshot snapshot, CollectionIndex hnsw, String pathPrefix) {
+        if (hnsw.caughtUp()) {
+            return List.of();
+        }
+        List<SearchEntry> pending = new ArrayList<>();
+        for (Collection.Entry e : snapshot.live()) {
+            if (!hnsw.holds(e) && e.search().path().startsWith(pathPrefix)) {
+                pending.add(e.search());
+            }
+        }
+        return pending;
     }
 
     /** The queries that have no answer yet, packed in order. */

@@ -152,7 +152,7 @@ public final class QueryNamespace implements QueryFiles {
             throw FsException.invalid(e);
         }
         String pathPrefix = batch.prefix().isEmpty() ? "" : collectionName + "/" + batch.prefix();
-        List<List<Hit>> hits = engine.search(c, snapshot, settings.metric(), batch.dim(), batch.k(), pathPrefix,
+        List<List<Hit>> hits = engine.search(c, snapshot, settings.metric(), batch.dim(), batch.k(), batch.ef(), pathPrefix,
                 batch.vectors(), batch.count());
         byte[] text = ResultText.render(hits);
         f.setResults(text);
@@ -191,7 +191,7 @@ public final class QueryNamespace implements QueryFiles {
                 }
             }
         }
-        List<List<Hit>> withSelf = engine.search(c, snapshot, settings.metric(), dim, k + 1, "",
+        List<List<Hit>> withSelf = engine.search(c, snapshot, settings.metric(), dim, k + 1, settings.ef(), "",
                 entry.values(), entry.rows());
         List<List<Hit>> hits = new ArrayList<>(withSelf.size());
         for (int row = 0; row < withSelf.size(); row++) {

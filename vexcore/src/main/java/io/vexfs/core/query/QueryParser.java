@@ -36,9 +36,10 @@ final class QueryParser {
         VectorFormat format = VectorFormat.forName(fileName);
         if (format == VectorFormat.FVECS || format == VectorFormat.NPY) {
             VectorData data = decode(format, bytes, 0, length, settings.dim(), 1);
-            return checked(new QueryBatch(settings.k(), "", data.values(), data.rows(), data.dim()), settings.metric(), "row ", 0);
+            return checked(new QueryBatch(settings.k(), settings.ef(), "", data.values(), data.rows(), data.dim()), settings.metric(), "row ", 0);
         }
         int k = settings.k();
+        int ef = settings.ef();
         String prefix = "";
         int position = 0;
         int line = 1;
@@ -55,8 +56,7 @@ final class QueryParser {
             switch (key) {
                 case "k" -> k = parseK(where, value);
                 case "prefix" -> prefix = parsePrefix(where, value, isDirectory);
-                case "ef" -> throw new InvalidInputException(where, "ef tunes the hnsw index, and this collection's index is "
-                        + settings.index() + " (exact search, nothing to tune): remove the ef= line");
+                case "ef" -> ef = parseEf(where, value, settings);
                 default -> throw new InvalidInputException(where, "unknown option '" + clip(key) + "' (known: k, prefix, ef)");
             }
             position = Math.min(length, end + 1);
@@ -68,7 +68,7 @@ final class QueryParser {
                     "options (key=value) must come before the query vectors");
         }
         VectorData data = decode(VectorFormat.VEC, bytes, position, length - position, settings.dim(), line);
-        return checked(new QueryBatch(k, prefix, data.values(), data.rows(), data.dim()), settings.metric(), "line ", line);
+        return checked(new QueryBatch(k, ef, prefix, data.values(), data.rows(), data.dim()), settings.metric(), "line ", line);
     }
 
     /** Refuses a batch whose results would be too large, and zero queries under cosine, which rank nothing. */
@@ -111,6 +111,23 @@ final class QueryParser {
             throw new InvalidInputException(where, "k must be a whole number, not '" + clip(value) + "'");
         }
         throw new InvalidInputException(where, "k must be between 1 and " + CollectionSettings.MAX_K + ", not " + value);
+    }
+
+    private static int parseEf(String where, String value, CollectionSettings settings) throws InvalidInputException {
+        if (!settings.hnsw()) {
+            throw new InvalidInputException(where, "ef tunes the hnsw index, and this collection's index is "
+                    + settings.index() + " (exact search, nothing to tune): remove the ef= line");
+        }
+        try {
+            int ef = Integer.parseInt(value);
+            if (ef >= CollectionSettings.MIN_EF && ef <= CollectionSettings.MAX_EF) {
+                return ef;
+            }
+        } catch (NumberFormatException e) {
+            throw new InvalidInputException(where, "ef must be a whole number, not '" + clip(value) + "'");
+        }
+        throw new InvalidInputException(where, "ef must be between " + CollectionSettings.MIN_EF + " and "
+                + CollectionSettings.MAX_EF + ", not " + value);
     }
 
     /** "sub", "/sub/" and "sub/" all mean the directory sub of the collection; "" or "/" means all of it. */

@@ -1,0 +1,41 @@
+package io.vexfs.core.fs;
+
+import io.vexfs.core.index.HnswIndex;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One hnsw index of a collection, filled by the store's {@link Indexer}. A change of the index
+ * kind or of a build parameter makes a new one with the next generation; an entry belongs to
+ * this index when its {@code indexedGeneration} equals {@link #generation()}, so entries need no
+ * reset when the index is replaced.
+ */
+public final class CollectionIndex {
+    private final int generation;
+    private final HnswIndex index;
+    /** Adds enqueued for this index and not yet done (done: added, or skipped because the file died). */
+    final AtomicInteger pendingAdds = new AtomicInteger();
+
+    CollectionIndex(int generation, HnswIndex index) {
+        this.generation = generation;
+        this.index = index;
+    }
+
+    public int generation() {
+        return generation;
+    }
+
+    public HnswIndex index() {
+        return index;
+    }
+
+    /** Whether every add enqueued so far is done, so no live entry of a snapshot taken before waits for the indexer. */
+    public boolean caughtUp() {
+        return pendingAdds.get() == 0;
+    }
+
+    /** Whether all of {@code entry}'s rows are in this index. */
+    public boolean holds(Collection.Entry entry) {
+        return entry.indexedGeneration == generation;
+    }
+}
