@@ -1,0 +1,344 @@
+package io.vexfs.core.query;
+
+import io.vexfs.core.fs.Collection;
+import io.vexfs.core.fs.Errno;
+import io.vexfs.core.fs.FsException;
+import io.vexfs.core.fs.Handle;
+import io.vexfs.core.fs.StoreOptions;
+import io.vexfs.core.fs.VexStore;
+import io.vexfs.core.metrics.VexCounter;
+import io.vexfs.core.search.FlatSearch;
+import io.vexfs.core.search.Hit;
+import io.vexfs.core.search.Metric;
+import io.vexfs.core.search.SearchOptions;
+import io.vexfs.pool.BufferPool;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Collections with index = hnsw, through the store's own calls: settings, the indexer, search and remount. */
+class HnswCollectionTest {
+    private static final int DIM = 16;
+    private static final Duration CATCH_UP = Duration.ofSeconds(60);
+
+    @TempDir
+    Path dir;
+    private BufferPool pool;
+    private VexStore store;
+    private QueryEngine engine;
+    private final AtomicLong clock = new AtomicLong();
+    private final Random random = new Random(7);
+
+    @BeforeEach
+    void open() throws IOException, FsException {
+        mount();
+        store.mkdir("/docs", 0755, 0, 0);
+    }
+
+    private void mount() throws IOException {
+        pool = BufferPool.builder().capacity(16 << 20).build();
+        store = VexStore.open(StoreOptions.defaults(dir, pool));
+        engine = new QueryEngine(store.metrics(), 2, 1024, true, true);
+        store.virtualFiles().enableQueries(new QueryNamespace(store, engine, Duration.ofMinutes(10), clock::get));
+    }
+
+    @AfterEach
+    void close() throws IOException {
+        engine.close();
+        store.close();
+        pool.close();
+    }
+
+    // ---- helpers ----
+
+    private void write(String path, String text) throws FsException {
+        Handle h = store.create(path, 0644, 0, 0);
+        try {
+            h.write(0, MemorySegment.ofArray(text.getBytes(StandardCharsets.UTF_8)));
+            h.flush(path);
+        } finally {
+            h.release(path);
+        }
+    }
+
+    private String read(String path) throws FsException {
+        Handle h = store.open(path, false, false);
+        try {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            byte[] buf = new byte[1 << 16];
+            long pos = 0;
+            int n;
+            while ((n = h.read(pos, MemorySegment.ofArray(buf))) > 0) {
+                out.write(buf, 0, n);
+                pos += n;
+            }
+            return out.toString(StandardCharsets.UTF_8);
+        } finally {
+            h.release(path);
+        }
+    }
+
+    private String search(String query) throws FsException {
+        write("/docs/.search/q", query);
+        return read("/docs/.search/q");
+    }
+
+    private float[] randomVectors(int rows) {
+        float[] v = new float[rows * DIM];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) random.nextGaussian();
+        }
+        return v;
+    }
+
+    private static String vecText(float[] values, int from, int rows) {
+        StringBuilder sb = new StringBuilder();
+        for (int r = from; r < from + rows; r++) {
+            for (int i = 0; i < DIM; i++) {
+                sb.append(i == 0 ? "" : " ").append(values[r * DIM + i]);
+            }
+            sb.append('\n');
+        }
+        return sb.toString();
+    }
+
+    /** Stores {@code rows} random vectors as one file each, docs/v0.vec and on; returns them row-major. */
+    private float[] storeSingles(int rows) throws FsException {
+        float[] v = randomVectors(rows);
+        for (int i = 0; i < rows; i++) {
+            write("/docs/v" + i + ".vec", vecText(v, i, 1));
+        }
+        return v;
+    }
+
+    private Collection docs() {
+        return store.collections().get("docs");
+    }
+
+    private void awaitIndexed() throws InterruptedException {
+        assertTrue(store.awaitIndexed(CATCH_UP), "the indexer caught up within " + CATCH_UP);
+    }
+
+    /** Column {@code column} of each result line. */
+    private static List<String> column(String results, int column) {
+        return results.lines().map(l -> l.split("\t")[column]).toList();
+    }
+
+    private double counter(VexCounter c) {
+        return store.metrics().snapshot().values().get(c.metricName());
+    }
+
+    private static FsException refused(Executable e) {
+        FsException ex = assertThrows(FsException.class, e::run);
+        assertEquals(Errno.EINVAL, ex.errno(), ex.getMessage());
+        return ex;
+    }
+
+    interface Executable {
+        void run() throws Exception;
+    }
+
+    // ---- tests ----
+
+    @Test
+    void settingsAcceptHnswWithItsParametersAndRenderThem() throws FsException {
+        String flat = read("/docs/.collection");
+        assertFalse(flat.contains("ef"), "a flat collection shows no hnsw parameters: " + flat);
+        write("/docs/.collection", "index = hnsw\nm = 24\nef = 32\n");
+        String text = read("/docs/.collection");
+        assertTrue(text.contains("index = hnsw\nm = 24\nef_construction = 100\nef = 32\n"), text);
+        storeSingles(3);
+        write("/docs/.collection", "ef_construction = 200\nef = 500\n");
+        assertTrue(read("/docs/.collection").contains("ef_construction = 200\nef = 500\n"),
+                "search and build parameters change on a non-empty collection");
+        write("/docs/.collection", "index = flat\n");
+        assertNull(docs().hnsw());
+        write("/docs/.collection", "index = hnsw\n");
+        assertNotNull(docs().hnsw());
+    }
+
+    @Test
+    void badHnswSettingsAreRefusedWithTheirLine() throws FsException {
+        FsException e = refused(() -> write("/docs/.collection", "index = hnsw\nm = 1\n"));
+        assertEquals("line 2", e.where());
+        assertTrue(e.getMessage().contains("m must be between 2 and 128"), e.getMessage());
+        e = refused(() -> write("/docs/.collection", "index = hnsw\n\nef = 0\n"));
+        assertEquals("line 3", e.where());
+        e = refused(() -> write("/docs/.collection", "index = hnsw\nef = 10001\n"));
+        assertEquals("line 2", e.where());
+        e = refused(() -> write("/docs/.collection", "index=hnsw\nef_construction = 7\n"));
+        assertEquals("line 2", e.where());
+        e = refused(() -> write("/docs/.collection", "index = hnsw\nm = many\n"));
+        assertTrue(e.getMessage().contains("whole number"), e.getMessage());
+        e = refused(() -> write("/docs/.collection", "index = ivf\n"));
+        assertEquals("line 1", e.where());
+        e = refused(() -> write("/docs/.collection", "k = 5\nm = 8\n"));
+        assertEquals("line 2", e.where(), "m on a flat collection tunes nothing");
+        assertTrue(e.getMessage().contains("flat"), e.getMessage());
+        assertTrue(read("/docs/.collection").contains("index = flat"), "a refused write changes nothing");
+
+        storeSingles(2);
+        String q = vecText(randomVectors(1), 0, 1);
+        e = refused(() -> write("/docs/.search/q", "k=2\nef=16\n" + q));
+        assertEquals("line 2", e.where());
+        assertTrue(e.getMessage().contains("hnsw"), e.getMessage());
+        write("/docs/.collection", "index = hnsw\n");
+        e = refused(() -> write("/docs/.search/q", "ef=0\n" + q));
+        assertEquals("line 1", e.where());
+        e = refused(() -> write("/docs/.search/q", "ef=x\n" + q));
+        assertEquals("line 1", e.where());
+    }
+
+    @Test
+    void everyStoredVectorFindsItselfFirst() throws Exception {
+        float[] v = storeSingles(200);
+        write("/docs/.collection", "index = hnsw\n");
+        awaitIndexed();
+        assertEquals(200, docs().hnsw().index().liveSize());
+        String hnsw = search("k=1\n" + vecText(v, 0, 200));
+        write("/docs/.collection", "index = flat\n");
+        String flat = search("k=1\n" + vecText(v, 0, 200));
+        List<String> expected = java.util.stream.IntStream.range(0, 200).mapToObj(i -> "docs/v" + i + ".vec").toList();
+        assertEquals(expected, column(flat, 3));
+        assertEquals(expected, column(hnsw, 3));
+    }
+
+    @Test
+    void recallAtTenAgainstFlatIsAtLeastNinetyPercent() throws Exception {
+        float[] base = randomVectors(5000);
+        for (int f = 0; f < 5; f++) {
+            write("/docs/part" + f + ".vec", vecText(base, f * 1000, 1000));
+        }
+        write("/docs/.collection", "index = hnsw\nef = 64\n");
+        awaitIndexed();
+        float[] queries = randomVectors(100);
+        double hnswSearches = counter(VexCounter.HNSW_SEARCHES);
+        double scanned = counter(VexCounter.VECTORS_SCANNED);
+        List<String> approximate = column(search(vecText(queries, 0, 100)), 3);
+        assertEquals(hnswSearches + 100, counter(VexCounter.HNSW_SEARCHES));
+        assertEquals(scanned, counter(VexCounter.VECTORS_SCANNED), "an indexed collection scans nothing exactly");
+        List<List<Hit>> truth = FlatSearch.search(Metric.L2, DIM, queries, 100, 10, docs().snapshot().entries(),
+                SearchOptions.CALLER_THREAD).hits();
+        int found = 0;
+        for (int q = 0; q < 100; q++) {
+            Set<String> got = new HashSet<>(approximate.subList(q * 10, q * 10 + 10));
+            for (Hit h : truth.get(q)) {
+                found += got.contains(h.name()) ? 1 : 0;
+            }
+        }
+        double recall = found / 1000.0;
+        assertTrue(recall >= 0.9, "recall@10 " + recall);
+    }
+
+    @Test
+    void aQueryEfIsUsedAndKeysTheCache() throws Exception {
+        float[] v = storeSingles(300);
+        write("/docs/.collection", "index = hnsw\n");
+        awaitIndexed();
+        String q = vecText(v, 5, 1);
+        double misses = counter(VexCounter.QUERY_CACHE_MISSES);
+        String withDefault = search("k=3\n" + q);
+        String withEf = search("k=3\nef=200\n" + q);
+        assertEquals(misses + 2, counter(VexCounter.QUERY_CACHE_MISSES), "another ef is another answer");
+        assertEquals("docs/v5.vec", column(withDefault, 3).get(0));
+        assertEquals(withDefault, withEf, "both find the 3 nearest of 300");
+    }
+
+    @Test
+    void deletedAndOverwrittenFilesNeverAppear() throws Exception {
+        float[] v = storeSingles(300);
+        write("/docs/.collection", "index = hnsw\n");
+        awaitIndexed();
+        Set<String> deleted = new HashSet<>();
+        Set<String> overwritten = new HashSet<>();
+        float[] far = new float[DIM];
+        java.util.Arrays.fill(far, 1000f);
+        for (int i = 0; i < 300; i += 3) {
+            store.unlink("/docs/v" + i + ".vec");
+            deleted.add("docs/v" + i + ".vec");
+            write("/docs/v" + (i + 1) + ".vec", vecText(far, 0, 1));
+            overwritten.add("docs/v" + (i + 1) + ".vec");
+        }
+        for (int round = 0; round < 2; round++) {
+            for (int i = 0; i < 300; i += 3) {
+                String out = search("k=5\n" + vecText(v, i, 1) + vecText(v, i + 1, 1));
+                for (String line : out.lines().toList()) {
+                    String[] f = line.split("\t");
+                    assertFalse(deleted.contains(f[3]), line);
+                    assertFalse(overwritten.contains(f[3]) && Float.parseFloat(f[2]) < 100, "old content of " + line);
+                }
+            }
+            awaitIndexed();
+        }
+        assertEquals(200, docs().snapshot().entries().size());
+    }
+
+    @Test
+    void aFileCommittedAMomentAgoIsFoundBeforeTheIndexerReachesIt() throws Exception {
+        float[] base = randomVectors(20_000);
+        for (int f = 0; f < 10; f++) {
+            write("/docs/part" + f + ".vec", vecText(base, f * 2000, 2000));
+        }
+        // A slow build: the indexer has many seconds of backlog when the fresh file arrives.
+        write("/docs/.collection", "index = hnsw\nm = 64\nef_construction = 1000\n");
+        float[] fresh = randomVectors(1);
+        write("/docs/fresh.vec", vecText(fresh, 0, 1));
+        String out = search("k=1\n" + vecText(fresh, 0, 1));
+        Collection.Entry entry = docs().snapshot().live().stream()
+                .filter(e -> e.search().path().equals("docs/fresh.vec")).findFirst().orElseThrow();
+        assertFalse(docs().hnsw().holds(entry), "the indexer had not reached the fresh file when it was searched");
+        assertEquals(List.of("docs/fresh.vec"), column(out, 3));
+        assertTrue(counter(VexCounter.VECTORS_SCANNED) > 0, "files not indexed yet are compared exactly");
+    }
+
+    @Test
+    void similarWorksOnAnHnswCollection() throws Exception {
+        float[] v = storeSingles(100);
+        write("/docs/.collection", "index = hnsw\nk = 3\n");
+        awaitIndexed();
+        String hnsw = read("/docs/.similar/v7.vec");
+        write("/docs/.collection", "index = flat\n");
+        String flat = read("/docs/.similar/v7.vec");
+        assertEquals(3, hnsw.lines().count());
+        assertFalse(column(hnsw, 3).contains("docs/v7.vec"), "a file is not its own neighbour");
+        assertEquals(column(flat, 3).get(0), column(hnsw, 3).get(0));
+    }
+
+    @Test
+    void aRemountRestoresTheHnswIndexAndAnswers() throws Exception {
+        float[] v = storeSingles(150);
+        write("/docs/.collection", "index = hnsw\nm = 12\nef = 40\n");
+        awaitIndexed();
+        String before = search("k=1\n" + vecText(v, 0, 150));
+        String settings = read("/docs/.collection");
+        close();
+        mount();
+        assertEquals(settings, read("/docs/.collection"));
+        assertNotNull(docs().hnsw(), "the index is rebuilt at mount");
+        assertEquals(before, search("k=1\n" + vecText(v, 0, 150)), "answers before the indexer catches up");
+        awaitIndexed();
+        assertEquals(150, docs().hnsw().index().liveSize());
+        assertEquals(12, docs().hnsw().index().params().m());
+        assertEquals(before, search("k=1\nef=40\n" + vecText(v, 0, 150)));
+    }
+}
