@@ -9,7 +9,7 @@ import jdk.incubator.vector.VectorSpecies;
  * The kernels on the Vector API: four independent accumulators hide the latency of the FMA.
  *
  * <p>The multi-row kernels run two rows' accumulators side by side (eight FMA chains, the query
- * loaded once for both) and reduce several rows' lane sums together: a merge step performs one
+ * loaded once for both; for cosine one row's dot and norm) and reduce several rows' lane sums together: a merge step performs one
  * halving for two vectors at once and packs both results into one vector, so four rows need
  * three merges and log2(lanes) - 2 plain halvings instead of 4 * log2(lanes) halvings. Each
  * row's lanes still add in exactly the halving order of {@link Kernels}, so every row gets
@@ -134,19 +134,20 @@ final class PanamaKernels implements Kernels {
     }
 
     /**
-     * Rows two at a time; every second pair merges with the one before (three merges per four
-     * rows). The body stays in this one method because a vector passed between methods C2 does
-     * not inline is boxed on the heap.
+     * Rows two at a time, r and r + count/2: the pairs walk two sequential streams, which the
+     * hardware prefetchers follow far better than two adjacent rows (a new stream every pair).
+     * Every second pair merges with the one before (three merges per four rows). The body stays
+     * in this one method because a vector passed between methods C2 does not inline is boxed.
      */
     @Override
     public void squaredL2Rows(float[] query, int queryOffset, float[] values, int rowsOffset, int dim, int count, float[] out) {
         int strided = dim - dim % STRIDE;
         int vectorized = dim - dim % LANES;
         FloatVector previousPair = FloatVector.zero(SPECIES);
-        int r = 0;
-        for (; r + 2 <= count; r += 2) {
+        int pairs = count / 2;
+        for (int r = 0; r < pairs; r++) {
             int row0 = rowsOffset + r * dim;
-            int row1 = row0 + dim;
+            int row1 = row0 + pairs * dim;
             FloatVector acc00 = FloatVector.zero(SPECIES);
             FloatVector acc01 = FloatVector.zero(SPECIES);
             FloatVector acc02 = FloatVector.zero(SPECIES);
@@ -186,21 +187,21 @@ final class PanamaKernels implements Kernels {
                 acc10 = d1.fma(d1, acc10);
             }
             FloatVector pair = MERGE_HALVES.apply(acc00.add(acc01).add(acc02.add(acc03)), acc10.add(acc11).add(acc12.add(acc13)));
-            if (r % 4 == 0 && r + 4 <= count) {
+            if (r % 2 == 0 && r + 2 <= pairs) {
                 previousPair = pair;
                 continue;
             }
-            boolean partnered = r % 4 == 2;
+            boolean partnered = r % 2 == 1;
             FloatVector sums = sumQuarters(MERGE_QUARTERS.apply(partnered ? previousPair : pair, pair));
             out[r] = squaredL2Tail(query, queryOffset, values, row0, vectorized, dim, sums.lane(Y_LOWER));
-            out[r + 1] = squaredL2Tail(query, queryOffset, values, row1, vectorized, dim, sums.lane(Y_UPPER));
+            out[r + pairs] = squaredL2Tail(query, queryOffset, values, row1, vectorized, dim, sums.lane(Y_UPPER));
             if (partnered) {
-                out[r - 2] = squaredL2Tail(query, queryOffset, values, row0 - 2 * dim, vectorized, dim, sums.lane(X_LOWER));
-                out[r - 1] = squaredL2Tail(query, queryOffset, values, row0 - dim, vectorized, dim, sums.lane(X_UPPER));
+                out[r - 1] = squaredL2Tail(query, queryOffset, values, row0 - dim, vectorized, dim, sums.lane(X_LOWER));
+                out[r - 1 + pairs] = squaredL2Tail(query, queryOffset, values, row1 - dim, vectorized, dim, sums.lane(X_UPPER));
             }
         }
-        if (r < count) {
-            out[r] = squaredL2(query, queryOffset, values, rowsOffset + r * dim, dim);
+        if (count % 2 == 1) {
+            out[count - 1] = squaredL2(query, queryOffset, values, rowsOffset + (count - 1) * dim, dim);
         }
     }
 
@@ -210,10 +211,10 @@ final class PanamaKernels implements Kernels {
         int strided = dim - dim % STRIDE;
         int vectorized = dim - dim % LANES;
         FloatVector previousPair = FloatVector.zero(SPECIES);
-        int r = 0;
-        for (; r + 2 <= count; r += 2) {
+        int pairs = count / 2;
+        for (int r = 0; r < pairs; r++) {
             int row0 = rowsOffset + r * dim;
-            int row1 = row0 + dim;
+            int row1 = row0 + pairs * dim;
             FloatVector acc00 = FloatVector.zero(SPECIES);
             FloatVector acc01 = FloatVector.zero(SPECIES);
             FloatVector acc02 = FloatVector.zero(SPECIES);
@@ -243,27 +244,28 @@ final class PanamaKernels implements Kernels {
                 acc10 = q.fma(load(values, row1 + i), acc10);
             }
             FloatVector pair = MERGE_HALVES.apply(acc00.add(acc01).add(acc02.add(acc03)), acc10.add(acc11).add(acc12.add(acc13)));
-            if (r % 4 == 0 && r + 4 <= count) {
+            if (r % 2 == 0 && r + 2 <= pairs) {
                 previousPair = pair;
                 continue;
             }
-            boolean partnered = r % 4 == 2;
+            boolean partnered = r % 2 == 1;
             FloatVector sums = sumQuarters(MERGE_QUARTERS.apply(partnered ? previousPair : pair, pair));
             out[r] = dotTail(query, queryOffset, values, row0, vectorized, dim, sums.lane(Y_LOWER));
-            out[r + 1] = dotTail(query, queryOffset, values, row1, vectorized, dim, sums.lane(Y_UPPER));
+            out[r + pairs] = dotTail(query, queryOffset, values, row1, vectorized, dim, sums.lane(Y_UPPER));
             if (partnered) {
-                out[r - 2] = dotTail(query, queryOffset, values, row0 - 2 * dim, vectorized, dim, sums.lane(X_LOWER));
-                out[r - 1] = dotTail(query, queryOffset, values, row0 - dim, vectorized, dim, sums.lane(X_UPPER));
+                out[r - 1] = dotTail(query, queryOffset, values, row0 - dim, vectorized, dim, sums.lane(X_LOWER));
+                out[r - 1 + pairs] = dotTail(query, queryOffset, values, row1 - dim, vectorized, dim, sums.lane(X_UPPER));
             }
         }
-        if (r < count) {
-            out[r] = dot(query, queryOffset, values, rowsOffset + r * dim, dim);
+        if (count % 2 == 1) {
+            out[count - 1] = dot(query, queryOffset, values, rowsOffset + (count - 1) * dim, dim);
         }
     }
 
     /**
      * One row at a time with eight chains, its dot and its norm from the same loads, merged into
-     * one vector (dot in the lower half); every second row merges with the one before.
+     * one vector (dot in the lower half); rows alternate between r and r + count/2, two
+     * sequential streams as in {@link #squaredL2Rows}, and each merges with the one before.
      */
     @Override
     public void dotAndSquaredNormRows(float[] query, int queryOffset, float[] values, int rowsOffset, int dim, int count,
@@ -271,7 +273,9 @@ final class PanamaKernels implements Kernels {
         int strided = dim - dim % STRIDE;
         int vectorized = dim - dim % LANES;
         FloatVector previousRow = FloatVector.zero(SPECIES);
-        for (int r = 0; r < count; r++) {
+        int pairs = count / 2;
+        for (int j = 0; j < count; j++) {
+            int r = j < 2 * pairs ? j / 2 + j % 2 * pairs : j;
             int row = rowsOffset + r * dim;
             FloatVector dot0 = FloatVector.zero(SPECIES);
             FloatVector dot1 = FloatVector.zero(SPECIES);
@@ -302,17 +306,18 @@ final class PanamaKernels implements Kernels {
                 norm0 = v.fma(v, norm0);
             }
             FloatVector both = MERGE_HALVES.apply(dot0.add(dot1).add(dot2.add(dot3)), norm0.add(norm1).add(norm2.add(norm3)));
-            if (r % 2 == 0 && r + 2 <= count) {
+            if (j % 2 == 0 && j + 1 < count) {
                 previousRow = both;
                 continue;
             }
-            boolean partnered = r % 2 == 1;
+            boolean partnered = j % 2 == 1;
             FloatVector sums = sumQuarters(MERGE_QUARTERS.apply(partnered ? previousRow : both, both));
             dots[r] = dotTail(query, queryOffset, values, row, vectorized, dim, sums.lane(Y_LOWER));
             squaredNorms[r] = dotTail(values, row, values, row, vectorized, dim, sums.lane(Y_UPPER));
             if (partnered) {
-                dots[r - 1] = dotTail(query, queryOffset, values, row - dim, vectorized, dim, sums.lane(X_LOWER));
-                squaredNorms[r - 1] = dotTail(values, row - dim, values, row - dim, vectorized, dim, sums.lane(X_UPPER));
+                int partner = row - pairs * dim;
+                dots[r - pairs] = dotTail(query, queryOffset, values, partner, vectorized, dim, sums.lane(X_LOWER));
+                squaredNorms[r - pairs] = dotTail(values, partner, values, partner, vectorized, dim, sums.lane(X_UPPER));
             }
         }
     }
