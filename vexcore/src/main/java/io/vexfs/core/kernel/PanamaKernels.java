@@ -9,11 +9,11 @@ import jdk.incubator.vector.VectorSpecies;
  * The kernels on the Vector API: four independent accumulators hide the latency of the FMA.
  *
  * <p>The multi-row kernels run two rows' accumulators side by side (eight FMA chains, the query
- * loaded once for both; for cosine one row's dot and norm) and reduce several rows' lane sums together: a merge step performs one
- * halving for two vectors at once and packs both results into one vector, so four rows need
- * three merges and log2(lanes) - 2 plain halvings instead of 4 * log2(lanes) halvings. Each
- * row's lanes still add in exactly the halving order of {@link Kernels}, so every row gets
- * the single-row kernel's result to the bit.
+ * loaded once for both; for cosine one row's dot and norm) and reduce several rows' lane sums
+ * together: a merge step performs one halving for two vectors at once and packs both results
+ * into one vector, so four rows need three merges and log2(lanes) - 2 plain halvings instead of
+ * 4 * log2(lanes) halvings. Each row's lanes still add in exactly the halving order of
+ * {@link Kernels}, so every row gets the single-row kernel's result to the bit.
  */
 final class PanamaKernels implements Kernels {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
@@ -23,7 +23,7 @@ final class PanamaKernels implements Kernels {
     private static final VectorShuffle<Float>[] HALVINGS = halvings();
     /** The merge of two single-row vectors (h = lanes/2): rows end up in the lower and upper halves. */
     private static final Merge MERGE_HALVES = new Merge(LANES / 2);
-    /** The merge of two two-row vectors (h = lanes/4): rows end up in quarters 0, 2 and 1, 3. */
+    /** The merge of two two-row vectors (h = lanes/4): x's rows end up in quarters 0 and 2, y's in 1 and 3. */
     private static final Merge MERGE_QUARTERS = new Merge(LANES / 4);
     /**
      * Where the sums end up after MERGE_QUARTERS.apply(x, y) and {@link #sumQuarters}: what was
@@ -351,9 +351,10 @@ final class PanamaKernels implements Kernels {
     }
 
     /**
-     * One halving step (h) for two vectors, each holding rows in blocks of 2h lanes: within a
-     * block, lane l of the lower half gets x[l] + x[l + h] and lane l + h gets y[l] + y[l + h], so
-     * the result holds twice as many rows in blocks of h lanes. Lower lane first, as in {@link PanamaKernels#sumLanes}.
+     * One halving step (h) for two vectors, each holding rows in blocks of 2h lanes: counting
+     * lanes from the block's start, lane l < h gets x[l] + x[l + h] and lane l + h gets
+     * y[l] + y[l + h], so the result holds twice as many rows in blocks of h lanes. Lower lane
+     * first, as in {@link PanamaKernels#sumLanes}.
      */
     private record Merge(VectorShuffle<Float> down, VectorShuffle<Float> up, VectorMask<Float> upperHalves) {
         Merge(int h) {
