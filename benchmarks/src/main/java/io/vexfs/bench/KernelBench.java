@@ -26,6 +26,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * (51 MB) is far beyond cache, so it measures the memory-bound scan; 64 x 128 (32 KiB) stays in
  * L1/L2 and measures the arithmetic. The secondary result "gigabytes" is the stored bytes read
  * per second, in GB/s (each invocation reads the whole block once).
+ *
+ * <p>The single-row benchmarks call a kernel once per stored row; the *Rows ones call the
+ * multi-row kernels on up to {@value #GROUP_FLOATS} floats of rows at a time, as FlatSearch
+ * does, so the two appear side by side in one run.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -35,6 +39,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = "--add-modules=jdk.incubator.vector")
 public class KernelBench {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    /** FlatSearch's group of rows per kernel call. */
+    private static final int GROUP_FLOATS = 16 * 1024;
 
     @Param({"100000", "64"})
     public int rows;
@@ -47,6 +53,9 @@ public class KernelBench {
 
     private float[] stored;
     private float[] query;
+    private int groupRows;
+    private float[] results;
+    private float[] norms;
 
     /** Bytes of stored vectors read, reported by JMH as a rate: GB/s. */
     @State(Scope.Thread)
@@ -72,6 +81,9 @@ public class KernelBench {
         for (int i = 0; i < dim; i++) {
             query[i] = (float) random.nextGaussian();
         }
+        groupRows = Math.max(1, Math.min(rows, GROUP_FLOATS / dim));
+        results = new float[groupRows];
+        norms = new float[groupRows];
     }
 
     @Benchmark
@@ -106,6 +118,45 @@ public class KernelBench {
         return sum;
     }
 
+    @Benchmark
+    public float squaredL2Rows(Traffic traffic) {
+        float sum = 0;
+        for (int r = 0; r < rows; r += groupRows) {
+            int count = Math.min(groupRows, rows - r);
+            VectorKernels.squaredL2Rows(query, 0, stored, r * dim, dim, count, results);
+            sum += sumOf(results, count);
+        }
+        traffic.gigabytes += blockGigabytes();
+        return sum;
+    }
+
+    @Benchmark
+    public float dotRows(Traffic traffic) {
+        float sum = 0;
+        for (int r = 0; r < rows; r += groupRows) {
+            int count = Math.min(groupRows, rows - r);
+            VectorKernels.dotRows(query, 0, stored, r * dim, dim, count, results);
+            sum += sumOf(results, count);
+        }
+        traffic.gigabytes += blockGigabytes();
+        return sum;
+    }
+
+    /** Cosine's per-row work with the dot and the stored row's norm from one pass. */
+    @Benchmark
+    public float cosineRows(Traffic traffic) {
+        float sum = 0;
+        for (int r = 0; r < rows; r += groupRows) {
+            int count = Math.min(groupRows, rows - r);
+            VectorKernels.dotAndSquaredNormRows(query, 0, stored, r * dim, dim, count, results, norms);
+            for (int i = 0; i < count; i++) {
+                sum += results[i] / norms[i];
+            }
+        }
+        traffic.gigabytes += blockGigabytes();
+        return sum;
+    }
+
     /** The bandwidth limit: one sequential SIMD pass over the same array, four accumulators, nothing else. */
     @Benchmark
     public float sequentialRead(Traffic traffic) {
@@ -126,6 +177,14 @@ public class KernelBench {
             sum += stored[i];
         }
         traffic.gigabytes += blockGigabytes();
+        return sum;
+    }
+
+    private static float sumOf(float[] values, int count) {
+        float sum = 0;
+        for (int i = 0; i < count; i++) {
+            sum += values[i];
+        }
         return sum;
     }
 

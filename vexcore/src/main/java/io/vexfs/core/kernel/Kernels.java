@@ -15,6 +15,9 @@ package io.vexfs.core.kernel;
  *       {@code h = lanes/2, lanes/4, ..., 1}; lane 0 holds the result.</li>
  *   <li>The last {@code dim % lanes} elements are fused-multiply-added onto it in order.</li>
  * </ol>
+ * The multi-row kernels compare one query with {@code count} consecutive rows of {@code dim}
+ * values from {@code rowsOffset}, and give for row r exactly what the single-row kernel gives
+ * for the query and {@code rowsOffset + r * dim}.
  */
 interface Kernels {
 
@@ -26,4 +29,14 @@ interface Kernels {
     float squaredL2(float[] a, int aOffset, float[] b, int bOffset, int dim);
 
     float squaredNorm(float[] a, int aOffset, int dim);
+
+    /** out[r] = squaredL2(query, queryOffset, values, rowsOffset + r * dim, dim) for r in [0, count). */
+    void squaredL2Rows(float[] query, int queryOffset, float[] values, int rowsOffset, int dim, int count, float[] out);
+
+    /** out[r] = dot(query, queryOffset, values, rowsOffset + r * dim, dim) for r in [0, count). */
+    void dotRows(float[] query, int queryOffset, float[] values, int rowsOffset, int dim, int count, float[] out);
+
+    /** {@link #dotRows} into dots and, from the same pass, each row's squaredNorm into squaredNorms. */
+    void dotAndSquaredNormRows(float[] query, int queryOffset, float[] values, int rowsOffset, int dim, int count,
+                               float[] dots, float[] squaredNorms);
 }

@@ -57,6 +57,29 @@ final class ScalarKernels implements Kernels {
         return sum;
     }
 
+    @Override
+    public void squaredL2Rows(float[] query, int queryOffset, float[] values, int rowsOffset, int dim, int count, float[] out) {
+        for (int r = 0; r < count; r++) {
+            out[r] = squaredL2(query, queryOffset, values, rowsOffset + r * dim, dim);
+        }
+    }
+
+    @Override
+    public void dotRows(float[] query, int queryOffset, float[] values, int rowsOffset, int dim, int count, float[] out) {
+        for (int r = 0; r < count; r++) {
+            out[r] = dot(query, queryOffset, values, rowsOffset + r * dim, dim);
+        }
+    }
+
+    @Override
+    public void dotAndSquaredNormRows(float[] query, int queryOffset, float[] values, int rowsOffset, int dim, int count,
+                                      float[] dots, float[] squaredNorms) {
+        for (int r = 0; r < count; r++) {
+            dots[r] = dot(query, queryOffset, values, rowsOffset + r * dim, dim);
+            squaredNorms[r] = squaredNorm(values, rowsOffset + r * dim, dim);
+        }
+    }
+
     /**
      * The sum of lanes {@code lane, lane + spacing, lane + 2 * spacing, ...} in halving order:
      * the last halving step (h = 1) adds the odd lanes' subtotal to the even lanes' one, and so on down.

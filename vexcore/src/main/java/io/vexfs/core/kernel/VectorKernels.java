@@ -91,6 +91,41 @@ public final class VectorKernels {
         return current.squaredNorm(a, aOffset, dim);
     }
 
+    /**
+     * The squared Euclidean distances between the query at query[queryOffset, queryOffset + dim)
+     * and the {@code count} consecutive rows of {@code dim} values from values[rowsOffset], into
+     * out[0, count): each bitwise what {@link #squaredL2} gives for that row. Several rows per call
+     * share the query's loads and the final reduction, which is what makes a scan memory-bound.
+     */
+    public static void squaredL2Rows(float[] query, int queryOffset, float[] values, int rowsOffset, int dim, int count, float[] out) {
+        checkRows(query, queryOffset, values, rowsOffset, dim, count, out);
+        current.squaredL2Rows(query, queryOffset, values, rowsOffset, dim, count, out);
+    }
+
+    /** The dot products of the query with {@code count} consecutive rows, as {@link #squaredL2Rows}: each bitwise {@link #dot}. */
+    public static void dotRows(float[] query, int queryOffset, float[] values, int rowsOffset, int dim, int count, float[] out) {
+        checkRows(query, queryOffset, values, rowsOffset, dim, count, out);
+        current.dotRows(query, queryOffset, values, rowsOffset, dim, count, out);
+    }
+
+    /**
+     * {@link #dotRows} into dots and each row's {@link #squaredNorm} into squaredNorms, both
+     * bitwise as the single-row kernels, from one pass over the rows: what cosine needs per row.
+     */
+    public static void dotAndSquaredNormRows(float[] query, int queryOffset, float[] values, int rowsOffset, int dim, int count,
+                                             float[] dots, float[] squaredNorms) {
+        checkRows(query, queryOffset, values, rowsOffset, dim, count, dots);
+        Objects.checkFromIndexSize(0, count, squaredNorms.length);
+        current.dotAndSquaredNormRows(query, queryOffset, values, rowsOffset, dim, count, dots, squaredNorms);
+    }
+
+    /** Once per call, so the kernels' loops index within proven ranges. */
+    private static void checkRows(float[] query, int queryOffset, float[] values, int rowsOffset, int dim, int count, float[] out) {
+        Objects.checkFromIndexSize(queryOffset, dim, query.length);
+        Objects.checkFromIndexSize(0, count, out.length);
+        Objects.checkFromIndexSize(rowsOffset, (long) dim * count, values.length);
+    }
+
     private static Optional<String> findSimdUnavailableReason() {
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
             return Optional.of("the module jdk.incubator.vector is not loaded (start the JVM with --add-modules jdk.incubator.vector)");
@@ -98,6 +133,10 @@ public final class VectorKernels {
         // Interpreted, the Vector API boxes every vector and runs far slower than scalar code.
         if (String.valueOf(System.getProperty("java.vm.info")).contains("interpreted mode")) {
             return Optional.of("the JVM runs interpreted (-Xint), without the JIT the Vector API needs");
+        }
+        if (PanamaKernels.preferredLanes() < PanamaKernels.MIN_LANES) {
+            return Optional.of("the widest float vector has " + PanamaKernels.preferredLanes() + " lanes, fewer than the "
+                    + PanamaKernels.MIN_LANES + " the kernels need");
         }
         return Optional.empty();
     }

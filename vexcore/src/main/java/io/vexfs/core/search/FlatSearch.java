@@ -12,8 +12,9 @@ import java.util.concurrent.CompletionException;
  * Exact nearest-neighbour search: every stored vector against every query.
  *
  * <p>A batch of queries is answered in passes: each pass takes a block of queries small enough
- * to stay in cache and streams the stored vectors once, comparing each stored vector with every
- * query of the block while it is in L1. Memory is read once per block of queries, not once per
+ * to stay in cache and streams the stored vectors once, comparing each group of consecutive
+ * stored vectors with every query of the block while the group is in L2, through the multi-row
+ * kernels (one call per query and group). Memory is read once per block of queries, not once per
  * query, and the top-k heaps only ever hold one block's queries, however large the batch. The stored rows are split into parts of equal row count (a part may begin or end inside
  * a file, so one huge file is split too); each part keeps its own top-k per query, and the parts
  * are merged at the end. Ties order by path, then row, so the answer is the same however the
@@ -22,6 +23,12 @@ import java.util.concurrent.CompletionException;
 public final class FlatSearch {
     /** Queries per pass: 64 KiB of them stays in L2 beside the stored vector being compared. */
     private static final int QUERY_BLOCK_FLOATS = 16 * 1024;
+    /**
+     * Stored values per kernel call: 64 KiB stays in L2 beside the query block, and is long
+     * enough for the two sequential streams the multi-row kernels read to keep the prefetchers
+     * ahead (calls of a few rows leave the memory-bound scan well short of the bandwidth).
+     */
+    private static final int ROW_GROUP_FLOATS = 16 * 1024;
 
     private FlatSearch() {
     }
@@ -205,6 +212,9 @@ public final class FlatSearch {
         /** One part's rows against queries [from, to): heap slot q - from holds query q's best. */
         void run(TopKHeaps heaps, Split split, int part, int from, int to) {
             heaps.reset(to - from, k, entries);
+            int groupRows = Math.max(1, ROW_GROUP_FLOATS / dim);
+            float[] results = new float[groupRows];
+            float[] rowNorms = metric == Metric.COSINE ? new float[groupRows] : null;
             int firstEntry = split.entries()[part];
             int firstRow = split.rows()[part];
             int endEntry = split.entries()[part + 1];
@@ -213,32 +223,43 @@ public final class FlatSearch {
             for (int e = firstEntry; e <= lastEntry; e++) {
                 SearchEntry entry = entries.get(e);
                 int rowEnd = e == endEntry ? endRow : entry.rows();
-                for (int row = e == firstEntry ? firstRow : 0; row < rowEnd; row++) {
-                    compare(heaps, entry.values(), e, row, from, to);
+                for (int row = e == firstEntry ? firstRow : 0; row < rowEnd; row += groupRows) {
+                    compare(heaps, entry.values(), e, row, Math.min(groupRows, rowEnd - row), from, to, results, rowNorms);
                 }
             }
         }
 
-        /** One stored vector against queries [from, to), while it sits in L1. */
-        private void compare(TopKHeaps heaps, float[] values, int entry, int row, int from, int to) {
-            int offset = row * dim;
+        /** Stored rows [firstRow, firstRow + count) of one entry against queries [from, to), while they sit in L2. */
+        private void compare(TopKHeaps heaps, float[] values, int entry, int firstRow, int count, int from, int to,
+                             float[] results, float[] rowNorms) {
+            int offset = firstRow * dim;
             switch (metric) {
                 case L2 -> {
                     for (int q = from; q < to; q++) {
-                        float squared = VectorKernels.squaredL2(queries, q * dim, values, offset, dim);
-                        heaps.offer(q - from, Metric.l2Distance(squared), entry, row);
+                        VectorKernels.squaredL2Rows(queries, q * dim, values, offset, dim, count, results);
+                        for (int r = 0; r < count; r++) {
+                            heaps.offer(q - from, Metric.l2Distance(results[r]), entry, firstRow + r);
+                        }
                     }
                 }
                 case COSINE -> {
-                    float squaredNorm = VectorKernels.squaredNorm(values, offset, dim);
+                    // The rows' norms come with the first query's dots, from the same pass.
+                    VectorKernels.dotAndSquaredNormRows(queries, from * dim, values, offset, dim, count, results, rowNorms);
                     for (int q = from; q < to; q++) {
-                        float dot = VectorKernels.dot(queries, q * dim, values, offset, dim);
-                        heaps.offer(q - from, Metric.cosineDistance(dot, queryNorms[q], squaredNorm), entry, row);
+                        if (q > from) {
+                            VectorKernels.dotRows(queries, q * dim, values, offset, dim, count, results);
+                        }
+                        for (int r = 0; r < count; r++) {
+                            heaps.offer(q - from, Metric.cosineDistance(results[r], queryNorms[q], rowNorms[r]), entry, firstRow + r);
+                        }
                     }
                 }
                 case DOT -> {
                     for (int q = from; q < to; q++) {
-                        heaps.offer(q - from, Metric.dotDistance(VectorKernels.dot(queries, q * dim, values, offset, dim)), entry, row);
+                        VectorKernels.dotRows(queries, q * dim, values, offset, dim, count, results);
+                        for (int r = 0; r < count; r++) {
+                            heaps.offer(q - from, Metric.dotDistance(results[r]), entry, firstRow + r);
+                        }
                     }
                 }
             }

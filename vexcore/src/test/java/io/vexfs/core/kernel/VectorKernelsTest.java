@@ -13,6 +13,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 class VectorKernelsTest {
     private static final int[] DIMS = {1, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 127, 128, 129, 784, 1536};
+    private static final int[] MULTI_ROW_DIMS = {1, 3, 7, 8, 9, 15, 16, 17, 127, 128, 129, 784, 1536};
+    private static final int MAX_ROWS = 9;
     private static final double UNIT_ROUNDOFF = 0x1p-24;
 
     @AfterEach
@@ -39,6 +41,74 @@ class VectorKernelsTest {
             assertBitwise(simd.dot(a, aOffset, b, bOffset, dim), scalar.dot(a, aOffset, b, bOffset, dim), "dot", dim);
             assertBitwise(simd.squaredL2(a, aOffset, b, bOffset, dim), scalar.squaredL2(a, aOffset, b, bOffset, dim), "squaredL2", dim);
             assertBitwise(simd.squaredNorm(a, aOffset, dim), scalar.squaredNorm(a, aOffset, dim), "squaredNorm", dim);
+        }
+    }
+
+    static IntStream multiRowDims() {
+        return IntStream.of(MULTI_ROW_DIMS);
+    }
+
+    /** Every multi-row kernel, SIMD and scalar, gives each row what the single-row kernel gives it, to the bit. */
+    @ParameterizedTest
+    @MethodSource("multiRowDims")
+    void multiRowKernelsEqualTheSingleRowOnes(int dim) {
+        Kernels simd = new PanamaKernels();
+        Kernels scalar = new ScalarKernels(simd.lanes());
+        Random random = new Random(17L * dim);
+        for (int count = 1; count <= MAX_ROWS; count++) {
+            for (int trial = 0; trial < 4; trial++) {
+                int queryOffset = random.nextInt(5);
+                int rowsOffset = random.nextInt(5);
+                float[] query = randomArray(random, queryOffset + dim + random.nextInt(3), trial);
+                float[] values = randomArray(random, rowsOffset + count * dim + random.nextInt(3), trial);
+                for (Kernels kernels : new Kernels[] {simd, scalar}) {
+                    String where = (kernels == simd ? "simd" : "scalar") + " rows " + count + " dim " + dim;
+                    float[] squaredL2s = new float[count];
+                    float[] dots = new float[count];
+                    float[] fusedDots = new float[count];
+                    float[] fusedNorms = new float[count];
+                    kernels.squaredL2Rows(query, queryOffset, values, rowsOffset, dim, count, squaredL2s);
+                    kernels.dotRows(query, queryOffset, values, rowsOffset, dim, count, dots);
+                    kernels.dotAndSquaredNormRows(query, queryOffset, values, rowsOffset, dim, count, fusedDots, fusedNorms);
+                    for (int r = 0; r < count; r++) {
+                        int row = rowsOffset + r * dim;
+                        String which = where + " row " + r;
+                        assertBitwise(scalar.squaredL2(query, queryOffset, values, row, dim), squaredL2s[r], "squaredL2Rows " + which, dim);
+                        assertBitwise(scalar.dot(query, queryOffset, values, row, dim), dots[r], "dotRows " + which, dim);
+                        assertBitwise(scalar.dot(query, queryOffset, values, row, dim), fusedDots[r], "fused dot " + which, dim);
+                        assertBitwise(scalar.squaredNorm(values, row, dim), fusedNorms[r], "fused norm " + which, dim);
+                        assertBitwise(simd.squaredL2(query, queryOffset, values, row, dim), squaredL2s[r], "squaredL2Rows " + which, dim);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void facadeMultiRowKernelsFollowTheToggle() {
+        Random random = new Random(3);
+        float[] query = randomArray(random, 130, 1);
+        float[] values = randomArray(random, 7 * 129, 1);
+        float[][] results = new float[2][];
+        for (boolean simd : new boolean[] {true, false}) {
+            VectorKernels.setSimd(simd);
+            float[] squaredL2s = new float[7];
+            float[] dots = new float[7];
+            float[] fusedDots = new float[7];
+            float[] norms = new float[7];
+            VectorKernels.squaredL2Rows(query, 1, values, 0, 129, 7, squaredL2s);
+            VectorKernels.dotRows(query, 1, values, 0, 129, 7, dots);
+            VectorKernels.dotAndSquaredNormRows(query, 1, values, 0, 129, 7, fusedDots, norms);
+            for (int r = 0; r < 7; r++) {
+                assertBitwise(VectorKernels.squaredL2(query, 1, values, r * 129, 129), squaredL2s[r], "squaredL2Rows", 129);
+                assertBitwise(VectorKernels.dot(query, 1, values, r * 129, 129), dots[r], "dotRows", 129);
+                assertBitwise(dots[r], fusedDots[r], "fused dot", 129);
+                assertBitwise(VectorKernels.squaredNorm(values, r * 129, 129), norms[r], "fused norm", 129);
+            }
+            results[simd ? 0 : 1] = squaredL2s;
+        }
+        for (int r = 0; r < 7; r++) {
+            assertBitwise(results[0][r], results[1][r], "squaredL2Rows simd vs scalar", 129);
         }
     }
 
@@ -112,6 +182,13 @@ class VectorKernelsTest {
         assertThrows(IndexOutOfBoundsException.class, () -> VectorKernels.squaredL2(a, 0, a, -1, 4));
         assertThrows(IndexOutOfBoundsException.class, () -> VectorKernels.squaredNorm(a, 8, 9));
         assertThrows(IllegalArgumentException.class, () -> new ScalarKernels(6));
+        float[] out = new float[4];
+        assertThrows(IndexOutOfBoundsException.class, () -> VectorKernels.squaredL2Rows(a, 0, a, 4, 4, 4, out));
+        assertThrows(IndexOutOfBoundsException.class, () -> VectorKernels.dotRows(a, 0, a, 0, 4, 5, new float[5]));
+        assertThrows(IndexOutOfBoundsException.class, () -> VectorKernels.dotRows(a, 0, a, 0, 4, 4, new float[3]));
+        assertThrows(IndexOutOfBoundsException.class, () -> VectorKernels.dotRows(a, 13, a, 0, 4, 1, out));
+        assertThrows(IndexOutOfBoundsException.class, () -> VectorKernels.dotAndSquaredNormRows(a, 0, a, 0, 4, 4, out, new float[2]));
+        assertThrows(IndexOutOfBoundsException.class, () -> VectorKernels.squaredL2Rows(a, 0, a, 0, 1 << 16, 1 << 16, out));
     }
 
     private static void assertBitwise(float expected, float actual, String kernel, int dim) {
