@@ -54,14 +54,4 @@ final class HandleTable {
         free.add((int) fh);
         return h;
     }
-
-    int open() {
-        int n = 0;
-        for (int i = 1; i < Math.min(next.get(), slots.length()); i++) {
-            if (slots.get(i) != null) {
-                n++;
-            }
-        }
-        return n;
-    }
 }

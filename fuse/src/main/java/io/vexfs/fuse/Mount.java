@@ -40,24 +40,31 @@ final class Mount {
         this.metrics = store.metrics();
         this.errors = store.errors();
         this.slowLog = new SlowLog(cfg.slowOpThreshold());
-        VectorKernels.setSimd(cfg.enableSimd());
+        if (cfg.enableSimd() && !VectorKernels.isSimdAvailable()) {
+            // Start anyway, on the scalar kernels (same answers), and say why.
+            System.err.println("vexfs: enable_simd is on but " + VectorKernels.simdUnavailableReason().orElseThrow()
+                    + "; using the scalar kernels");
+        }
+        VectorKernels.setSimd(cfg.enableSimd() && VectorKernels.isSimdAvailable());
         this.observer = new OperationObserver(metrics, slowLog, errors, cfg.maxConcurrentOperations(),
                 cfg.enableCrossLayerOptimization());
         this.fuse = new VexFuse(store, new HandleTable(MAX_OPEN_FILES), observer);
 
-        optimizations.add(new Optimizations.Toggle("simd", "SIMD distance kernels (off: scalar)",
-                VectorKernels::isSimd, VectorKernels::setSimd));
-        optimizations.add(new Optimizations.Toggle("memory", "off-heap buffer pool (off: plain allocation)",
-                pool::pooling, pool::setPooling));
-        optimizations.add(new Optimizations.Toggle("zerocopy", "reads go straight into the FUSE buffer (off: via a heap copy)",
-                observer::zeroCopy, observer::setZeroCopy));
+        // simd: SIMD distance kernels (off: scalar); only where the JVM has a usable Vector API.
+        if (VectorKernels.isSimdAvailable()) {
+            optimizations.add(new Optimizations.Toggle("simd", VectorKernels::isSimd, VectorKernels::setSimd));
+        }
+        // memory: the off-heap buffer pool (off: plain allocation per buffer).
+        optimizations.add(new Optimizations.Toggle("memory", pool::pooling, pool::setPooling));
+        // zerocopy: reads go straight into the FUSE buffer (off: through a heap copy).
+        optimizations.add(new Optimizations.Toggle("zerocopy", observer::zeroCopy, observer::setZeroCopy));
 
         QueryEngine queries = new QueryEngine(metrics, cfg.ioThreads(), cfg.cacheSize(), cfg.enableQueryCache(),
                 cfg.enableStackOptimization());
-        optimizations.add(new Optimizations.Toggle("cache", "query result cache (off: every query is searched)",
-                queries::cacheOn, queries::setCacheOn));
-        optimizations.add(new Optimizations.Toggle("scratch", "per-thread search buffers reused (off: allocated per search)",
-                queries::reuseScratch, queries::setReuseScratch));
+        // cache: the query result cache (off: every query is searched).
+        optimizations.add(new Optimizations.Toggle("cache", queries::cacheOn, queries::setCacheOn));
+        // scratch: per-thread search buffers reused (off: allocated per search).
+        optimizations.add(new Optimizations.Toggle("scratch", queries::reuseScratch, queries::setReuseScratch));
         store.virtualFiles().enableQueries(new QueryNamespace(store, queries, cfg.queryTtl()));
 
         store.virtualFiles().register(new ControlFile("errors", errors::render, null));

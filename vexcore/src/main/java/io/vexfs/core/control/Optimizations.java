@@ -15,21 +15,13 @@ import java.util.function.Consumer;
  */
 public final class Optimizations {
     /** One toggle: how to read it and how to set it. */
-    public record Toggle(String name, String what, BooleanSupplier state, Consumer<Boolean> set) {
+    public record Toggle(String name, BooleanSupplier state, Consumer<Boolean> set) {
     }
 
     private final Map<String, Toggle> toggles = new ConcurrentSkipListMap<>();
 
     public void add(Toggle toggle) {
         toggles.put(toggle.name(), toggle);
-    }
-
-    public boolean isOn(String name) {
-        Toggle t = toggles.get(name);
-        if (t == null) {
-            throw new IllegalArgumentException("no toggle " + name);
-        }
-        return t.state().getAsBoolean();
     }
 
     public String render() {

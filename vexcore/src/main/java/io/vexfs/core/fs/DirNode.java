@@ -9,12 +9,4 @@ public final class DirNode extends Node {
     DirNode(Attributes attributes) {
         super(attributes);
     }
-
-    public Node child(String name) {
-        return children.get(name);
-    }
-
-    public ConcurrentSkipListMap<String, Node> children() {
-        return children;
-    }
 }

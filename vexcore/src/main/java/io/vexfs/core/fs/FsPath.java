@@ -17,7 +17,7 @@ public record FsPath(List<String> parts) {
         if (path == null || path.isEmpty() || path.charAt(0) != '/') {
             throw new FsException(Errno.EINVAL, "not an absolute path");
         }
-        if (path.getBytes(StandardCharsets.UTF_8).length >= PATH_MAX) {
+        if (utf8Length(path, PATH_MAX) >= PATH_MAX) {
             throw new FsException(Errno.ENAMETOOLONG, "path longer than " + PATH_MAX + " bytes");
         }
         String[] split = path.split("/");
@@ -46,9 +46,18 @@ public record FsPath(List<String> parts) {
             // byte strings would collide on one name, so such names are refused rather than merged.
             throw new FsException(Errno.EILSEQ, "file name is not valid UTF-8");
         }
-        if (name.getBytes(StandardCharsets.UTF_8).length > NAME_MAX) {
+        if (utf8Length(name, NAME_MAX) > NAME_MAX) {
             throw new FsException(Errno.ENAMETOOLONG, "file name longer than " + NAME_MAX + " bytes");
         }
+    }
+
+    /**
+     * The UTF-8 length of {@code s}, encoded only when it could pass {@code limit}: a UTF-16
+     * char takes at most 3 bytes. Paths are checked on every FUSE call, so the common case
+     * allocates nothing.
+     */
+    private static int utf8Length(String s, int limit) {
+        return s.length() * 3 < limit ? s.length() : s.getBytes(StandardCharsets.UTF_8).length;
     }
 
     public boolean isRoot() {

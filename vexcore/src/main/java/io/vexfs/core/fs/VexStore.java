@@ -39,7 +39,6 @@ import java.util.function.Consumer;
  * written file happens before the lock is taken.
  */
 public final class VexStore implements Closeable {
-    private static final String CONTROL_DIR = ".vexfs";
     static final String SETTINGS_FILE = ".collection";
     static final String SEARCH_DIR = ".search";
     static final String SIMILAR_DIR = ".similar";
