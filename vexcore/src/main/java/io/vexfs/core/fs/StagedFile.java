@@ -16,7 +16,7 @@ import java.util.List;
  * the pool serves from outside its tiers. Bytes in [0, size) are valid; past size is garbage
  * and is zeroed when the file grows over it.
  */
-final class StagedFile implements AutoCloseable {
+public final class StagedFile implements AutoCloseable {
     static final int PAGE = 16 * 1024;
     static final long SMALL_END = 1L << 20;
     static final int BIG = 1 << 20;
@@ -26,11 +26,11 @@ final class StagedFile implements AutoCloseable {
     private final List<PooledBuffer> chunks = new ArrayList<>();
     private long size;
 
-    StagedFile(BufferPool pool) {
+    public StagedFile(BufferPool pool) {
         this.pool = pool;
     }
 
-    long size() {
+    public long size() {
         return size;
     }
 
@@ -48,7 +48,7 @@ final class StagedFile implements AutoCloseable {
         }
     }
 
-    void write(long pos, MemorySegment src) {
+    public void write(long pos, MemorySegment src) {
         if (pos > size) {
             zero(size, pos);
         }
@@ -62,7 +62,7 @@ final class StagedFile implements AutoCloseable {
         size = Math.max(size, pos + len);
     }
 
-    int read(long pos, MemorySegment dst) {
+    public int read(long pos, MemorySegment dst) {
         if (pos >= size) {
             return 0;
         }
@@ -84,7 +84,7 @@ final class StagedFile implements AutoCloseable {
         return (int) len;
     }
 
-    void truncate(long newSize) {
+    public void truncate(long newSize) {
         if (newSize > size) {
             zero(size, newSize);
         }

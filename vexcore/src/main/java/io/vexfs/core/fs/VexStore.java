@@ -93,6 +93,11 @@ public final class VexStore implements Closeable {
         return virtualFiles;
     }
 
+    /** The pool that stages what is written, for handles outside this package (query files). */
+    public io.vexfs.pool.BufferPool pool() {
+        return options.pool();
+    }
+
     StoreOptions options() {
         return options;
     }

@@ -4,8 +4,10 @@ import io.vexfs.core.fs.Errno;
 import io.vexfs.core.fs.FsException;
 import io.vexfs.core.fs.Handle;
 
+import io.vexfs.core.fs.StagedFile;
+import io.vexfs.pool.BufferPool;
+
 import java.lang.foreign.MemorySegment;
-import java.util.Arrays;
 
 /**
  * An open query file (or .similar/ file, which has no {@link Commit}). Reads serve the results
@@ -20,22 +22,23 @@ final class QueryHandle implements Handle {
     }
 
     private static final int MAX_QUERY_BYTES = Integer.MAX_VALUE - 8;
-    private static final byte[] EMPTY = new byte[0];
 
     private final Commit commit;
     /** Marks the name as used, for its expiry. */
     private final Runnable touch;
+    private final BufferPool pool;
     private byte[] results;
-    private byte[] staged = EMPTY;
-    private int stagedLength;
+    /** The query being written, in pool buffers; made on the first write. */
+    private StagedFile staged;
     private boolean dirty;
     /** O_TRUNC and nothing written yet: a shell's {@code >} closes a dup'd descriptor before it writes. */
     private boolean truncatedOnly;
 
-    QueryHandle(byte[] results, Commit commit, Runnable touch, boolean truncate) {
+    QueryHandle(byte[] results, Commit commit, Runnable touch, boolean truncate, BufferPool pool) {
         this.results = results;
         this.commit = commit;
         this.touch = touch;
+        this.pool = pool;
         this.dirty = truncate;
         this.truncatedOnly = truncate;
     }
@@ -53,41 +56,39 @@ final class QueryHandle implements Handle {
 
     @Override
     public synchronized int write(long position, MemorySegment src) throws FsException {
-        if (commit != null && position > stagedLength) {
+        if (commit != null && position > stagedLength()) {
             // An append (>>) lands at the end of the results, which are not part of the query.
             throw new FsException(Errno.EINVAL, "byte " + position, "a query is written from the start of the file, "
                     + "and this write would leave a gap; write the whole query with '>', not '>>'");
         }
-        int n = (int) src.byteSize();
-        resize(position + n);
-        MemorySegment.copy(src, 0, MemorySegment.ofArray(staged), position, n);
+        stage(position + src.byteSize()).write(position, src);
         touch.run();
-        return n;
+        return (int) src.byteSize();
     }
 
     @Override
     public synchronized void truncate(long size) throws FsException {
-        resize(size);
-        stagedLength = (int) size;
+        stage(size).truncate(size);
     }
 
-    /** Makes staged[0, end) valid (zeros past what was written) and marks the query changed. */
-    private void resize(long end) throws FsException {
+    private long stagedLength() {
+        return staged == null ? 0 : staged.size();
+    }
+
+    /** The staging for a query that will reach {@code end} bytes; marks the query changed. */
+    private StagedFile stage(long end) throws FsException {
         if (commit == null) {
             throw new FsException(Errno.EACCES, "this file is read-only");
         }
         if (end > MAX_QUERY_BYTES) {
             throw new FsException(Errno.EFBIG, "a query file holds at most " + MAX_QUERY_BYTES + " bytes");
         }
-        if (end > staged.length) {
-            staged = Arrays.copyOf(staged, (int) Math.min(MAX_QUERY_BYTES, Math.max(end, Math.max(4096, 2L * staged.length))));
-        }
-        if (end > stagedLength) {
-            Arrays.fill(staged, stagedLength, (int) end, (byte) 0);
-            stagedLength = (int) end;
+        if (staged == null) {
+            staged = new StagedFile(pool);
         }
         dirty = true;
         truncatedOnly = false;
+        return staged;
     }
 
     /** Searches the staged query. A refused query is reported by this close only, not again at release. */
@@ -97,7 +98,11 @@ final class QueryHandle implements Handle {
             return;
         }
         dirty = false;
-        results = commit.commit(staged, stagedLength);
+        byte[] query = new byte[(int) stagedLength()];
+        if (staged != null) {
+            staged.read(0, MemorySegment.ofArray(query));
+        }
+        results = commit.commit(query, query.length);
     }
 
     @Override
@@ -112,7 +117,10 @@ final class QueryHandle implements Handle {
             truncatedOnly = false;
             flush(path);
         } finally {
-            staged = EMPTY;
+            if (staged != null) {
+                staged.close();
+                staged = null;
+            }
         }
     }
 

@@ -118,7 +118,7 @@ public final class QueryNamespace implements QueryFiles {
             }
             String collectionName = path.collection();
             QueryHandle.Commit commit = write ? (query, length) -> commit(name, collectionName, f, query, length) : null;
-            return new QueryHandle(f.results(), commit, () -> files.getIfPresent(name), truncate);
+            return new QueryHandle(f.results(), commit, () -> files.getIfPresent(name), truncate, store.pool());
         }
         if (write) {
             throw new FsException(Errno.EACCES, ".similar/ is read-only");
@@ -128,7 +128,7 @@ public final class QueryNamespace implements QueryFiles {
             throw new FsException(Errno.EISDIR, "is a directory");
         }
         requireVectorFile(target);
-        return new QueryHandle(similar(collection, target), null, () -> { }, false);
+        return new QueryHandle(similar(collection, target), null, () -> { }, false, store.pool());
     }
 
     @Override

@@ -459,4 +459,14 @@ class QueryNamespaceTest {
         store.list(path, names::add);
         return names;
     }
+
+    @Test
+    void queriesAreStagedInThePoolAndGiveItBack() throws FsException {
+        fill();
+        long before = pool.stats().acquisitions();
+        String out = search("pooled", vecText(randomVectors(1), 1));
+        assertEquals(10, out.lines().count(), out);
+        assertTrue(pool.stats().acquisitions() > before, "the query was staged in pool buffers");
+        assertEquals(0, pool.stats().heldBytesInUse(), "every staging buffer went back");
+    }
 }
