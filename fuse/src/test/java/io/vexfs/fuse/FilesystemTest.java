@@ -190,7 +190,12 @@ class FilesystemTest {
         assertTrue(m.sh("echo x > errs/dir").err().contains("Is a directory"));
 
         assertTrue(m.sh("mv errs/dir errs/dir/inside").exit() != 0);
-        assertTrue(m.sh("mv errs mnt-elsewhere-collection/x 2>&1").exit() != 0);
+        // A collection cannot become a subdirectory: rename gets EXDEV and mv falls back to copying.
+        m.sh("mkdir -p outer && mv errs outer/").ok();
+        assertTrue(Files.isDirectory(m.path("outer/errs/dir")));
+        assertEquals("f", Files.readString(m.path("outer/errs/f.txt")));
+        assertFalse(Files.exists(m.path("errs")));
+        assertTrue(Files.readString(m.path(".vexfs/errors")).contains("EXDEV"));
     }
 
     @Test
