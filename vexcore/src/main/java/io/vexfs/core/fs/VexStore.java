@@ -504,7 +504,7 @@ public final class VexStore implements Closeable {
             if (c.settings().dim() == 0) {
                 c.setSettings(c.settings().withDim(d.dim()));
             }
-            search = new SearchEntry(p.relative(), d.values(), d.rows(), d.rows() > 1);
+            search = new SearchEntry(p.relative(), MemorySegment.ofArray(d.values()), d.rows(), d.rows() > 1);
         }
         if (node.entry == null && search == null) {
             return;

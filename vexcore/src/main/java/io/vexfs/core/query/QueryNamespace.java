@@ -183,16 +183,17 @@ public final class QueryNamespace implements QueryFiles {
                     + QueryParser.MAX_RESULT_LINES + " result lines; copy fewer of its rows into a query under .search/");
         }
         int dim = settings.dim();
+        float[] rows = entry.floats();
         if (settings.metric() == Metric.COSINE) {
             for (int row = 0; row < entry.rows(); row++) {
-                if (Metric.isZero(entry.values(), row * dim, dim)) {
+                if (Metric.isZero(rows, row * dim, dim)) {
                     throw new FsException(Errno.EINVAL, "row " + row,
                             "a zero vector has no direction, so it has no cosine neighbours");
                 }
             }
         }
         List<List<Hit>> withSelf = engine.search(c, snapshot, settings.metric(), dim, k + 1, settings.ef(), "",
-                entry.values(), entry.rows());
+                rows, entry.rows());
         List<List<Hit>> hits = new ArrayList<>(withSelf.size());
         for (int row = 0; row < withSelf.size(); row++) {
             int selfRow = entry.multiRow() ? row : -1;
