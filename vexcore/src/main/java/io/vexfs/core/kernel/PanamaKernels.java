@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -221,6 +222,306 @@ final class PanamaKernels implements Kernels {
             acc0 = v.fma(v, acc0);
         }
         return squaredNormTail(rows, rowOffset, vectorized, dim, sumLanes(acc0.add(acc1).add(acc2.add(acc3))));
+    }
+
+    @Override
+    public void dotTile(float[] panel, int panelOffset, int width, float[] rows, int rowsOffset, int dim, float[] out) {
+        switch (width) {
+            case 1 -> dotTile1(panel, panelOffset, rows, rowsOffset, dim, out);
+            case 2 -> dotTile2(panel, panelOffset, rows, rowsOffset, dim, out);
+            case 3 -> dotTile3(panel, panelOffset, rows, rowsOffset, dim, out);
+            case 4 -> dotTile4(panel, panelOffset, rows, rowsOffset, dim, out);
+            default -> throw new IllegalArgumentException("panel width " + width + " is not 1 to " + MAX_PANEL_WIDTH);
+        }
+    }
+
+    /** {@link #dotTile} for a panel of 4 query vectors: 24 accumulators. */
+    private static void dotTile4(float[] panel, int panelOffset, float[] rows, int rowsOffset, int dim, float[] out) {
+        FloatVector a00 = FloatVector.zero(SPECIES);
+        FloatVector a01 = FloatVector.zero(SPECIES);
+        FloatVector a02 = FloatVector.zero(SPECIES);
+        FloatVector a03 = FloatVector.zero(SPECIES);
+        FloatVector a10 = FloatVector.zero(SPECIES);
+        FloatVector a11 = FloatVector.zero(SPECIES);
+        FloatVector a12 = FloatVector.zero(SPECIES);
+        FloatVector a13 = FloatVector.zero(SPECIES);
+        FloatVector a20 = FloatVector.zero(SPECIES);
+        FloatVector a21 = FloatVector.zero(SPECIES);
+        FloatVector a22 = FloatVector.zero(SPECIES);
+        FloatVector a23 = FloatVector.zero(SPECIES);
+        FloatVector a30 = FloatVector.zero(SPECIES);
+        FloatVector a31 = FloatVector.zero(SPECIES);
+        FloatVector a32 = FloatVector.zero(SPECIES);
+        FloatVector a33 = FloatVector.zero(SPECIES);
+        FloatVector a40 = FloatVector.zero(SPECIES);
+        FloatVector a41 = FloatVector.zero(SPECIES);
+        FloatVector a42 = FloatVector.zero(SPECIES);
+        FloatVector a43 = FloatVector.zero(SPECIES);
+        FloatVector a50 = FloatVector.zero(SPECIES);
+        FloatVector a51 = FloatVector.zero(SPECIES);
+        FloatVector a52 = FloatVector.zero(SPECIES);
+        FloatVector a53 = FloatVector.zero(SPECIES);
+        int r0 = rowsOffset;
+        int r1 = r0 + dim;
+        int r2 = r1 + dim;
+        int r3 = r2 + dim;
+        int r4 = r3 + dim;
+        int r5 = r4 + dim;
+        for (int i = 0, p = panelOffset; i < dim; i++, p += 4 * LANES) {
+            FloatVector q0 = FloatVector.fromArray(SPECIES, panel, p);
+            FloatVector q1 = FloatVector.fromArray(SPECIES, panel, p + LANES);
+            FloatVector q2 = FloatVector.fromArray(SPECIES, panel, p + 2 * LANES);
+            FloatVector q3 = FloatVector.fromArray(SPECIES, panel, p + 3 * LANES);
+            FloatVector b0 = FloatVector.broadcast(SPECIES, rows[r0 + i]);
+            a00 = q0.fma(b0, a00);
+            a01 = q1.fma(b0, a01);
+            a02 = q2.fma(b0, a02);
+            a03 = q3.fma(b0, a03);
+            FloatVector b1 = FloatVector.broadcast(SPECIES, rows[r1 + i]);
+            a10 = q0.fma(b1, a10);
+            a11 = q1.fma(b1, a11);
+            a12 = q2.fma(b1, a12);
+            a13 = q3.fma(b1, a13);
+            FloatVector b2 = FloatVector.broadcast(SPECIES, rows[r2 + i]);
+            a20 = q0.fma(b2, a20);
+            a21 = q1.fma(b2, a21);
+            a22 = q2.fma(b2, a22);
+            a23 = q3.fma(b2, a23);
+            FloatVector b3 = FloatVector.broadcast(SPECIES, rows[r3 + i]);
+            a30 = q0.fma(b3, a30);
+            a31 = q1.fma(b3, a31);
+            a32 = q2.fma(b3, a32);
+            a33 = q3.fma(b3, a33);
+            FloatVector b4 = FloatVector.broadcast(SPECIES, rows[r4 + i]);
+            a40 = q0.fma(b4, a40);
+            a41 = q1.fma(b4, a41);
+            a42 = q2.fma(b4, a42);
+            a43 = q3.fma(b4, a43);
+            FloatVector b5 = FloatVector.broadcast(SPECIES, rows[r5 + i]);
+            a50 = q0.fma(b5, a50);
+            a51 = q1.fma(b5, a51);
+            a52 = q2.fma(b5, a52);
+            a53 = q3.fma(b5, a53);
+        }
+        a00.intoArray(out, 0);
+        a01.intoArray(out, LANES);
+        a02.intoArray(out, 2 * LANES);
+        a03.intoArray(out, 3 * LANES);
+        a10.intoArray(out, 4 * LANES);
+        a11.intoArray(out, 5 * LANES);
+        a12.intoArray(out, 6 * LANES);
+        a13.intoArray(out, 7 * LANES);
+        a20.intoArray(out, 8 * LANES);
+        a21.intoArray(out, 9 * LANES);
+        a22.intoArray(out, 10 * LANES);
+        a23.intoArray(out, 11 * LANES);
+        a30.intoArray(out, 12 * LANES);
+        a31.intoArray(out, 13 * LANES);
+        a32.intoArray(out, 14 * LANES);
+        a33.intoArray(out, 15 * LANES);
+        a40.intoArray(out, 16 * LANES);
+        a41.intoArray(out, 17 * LANES);
+        a42.intoArray(out, 18 * LANES);
+        a43.intoArray(out, 19 * LANES);
+        a50.intoArray(out, 20 * LANES);
+        a51.intoArray(out, 21 * LANES);
+        a52.intoArray(out, 22 * LANES);
+        a53.intoArray(out, 23 * LANES);
+    }
+
+    /** {@link #dotTile} for a panel of 3 query vectors: 18 accumulators. */
+    private static void dotTile3(float[] panel, int panelOffset, float[] rows, int rowsOffset, int dim, float[] out) {
+        FloatVector a00 = FloatVector.zero(SPECIES);
+        FloatVector a01 = FloatVector.zero(SPECIES);
+        FloatVector a02 = FloatVector.zero(SPECIES);
+        FloatVector a10 = FloatVector.zero(SPECIES);
+        FloatVector a11 = FloatVector.zero(SPECIES);
+        FloatVector a12 = FloatVector.zero(SPECIES);
+        FloatVector a20 = FloatVector.zero(SPECIES);
+        FloatVector a21 = FloatVector.zero(SPECIES);
+        FloatVector a22 = FloatVector.zero(SPECIES);
+        FloatVector a30 = FloatVector.zero(SPECIES);
+        FloatVector a31 = FloatVector.zero(SPECIES);
+        FloatVector a32 = FloatVector.zero(SPECIES);
+        FloatVector a40 = FloatVector.zero(SPECIES);
+        FloatVector a41 = FloatVector.zero(SPECIES);
+        FloatVector a42 = FloatVector.zero(SPECIES);
+        FloatVector a50 = FloatVector.zero(SPECIES);
+        FloatVector a51 = FloatVector.zero(SPECIES);
+        FloatVector a52 = FloatVector.zero(SPECIES);
+        int r0 = rowsOffset;
+        int r1 = r0 + dim;
+        int r2 = r1 + dim;
+        int r3 = r2 + dim;
+        int r4 = r3 + dim;
+        int r5 = r4 + dim;
+        for (int i = 0, p = panelOffset; i < dim; i++, p += 3 * LANES) {
+            FloatVector q0 = FloatVector.fromArray(SPECIES, panel, p);
+            FloatVector q1 = FloatVector.fromArray(SPECIES, panel, p + LANES);
+            FloatVector q2 = FloatVector.fromArray(SPECIES, panel, p + 2 * LANES);
+            FloatVector b0 = FloatVector.broadcast(SPECIES, rows[r0 + i]);
+            a00 = q0.fma(b0, a00);
+            a01 = q1.fma(b0, a01);
+            a02 = q2.fma(b0, a02);
+            FloatVector b1 = FloatVector.broadcast(SPECIES, rows[r1 + i]);
+            a10 = q0.fma(b1, a10);
+            a11 = q1.fma(b1, a11);
+            a12 = q2.fma(b1, a12);
+            FloatVector b2 = FloatVector.broadcast(SPECIES, rows[r2 + i]);
+            a20 = q0.fma(b2, a20);
+            a21 = q1.fma(b2, a21);
+            a22 = q2.fma(b2, a22);
+            FloatVector b3 = FloatVector.broadcast(SPECIES, rows[r3 + i]);
+            a30 = q0.fma(b3, a30);
+            a31 = q1.fma(b3, a31);
+            a32 = q2.fma(b3, a32);
+            FloatVector b4 = FloatVector.broadcast(SPECIES, rows[r4 + i]);
+            a40 = q0.fma(b4, a40);
+            a41 = q1.fma(b4, a41);
+            a42 = q2.fma(b4, a42);
+            FloatVector b5 = FloatVector.broadcast(SPECIES, rows[r5 + i]);
+            a50 = q0.fma(b5, a50);
+            a51 = q1.fma(b5, a51);
+            a52 = q2.fma(b5, a52);
+        }
+        a00.intoArray(out, 0);
+        a01.intoArray(out, LANES);
+        a02.intoArray(out, 2 * LANES);
+        a10.intoArray(out, 3 * LANES);
+        a11.intoArray(out, 4 * LANES);
+        a12.intoArray(out, 5 * LANES);
+        a20.intoArray(out, 6 * LANES);
+        a21.intoArray(out, 7 * LANES);
+        a22.intoArray(out, 8 * LANES);
+        a30.intoArray(out, 9 * LANES);
+        a31.intoArray(out, 10 * LANES);
+        a32.intoArray(out, 11 * LANES);
+        a40.intoArray(out, 12 * LANES);
+        a41.intoArray(out, 13 * LANES);
+        a42.intoArray(out, 14 * LANES);
+        a50.intoArray(out, 15 * LANES);
+        a51.intoArray(out, 16 * LANES);
+        a52.intoArray(out, 17 * LANES);
+    }
+
+    /** {@link #dotTile} for a panel of 2 query vectors: 12 accumulators. */
+    private static void dotTile2(float[] panel, int panelOffset, float[] rows, int rowsOffset, int dim, float[] out) {
+        FloatVector a00 = FloatVector.zero(SPECIES);
+        FloatVector a01 = FloatVector.zero(SPECIES);
+        FloatVector a10 = FloatVector.zero(SPECIES);
+        FloatVector a11 = FloatVector.zero(SPECIES);
+        FloatVector a20 = FloatVector.zero(SPECIES);
+        FloatVector a21 = FloatVector.zero(SPECIES);
+        FloatVector a30 = FloatVector.zero(SPECIES);
+        FloatVector a31 = FloatVector.zero(SPECIES);
+        FloatVector a40 = FloatVector.zero(SPECIES);
+        FloatVector a41 = FloatVector.zero(SPECIES);
+        FloatVector a50 = FloatVector.zero(SPECIES);
+        FloatVector a51 = FloatVector.zero(SPECIES);
+        int r0 = rowsOffset;
+        int r1 = r0 + dim;
+        int r2 = r1 + dim;
+        int r3 = r2 + dim;
+        int r4 = r3 + dim;
+        int r5 = r4 + dim;
+        for (int i = 0, p = panelOffset; i < dim; i++, p += 2 * LANES) {
+            FloatVector q0 = FloatVector.fromArray(SPECIES, panel, p);
+            FloatVector q1 = FloatVector.fromArray(SPECIES, panel, p + LANES);
+            FloatVector b0 = FloatVector.broadcast(SPECIES, rows[r0 + i]);
+            a00 = q0.fma(b0, a00);
+            a01 = q1.fma(b0, a01);
+            FloatVector b1 = FloatVector.broadcast(SPECIES, rows[r1 + i]);
+            a10 = q0.fma(b1, a10);
+            a11 = q1.fma(b1, a11);
+            FloatVector b2 = FloatVector.broadcast(SPECIES, rows[r2 + i]);
+            a20 = q0.fma(b2, a20);
+            a21 = q1.fma(b2, a21);
+            FloatVector b3 = FloatVector.broadcast(SPECIES, rows[r3 + i]);
+            a30 = q0.fma(b3, a30);
+            a31 = q1.fma(b3, a31);
+            FloatVector b4 = FloatVector.broadcast(SPECIES, rows[r4 + i]);
+            a40 = q0.fma(b4, a40);
+            a41 = q1.fma(b4, a41);
+            FloatVector b5 = FloatVector.broadcast(SPECIES, rows[r5 + i]);
+            a50 = q0.fma(b5, a50);
+            a51 = q1.fma(b5, a51);
+        }
+        a00.intoArray(out, 0);
+        a01.intoArray(out, LANES);
+        a10.intoArray(out, 2 * LANES);
+        a11.intoArray(out, 3 * LANES);
+        a20.intoArray(out, 4 * LANES);
+        a21.intoArray(out, 5 * LANES);
+        a30.intoArray(out, 6 * LANES);
+        a31.intoArray(out, 7 * LANES);
+        a40.intoArray(out, 8 * LANES);
+        a41.intoArray(out, 9 * LANES);
+        a50.intoArray(out, 10 * LANES);
+        a51.intoArray(out, 11 * LANES);
+    }
+
+    /** {@link #dotTile} for a panel of 1 query vector: 6 accumulators. */
+    private static void dotTile1(float[] panel, int panelOffset, float[] rows, int rowsOffset, int dim, float[] out) {
+        FloatVector a00 = FloatVector.zero(SPECIES);
+        FloatVector a10 = FloatVector.zero(SPECIES);
+        FloatVector a20 = FloatVector.zero(SPECIES);
+        FloatVector a30 = FloatVector.zero(SPECIES);
+        FloatVector a40 = FloatVector.zero(SPECIES);
+        FloatVector a50 = FloatVector.zero(SPECIES);
+        int r0 = rowsOffset;
+        int r1 = r0 + dim;
+        int r2 = r1 + dim;
+        int r3 = r2 + dim;
+        int r4 = r3 + dim;
+        int r5 = r4 + dim;
+        for (int i = 0, p = panelOffset; i < dim; i++, p += LANES) {
+            FloatVector q0 = FloatVector.fromArray(SPECIES, panel, p);
+            FloatVector b0 = FloatVector.broadcast(SPECIES, rows[r0 + i]);
+            a00 = q0.fma(b0, a00);
+            FloatVector b1 = FloatVector.broadcast(SPECIES, rows[r1 + i]);
+            a10 = q0.fma(b1, a10);
+            FloatVector b2 = FloatVector.broadcast(SPECIES, rows[r2 + i]);
+            a20 = q0.fma(b2, a20);
+            FloatVector b3 = FloatVector.broadcast(SPECIES, rows[r3 + i]);
+            a30 = q0.fma(b3, a30);
+            FloatVector b4 = FloatVector.broadcast(SPECIES, rows[r4 + i]);
+            a40 = q0.fma(b4, a40);
+            FloatVector b5 = FloatVector.broadcast(SPECIES, rows[r5 + i]);
+            a50 = q0.fma(b5, a50);
+        }
+        a00.intoArray(out, 0);
+        a10.intoArray(out, LANES);
+        a20.intoArray(out, 2 * LANES);
+        a30.intoArray(out, 3 * LANES);
+        a40.intoArray(out, 4 * LANES);
+        a50.intoArray(out, 5 * LANES);
+    }
+
+    /**
+     * Per tile row and query vector, the candidate test on {@code lanes} queries at once; the
+     * lanes that pass (rare once the limits have settled) are listed from the mask's bits.
+     */
+    @Override
+    public int selectTile(float[] tile, int width, int rowCount, float[] queryScale, float[] queryShift, float[] limit, int queryOffset,
+                          float[] rowScale, float[] rowShift, int rowOffset, int[] passed) {
+        int columns = width * LANES;
+        int n = 0;
+        for (int t = 0; t < rowCount; t++) {
+            float scale = rowScale[rowOffset + t];
+            float shift = rowShift[rowOffset + t];
+            for (int m = 0; m < columns; m += LANES) {
+                int q = queryOffset + m;
+                FloatVector dots = FloatVector.fromArray(SPECIES, tile, t * columns + m);
+                FloatVector keys = dots.fma(FloatVector.fromArray(SPECIES, queryScale, q).mul(scale),
+                        FloatVector.fromArray(SPECIES, queryShift, q).add(shift));
+                long bits = keys.compare(VectorOperators.LE, FloatVector.fromArray(SPECIES, limit, q)).toLong();
+                while (bits != 0) {
+                    passed[n++] = t * columns + m + Long.numberOfTrailingZeros(bits);
+                    bits &= bits - 1;
+                }
+            }
+        }
+        return n;
     }
 
     /**
