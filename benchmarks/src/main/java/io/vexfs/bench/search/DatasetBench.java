@@ -108,14 +108,18 @@ public final class DatasetBench {
         // Measure the search, not the result cache: the same queries come back every round.
         client.toggle("cache", false);
 
-        // The Vector API is only fast once C2 has compiled the kernels; both code paths warm up.
-        log("warm-up: " + warmup + " single queries and one batch of " + Math.min(batch, 16) + ", simd on and off");
+        // The Vector API is only fast once C2 has compiled the kernels (interpreted, it is slower than
+        // scalar code): both code paths warm up, the batch path with repeated batches of a panel's size.
+        int warmupBatch = Math.min(batch, 64);
+        log("warm-up: " + warmup + " single queries and " + warmup + " batches of " + warmupBatch + " with simd on, the same singles and one batch with simd off");
         for (boolean simd : new boolean[] {true, false}) {
             client.toggle("simd", simd);
             for (int i = 0; i < Math.min(warmup, singles); i++) {
                 MountClient.search(client.searchFile(name, "warmup"), singleTexts[i]);
             }
-            MountClient.search(client.searchFile(name, "warmup.fvecs"), queries.encode(Math.min(batch, 16)));
+            for (int i = 0; i < (simd ? warmup : 1); i++) {
+                MountClient.search(client.searchFile(name, "warmup.fvecs"), queries.encode(warmupBatch));
+            }
         }
 
         List<Step> steps = new ArrayList<>(List.of(

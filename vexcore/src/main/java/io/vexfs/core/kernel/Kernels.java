@@ -75,8 +75,8 @@ interface Kernels {
      * The candidates of a tile from {@link #dotTile}: for t in [0, rowCount) and c in
      * [0, width * lanes), with q = queryOffset + c, r = rowOffset + t and d = tile[t * width * lanes + c],
      * whether {@code fma(d, queryScale[q] * rowScale[r], queryShift[q] + rowShift[r]) <= limit[q]}
-     * (in float, in that order). Writes the tile indices that pass to passed[0, n), t-major then c,
-     * and returns n.
+     * (in float, in that order). Writes the tile indices that pass to passed[0, n), ordered by
+     * vector of lanes queries (c / lanes), then t, then c, and returns n.
      */
     int selectTile(float[] tile, int width, int rowCount, float[] queryScale, float[] queryShift, float[] limit, int queryOffset,
                    float[] rowScale, float[] rowShift, int rowOffset, int[] passed);

@@ -498,25 +498,27 @@ final class PanamaKernels implements Kernels {
     }
 
     /**
-     * Per tile row and query vector, the candidate test on {@code lanes} queries at once; the
-     * lanes that pass (rare once the limits have settled) are listed from the mask's bits.
+     * Per query vector (its scales, shifts and limits loaded once) and tile row, the candidate
+     * test on {@code lanes} queries at once; the lanes that pass (rare once the limits have
+     * settled) are listed from the mask's bits.
      */
     @Override
     public int selectTile(float[] tile, int width, int rowCount, float[] queryScale, float[] queryShift, float[] limit, int queryOffset,
                           float[] rowScale, float[] rowShift, int rowOffset, int[] passed) {
         int columns = width * LANES;
         int n = 0;
-        for (int t = 0; t < rowCount; t++) {
-            float scale = rowScale[rowOffset + t];
-            float shift = rowShift[rowOffset + t];
-            for (int m = 0; m < columns; m += LANES) {
-                int q = queryOffset + m;
-                FloatVector dots = FloatVector.fromArray(SPECIES, tile, t * columns + m);
-                FloatVector keys = dots.fma(FloatVector.fromArray(SPECIES, queryScale, q).mul(scale),
-                        FloatVector.fromArray(SPECIES, queryShift, q).add(shift));
-                long bits = keys.compare(VectorOperators.LE, FloatVector.fromArray(SPECIES, limit, q)).toLong();
+        for (int m = 0; m < columns; m += LANES) {
+            int q = queryOffset + m;
+            FloatVector scales = FloatVector.fromArray(SPECIES, queryScale, q);
+            FloatVector shifts = FloatVector.fromArray(SPECIES, queryShift, q);
+            FloatVector limits = FloatVector.fromArray(SPECIES, limit, q);
+            for (int t = 0; t < rowCount; t++) {
+                int at = t * columns + m;
+                FloatVector keys = FloatVector.fromArray(SPECIES, tile, at)
+                        .fma(scales.mul(rowScale[rowOffset + t]), shifts.add(rowShift[rowOffset + t]));
+                long bits = keys.compare(VectorOperators.LE, limits).toLong();
                 while (bits != 0) {
-                    passed[n++] = t * columns + m + Long.numberOfTrailingZeros(bits);
+                    passed[n++] = at + Long.numberOfTrailingZeros(bits);
                     bits &= bits - 1;
                 }
             }
@@ -528,7 +530,8 @@ final class PanamaKernels implements Kernels {
      * Rows two at a time, r and r + count/2: the pairs walk two sequential streams, which the
      * hardware prefetchers follow far better than two adjacent rows (a new stream every pair).
      * Every second pair merges with the one before (three merges per four rows). The body stays
-     * in this one method because a vector passed between methods C2 does not inline is boxed.
+     * in this one method because a vector passed between methods C2 does not inline is boxed;
+     * the scalar tails are calls C2 may not inline either, so they are skipped when empty.
      */
     @Override
     public void squaredL2Rows(float[] query, int queryOffset, MemorySegment rows, long rowsOffset, int dim, int count, float[] out) {
@@ -587,15 +590,20 @@ final class PanamaKernels implements Kernels {
             }
             boolean partnered = r % 2 == 1;
             FloatVector first = partnered ? previousPair : pair;
-            FloatVector sums = first.blend(pair.rearrange(QUARTERS_UP), QUARTERS_UPPER).add(first.rearrange(QUARTERS_DOWN).blend(pair, QUARTERS_UPPER));
+            FloatVector sums = first.blend(pair.rearrange(QUARTERS_UP), QUARTERS_UPPER)
+                    .add(first.rearrange(QUARTERS_DOWN).blend(pair, QUARTERS_UPPER));
             for (int h = 2; h < HALVINGS.length; h++) {
                 sums = sums.add(sums.rearrange(HALVINGS[h]));
             }
-            out[r] = squaredL2Tail(query, queryOffset, rows, row0, vectorized, dim, sums.lane(Y_LOWER));
-            out[r + pairs] = squaredL2Tail(query, queryOffset, rows, row1, vectorized, dim, sums.lane(Y_UPPER));
+            out[r] = vectorized == dim ? sums.lane(Y_LOWER)
+                    : squaredL2Tail(query, queryOffset, rows, row0, vectorized, dim, sums.lane(Y_LOWER));
+            out[r + pairs] = vectorized == dim ? sums.lane(Y_UPPER)
+                    : squaredL2Tail(query, queryOffset, rows, row1, vectorized, dim, sums.lane(Y_UPPER));
             if (partnered) {
-                out[r - 1] = squaredL2Tail(query, queryOffset, rows, row0 - rowBytes, vectorized, dim, sums.lane(X_LOWER));
-                out[r - 1 + pairs] = squaredL2Tail(query, queryOffset, rows, row1 - rowBytes, vectorized, dim, sums.lane(X_UPPER));
+                out[r - 1] = vectorized == dim ? sums.lane(X_LOWER)
+                        : squaredL2Tail(query, queryOffset, rows, row0 - rowBytes, vectorized, dim, sums.lane(X_LOWER));
+                out[r - 1 + pairs] = vectorized == dim ? sums.lane(X_UPPER)
+                        : squaredL2Tail(query, queryOffset, rows, row1 - rowBytes, vectorized, dim, sums.lane(X_UPPER));
             }
         }
         if (count % 2 == 1) {
@@ -651,15 +659,20 @@ final class PanamaKernels implements Kernels {
             }
             boolean partnered = r % 2 == 1;
             FloatVector first = partnered ? previousPair : pair;
-            FloatVector sums = first.blend(pair.rearrange(QUARTERS_UP), QUARTERS_UPPER).add(first.rearrange(QUARTERS_DOWN).blend(pair, QUARTERS_UPPER));
+            FloatVector sums = first.blend(pair.rearrange(QUARTERS_UP), QUARTERS_UPPER)
+                    .add(first.rearrange(QUARTERS_DOWN).blend(pair, QUARTERS_UPPER));
             for (int h = 2; h < HALVINGS.length; h++) {
                 sums = sums.add(sums.rearrange(HALVINGS[h]));
             }
-            out[r] = dotTail(query, queryOffset, rows, row0, vectorized, dim, sums.lane(Y_LOWER));
-            out[r + pairs] = dotTail(query, queryOffset, rows, row1, vectorized, dim, sums.lane(Y_UPPER));
+            out[r] = vectorized == dim ? sums.lane(Y_LOWER)
+                    : dotTail(query, queryOffset, rows, row0, vectorized, dim, sums.lane(Y_LOWER));
+            out[r + pairs] = vectorized == dim ? sums.lane(Y_UPPER)
+                    : dotTail(query, queryOffset, rows, row1, vectorized, dim, sums.lane(Y_UPPER));
             if (partnered) {
-                out[r - 1] = dotTail(query, queryOffset, rows, row0 - rowBytes, vectorized, dim, sums.lane(X_LOWER));
-                out[r - 1 + pairs] = dotTail(query, queryOffset, rows, row1 - rowBytes, vectorized, dim, sums.lane(X_UPPER));
+                out[r - 1] = vectorized == dim ? sums.lane(X_LOWER)
+                        : dotTail(query, queryOffset, rows, row0 - rowBytes, vectorized, dim, sums.lane(X_LOWER));
+                out[r - 1 + pairs] = vectorized == dim ? sums.lane(X_UPPER)
+                        : dotTail(query, queryOffset, rows, row1 - rowBytes, vectorized, dim, sums.lane(X_UPPER));
             }
         }
         if (count % 2 == 1) {
@@ -720,16 +733,21 @@ final class PanamaKernels implements Kernels {
             }
             boolean partnered = j % 2 == 1;
             FloatVector first = partnered ? previousRow : both;
-            FloatVector sums = first.blend(both.rearrange(QUARTERS_UP), QUARTERS_UPPER).add(first.rearrange(QUARTERS_DOWN).blend(both, QUARTERS_UPPER));
+            FloatVector sums = first.blend(both.rearrange(QUARTERS_UP), QUARTERS_UPPER)
+                    .add(first.rearrange(QUARTERS_DOWN).blend(both, QUARTERS_UPPER));
             for (int h = 2; h < HALVINGS.length; h++) {
                 sums = sums.add(sums.rearrange(HALVINGS[h]));
             }
-            dots[r] = dotTail(query, queryOffset, rows, row, vectorized, dim, sums.lane(Y_LOWER));
-            squaredNorms[r] = squaredNormTail(rows, row, vectorized, dim, sums.lane(Y_UPPER));
+            dots[r] = vectorized == dim ? sums.lane(Y_LOWER)
+                    : dotTail(query, queryOffset, rows, row, vectorized, dim, sums.lane(Y_LOWER));
+            squaredNorms[r] = vectorized == dim ? sums.lane(Y_UPPER)
+                    : squaredNormTail(rows, row, vectorized, dim, sums.lane(Y_UPPER));
             if (partnered) {
                 long partner = row - pairs * rowBytes;
-                dots[r - pairs] = dotTail(query, queryOffset, rows, partner, vectorized, dim, sums.lane(X_LOWER));
-                squaredNorms[r - pairs] = squaredNormTail(rows, partner, vectorized, dim, sums.lane(X_UPPER));
+                dots[r - pairs] = vectorized == dim ? sums.lane(X_LOWER)
+                        : dotTail(query, queryOffset, rows, partner, vectorized, dim, sums.lane(X_LOWER));
+                squaredNorms[r - pairs] = vectorized == dim ? sums.lane(X_UPPER)
+                        : squaredNormTail(rows, partner, vectorized, dim, sums.lane(X_UPPER));
             }
         }
     }

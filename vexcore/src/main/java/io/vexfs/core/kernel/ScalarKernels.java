@@ -164,14 +164,16 @@ final class ScalarKernels implements Kernels {
                           float[] rowScale, float[] rowShift, int rowOffset, int[] passed) {
         int columns = width * lanes;
         int n = 0;
-        for (int t = 0; t < rowCount; t++) {
-            float scale = rowScale[rowOffset + t];
-            float shift = rowShift[rowOffset + t];
-            for (int c = 0; c < columns; c++) {
-                int q = queryOffset + c;
-                int j = t * columns + c;
-                if (Math.fma(tile[j], queryScale[q] * scale, queryShift[q] + shift) <= limit[q]) {
-                    passed[n++] = j;
+        for (int m = 0; m < columns; m += lanes) {
+            for (int t = 0; t < rowCount; t++) {
+                float scale = rowScale[rowOffset + t];
+                float shift = rowShift[rowOffset + t];
+                for (int c = m; c < m + lanes; c++) {
+                    int q = queryOffset + c;
+                    int j = t * columns + c;
+                    if (Math.fma(tile[j], queryScale[q] * scale, queryShift[q] + shift) <= limit[q]) {
+                        passed[n++] = j;
+                    }
                 }
             }
         }

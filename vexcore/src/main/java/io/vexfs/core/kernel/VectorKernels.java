@@ -178,8 +178,8 @@ public final class VectorKernels {
      * Picks the entries of a {@link #dotTile} result that may be candidates: for tile rows
      * t < rowCount and panel columns c, with q = queryOffset + c and r = rowOffset + t, those where
      * {@code fma(tile[j], queryScale[q] * rowScale[r], queryShift[q] + rowShift[r]) <= limit[q]}
-     * in float (a NaN never passes). Their indices j = t * width * lanes() + c go to passed in
-     * increasing order; returns how many.
+     * in float (a NaN never passes). Their indices j = t * width * lanes() + c go to passed,
+     * ordered by query vector (c / lanes()), then t, then c; returns how many.
      */
     public static int selectTile(float[] tile, int width, int rowCount, float[] queryScale, float[] queryShift, float[] limit,
                                  int queryOffset, float[] rowScale, float[] rowShift, int rowOffset, int[] passed) {

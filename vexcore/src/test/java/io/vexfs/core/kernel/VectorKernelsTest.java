@@ -194,7 +194,7 @@ class VectorKernelsTest {
         }
     }
 
-    /** The candidate test lists the same tile entries with SIMD and scalar, and exactly those the formula passes. */
+    /** The candidate test lists the same tile entries with SIMD and scalar, exactly those the formula passes, by query vector, then row. */
     @Test
     void selectTileFollowsItsFormula() {
         Kernels simd = new PanamaKernels();
@@ -219,12 +219,15 @@ class VectorKernelsTest {
                 rowShift[rowOffset] = Float.NaN;
                 int[] expected = new int[Kernels.TILE_ROWS * columns];
                 int n = 0;
-                for (int t = 0; t < rowCount; t++) {
-                    for (int c = 0; c < columns; c++) {
-                        int q = queryOffset + c;
-                        int r = rowOffset + t;
-                        if (Math.fma(tile[t * columns + c], queryScale[q] * rowScale[r], queryShift[q] + rowShift[r]) <= limit[q]) {
-                            expected[n++] = t * columns + c;
+                for (int v = 0; v < width; v++) {
+                    for (int t = 0; t < rowCount; t++) {
+                        for (int c = v * lanes; c < (v + 1) * lanes; c++) {
+                            int q = queryOffset + c;
+                            int r = rowOffset + t;
+                            int j = t * columns + c;
+                            if (Math.fma(tile[j], queryScale[q] * rowScale[r], queryShift[q] + rowShift[r]) <= limit[q]) {
+                                expected[n++] = j;
+                            }
                         }
                     }
                 }
