@@ -33,6 +33,11 @@ public record FsPath(List<String> parts) {
         return new FsPath(List.of(java.util.Arrays.copyOf(names, n)));
     }
 
+    /** The path a hit or a record names, without its leading slash ("docs/sub/a.vec"; "" is the root). */
+    public static FsPath ofRelative(String relative) {
+        return relative.isEmpty() ? ROOT : new FsPath(List.of(relative.split("/")));
+    }
+
     /** Refuses names that are not a plain POSIX file name. */
     public static void checkName(String name) throws FsException {
         if (name.equals(".") || name.equals("..")) {
