@@ -32,6 +32,10 @@ final class VexFuse extends FuseStubFS {
     private static final long UTIME_NOW = (1L << 30) - 1;
     private static final long UTIME_OMIT = (1L << 30) - 2;
     private static final long FILE_INFO_BITFIELDS = 20;
+    private static final int FLAG_UTIME_OMIT_OK = 1 << 2;
+    private static final long FLAGS_OFFSET = 38 * 8;
+    /** 38 pointers, the flags word padded to 8 bytes, then 6 more pointers (ioctl .. fallocate). */
+    private static final int OPERATIONS_BYTES = 38 * 8 + 8 + 6 * 8;
 
     private final VexStore store;
     private final HandleTable handles;
@@ -42,6 +46,25 @@ final class VexFuse extends FuseStubFS {
         this.store = store;
         this.handles = handles;
         this.observer = observer;
+        allowUtimeOmit();
+    }
+
+    /**
+     * libfuse 2 passes a setattr that sets only one of atime and mtime (touch -a, touch -m -d)
+     * to utimens only if the filesystem sets flag_utime_omit_ok in its operations; without it,
+     * such a call returns 0 and changes nothing. jnr-fuse maps the flags word as padding: in
+     * libfuse 2.9's struct fuse_operations it follows 38 function pointers (getattr .. bmap), and
+     * the flag is its bit 2 (after flag_nullpath_ok and flag_nopath). The struct's size checks
+     * that layout before the word is touched.
+     */
+    private void allowUtimeOmit() {
+        if (jnr.ffi.Struct.size(fuseOperations) != OPERATIONS_BYTES) {
+            System.err.println("vexfs: unexpected fuse_operations layout (" + jnr.ffi.Struct.size(fuseOperations)
+                    + " bytes); touch -a and touch -m will not change times");
+            return;
+        }
+        Pointer ops = jnr.ffi.Struct.getMemory(fuseOperations);
+        ops.putInt(FLAGS_OFFSET, ops.getInt(FLAGS_OFFSET) | FLAG_UTIME_OMIT_OK);
     }
 
     /** Counted down when the kernel has sent init: the mount is live. */
@@ -70,12 +93,14 @@ final class VexFuse extends FuseStubFS {
         }
     }
 
-    /** fstat on an open file: what every handle of the file sees, staged bytes included (the store's stat knows them). */
+    /** fstat on an open file: what this handle sees, staged bytes included (a vector file's readers see its committed size). */
     @Override
     public int fgetattr(String path, FileStat stat, FuseFileInfo fi) {
         long t0 = observer.begin();
         try {
-            fill(store.stat(path), stat);
+            StatInfo s = store.stat(path);
+            long staged = handles.get(fi.fh.get()).stagedSize();
+            fill(staged >= 0 ? s.withSize(staged, s.mtimeNs()) : s, stat);
             return 0;
         } catch (FsException e) {
             return fail(Op.GETATTR, path, e);

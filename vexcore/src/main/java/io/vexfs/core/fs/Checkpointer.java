@@ -19,6 +19,7 @@ final class Checkpointer implements AutoCloseable {
     private final VexStore store;
     private final long logBytesLimit;
     private final long logRecordsLimit;
+    private final long compactionMinDead;
     private final Thread thread;
     private final Object signal = new Object();
     private boolean poked;
@@ -29,6 +30,7 @@ final class Checkpointer implements AutoCloseable {
         this.store = store;
         this.logBytesLimit = options.checkpointLogBytes();
         this.logRecordsLimit = options.checkpointLogRecords();
+        this.compactionMinDead = options.compactionMinDead();
         this.thread = Thread.ofPlatform().name("vexfs-checkpoint").daemon(true).unstarted(this::run);
     }
 
@@ -51,13 +53,22 @@ final class Checkpointer implements AutoCloseable {
         return s.liveLogBytes() >= logBytesLimit || s.recordsAppended() - recordsAtCheckpoint >= logRecordsLimit;
     }
 
+    /**
+     * Segments wait for a checkpoint: one that died (to be retired and deleted), or enough dead
+     * bytes (deleted and overwritten files) that sealing the active segment lets compaction take them.
+     */
     private boolean segmentsDue() {
+        long dead = 0;
         for (Segment s : store.segments().segments()) {
-            if (!s.isRetired() && s != store.segments().active() && s.liveBytes() == 0 && s.stagingRefs() == 0) {
+            if (s.isRetired()) {
+                continue;
+            }
+            if (s != store.segments().active() && s.liveBytes() == 0 && s.stagingRefs() == 0) {
                 return true;
             }
+            dead += s.length() - s.liveBytes();
         }
-        return false;
+        return dead > 0 && dead >= compactionMinDead;
     }
 
     private void run() {
@@ -76,10 +87,11 @@ final class Checkpointer implements AutoCloseable {
             if (stopping) {
                 return;
             }
-            boolean replayedMuch = first && store.recoveryReport().recordsReplayed() > 0;
+            var report = store.recoveryReport();
+            boolean replayedLog = first && report.recordsReplayed() > report.checkpointRecords();
             first = false;
             try {
-                if (replayedMuch || logDue() || segmentsDue()) {
+                if (replayedLog || logDue() || segmentsDue()) {
                     checkpoint();
                 }
                 store.compact();

@@ -20,7 +20,12 @@ final class FileHandle implements Handle {
 
     @Override
     public int read(long position, MemorySegment dst) throws FsException {
-        return file.read(position, dst);
+        return file.read(position, dst, seesStaged());
+    }
+
+    /** Whether this handle reads staged bytes (see {@link OpenFile#read}). */
+    private boolean seesStaged() {
+        return writable || io.vexfs.core.codec.VectorFormat.forName(path) == null;
     }
 
     @Override
@@ -40,9 +45,10 @@ final class FileHandle implements Handle {
         file.truncate(path, size);
     }
 
+    /** path null: libfuse lost the file's name (unlinked while open); like POSIX, its writes go nowhere. */
     @Override
     public void flush(String path) throws FsException {
-        if (writable) {
+        if (writable && path != null) {
             file.flush(path);
         }
     }
@@ -67,7 +73,7 @@ final class FileHandle implements Handle {
 
     @Override
     public long stagedSize() {
-        return file.stagedSize();
+        return seesStaged() ? file.stagedSize() : -1;
     }
 
     /**

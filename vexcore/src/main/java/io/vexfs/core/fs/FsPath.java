@@ -10,15 +10,11 @@ import java.util.List;
  */
 public record FsPath(List<String> parts) {
     public static final int NAME_MAX = 255;
-    public static final int PATH_MAX = 4096;
     public static final FsPath ROOT = new FsPath(List.of());
 
     public static FsPath parse(String path) throws FsException {
         if (path == null || path.isEmpty() || path.charAt(0) != '/') {
             throw new FsException(Errno.EINVAL, "not an absolute path");
-        }
-        if (utf8Length(path, PATH_MAX) >= PATH_MAX) {
-            throw new FsException(Errno.ENAMETOOLONG, "path longer than " + PATH_MAX + " bytes");
         }
         String[] split = path.split("/");
         String[] names = new String[split.length];

@@ -51,8 +51,13 @@ final class OpenFile {
 
     // ---- reads ----
 
-    int read(long position, MemorySegment dst) throws FsException {
-        if (staging != null || emptied) {
+    /**
+     * A read through a handle. {@code seesStaged}: the handle sees what is staged (its own and
+     * other handles' writes): every handle of an ordinary file does, as POSIX has it; of a vector
+     * file only writers do, since its bytes become visible all together at commit (DESIGN §4).
+     */
+    int read(long position, MemorySegment dst, boolean seesStaged) throws FsException {
+        if (seesStaged && (staging != null || emptied)) {
             synchronized (this) {
                 if (emptied && staging == null) {
                     return 0;

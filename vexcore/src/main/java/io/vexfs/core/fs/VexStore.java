@@ -211,20 +211,25 @@ public final class VexStore implements Closeable {
 
     // ---- lookups (no lock) ----
 
+    /**
+     * What stat shows. An ordinary file being written shows what is staged (size and mtime), as
+     * a local filesystem would; a vector file shows its committed state until a writer's close
+     * commits the staged one (its writers see their staged size through fstat).
+     */
     public StatInfo stat(String path) throws FsException {
         FsPath p = FsPath.parse(path);
         StatInfo v = virtualFiles.stat(p);
         if (v != null) {
             return v;
         }
-        return statOf(require(p));
+        return statOf(require(p), VectorFormat.forName(p.name()) == null);
     }
 
-    private static StatInfo statOf(Node n) {
+    private static StatInfo statOf(Node n, boolean showStaged) {
         return switch (n) {
             case FileNode f -> {
                 StatInfo s = StatInfo.of(f, f.size(), f.links);
-                OpenFile open = f.open;
+                OpenFile open = showStaged ? f.open : null;
                 long[] staged = open == null ? null : open.staged();
                 yield staged == null ? s : s.withSize(staged[0], staged[1]);
             }
@@ -533,10 +538,10 @@ public final class VexStore implements Closeable {
         if (to == null) {
             return storeBytes(content);
         }
-        if (from != null && to != VectorFormat.VEC) {
+        if (from != null) {
             VectorContent v = (VectorContent) content;
-            // The floats stay where they are; only the framing differs.
-            return new VectorContent(to, v.rows(), v.dim(), v.floats(), null, null);
+            // The floats stay where they are; only the framing differs (and .vec text is rendered from them).
+            return to == VectorFormat.VEC ? withText(v) : new VectorContent(to, v.rows(), v.dim(), v.floats(), null, null);
         }
         Collection c = ns.collectionOf(dst);
         return decodeVectors(dst, to, c == null ? 0 : c.settings().dim(), content::read, content.size(), null);
@@ -853,6 +858,27 @@ public final class VexStore implements Closeable {
             if (text != null) {
                 text.close();
             }
+        }
+    }
+
+    /** The same stored floats as a .vec file: its canonical text rendered and stored beside them. */
+    private StoredContent withText(VectorContent v) throws FsException {
+        try (Placer text = placer()) {
+            long rowBytes = (long) Float.BYTES * v.dim();
+            try (PooledBuffer block = options.pool().acquire(Math.max(rowBytes, Math.min(DECODE_CHUNK, v.floats().length())))) {
+                long perBlock = Math.max(1, block.capacity() / rowBytes);
+                for (long r = 0; r < v.rows(); r += perBlock) {
+                    long n = Math.min(perBlock, v.rows() - r);
+                    MemorySegment view = block.segment().asSlice(0, n * rowBytes);
+                    v.floats().copyTo(r * rowBytes, view, 0, n * rowBytes);
+                    VecText.render(view, n, v.dim(), text::write);
+                }
+            }
+            Span span = Placer.place(segments, text)[0];
+            return new VectorContent(VectorFormat.VEC, v.rows(), v.dim(), v.floats(), null,
+                    ExtentContent.of(span.length(), List.of(new ExtentContent.Extent(0, span))));
+        } catch (IOException e) {
+            throw FsException.io("rendering .vec text", e);
         }
     }
 
