@@ -249,10 +249,10 @@ final class PanamaKernels implements Kernels {
             FloatVector acc13 = FloatVector.zero(SPECIES);
             int i = 0;
             for (; i < strided; i += STRIDE) {
-                FloatVector q0 = load(query, queryOffset + i);
-                FloatVector q1 = load(query, queryOffset + i + LANES);
-                FloatVector q2 = load(query, queryOffset + i + 2 * LANES);
-                FloatVector q3 = load(query, queryOffset + i + 3 * LANES);
+                FloatVector q0 = FloatVector.fromArray(SPECIES, query, queryOffset + i);
+                FloatVector q1 = FloatVector.fromArray(SPECIES, query, queryOffset + i + LANES);
+                FloatVector q2 = FloatVector.fromArray(SPECIES, query, queryOffset + i + 2 * LANES);
+                FloatVector q3 = FloatVector.fromArray(SPECIES, query, queryOffset + i + 3 * LANES);
                 FloatVector d00 = q0.sub(FloatVector.fromMemorySegment(SPECIES, rows, row0 + i * 4L, LE));
                 FloatVector d01 = q1.sub(FloatVector.fromMemorySegment(SPECIES, rows, row0 + (i + LANES) * 4L, LE));
                 FloatVector d02 = q2.sub(FloatVector.fromMemorySegment(SPECIES, rows, row0 + (i + 2 * LANES) * 4L, LE));
@@ -271,7 +271,7 @@ final class PanamaKernels implements Kernels {
                 acc13 = d13.fma(d13, acc13);
             }
             for (; i < vectorized; i += LANES) {
-                FloatVector q = load(query, queryOffset + i);
+                FloatVector q = FloatVector.fromArray(SPECIES, query, queryOffset + i);
                 FloatVector d0 = q.sub(FloatVector.fromMemorySegment(SPECIES, rows, row0 + i * 4L, LE));
                 FloatVector d1 = q.sub(FloatVector.fromMemorySegment(SPECIES, rows, row1 + i * 4L, LE));
                 acc00 = d0.fma(d0, acc00);
@@ -323,10 +323,10 @@ final class PanamaKernels implements Kernels {
             FloatVector acc13 = FloatVector.zero(SPECIES);
             int i = 0;
             for (; i < strided; i += STRIDE) {
-                FloatVector q0 = load(query, queryOffset + i);
-                FloatVector q1 = load(query, queryOffset + i + LANES);
-                FloatVector q2 = load(query, queryOffset + i + 2 * LANES);
-                FloatVector q3 = load(query, queryOffset + i + 3 * LANES);
+                FloatVector q0 = FloatVector.fromArray(SPECIES, query, queryOffset + i);
+                FloatVector q1 = FloatVector.fromArray(SPECIES, query, queryOffset + i + LANES);
+                FloatVector q2 = FloatVector.fromArray(SPECIES, query, queryOffset + i + 2 * LANES);
+                FloatVector q3 = FloatVector.fromArray(SPECIES, query, queryOffset + i + 3 * LANES);
                 acc00 = q0.fma(FloatVector.fromMemorySegment(SPECIES, rows, row0 + i * 4L, LE), acc00);
                 acc01 = q1.fma(FloatVector.fromMemorySegment(SPECIES, rows, row0 + (i + LANES) * 4L, LE), acc01);
                 acc02 = q2.fma(FloatVector.fromMemorySegment(SPECIES, rows, row0 + (i + 2 * LANES) * 4L, LE), acc02);
@@ -337,7 +337,7 @@ final class PanamaKernels implements Kernels {
                 acc13 = q3.fma(FloatVector.fromMemorySegment(SPECIES, rows, row1 + (i + 3 * LANES) * 4L, LE), acc13);
             }
             for (; i < vectorized; i += LANES) {
-                FloatVector q = load(query, queryOffset + i);
+                FloatVector q = FloatVector.fromArray(SPECIES, query, queryOffset + i);
                 acc00 = q.fma(FloatVector.fromMemorySegment(SPECIES, rows, row0 + i * 4L, LE), acc00);
                 acc10 = q.fma(FloatVector.fromMemorySegment(SPECIES, rows, row1 + i * 4L, LE), acc10);
             }
@@ -396,10 +396,10 @@ final class PanamaKernels implements Kernels {
                 FloatVector v1 = FloatVector.fromMemorySegment(SPECIES, rows, row + (i + LANES) * 4L, LE);
                 FloatVector v2 = FloatVector.fromMemorySegment(SPECIES, rows, row + (i + 2 * LANES) * 4L, LE);
                 FloatVector v3 = FloatVector.fromMemorySegment(SPECIES, rows, row + (i + 3 * LANES) * 4L, LE);
-                dot0 = load(query, queryOffset + i).fma(v0, dot0);
-                dot1 = load(query, queryOffset + i + LANES).fma(v1, dot1);
-                dot2 = load(query, queryOffset + i + 2 * LANES).fma(v2, dot2);
-                dot3 = load(query, queryOffset + i + 3 * LANES).fma(v3, dot3);
+                dot0 = FloatVector.fromArray(SPECIES, query, queryOffset + i).fma(v0, dot0);
+                dot1 = FloatVector.fromArray(SPECIES, query, queryOffset + i + LANES).fma(v1, dot1);
+                dot2 = FloatVector.fromArray(SPECIES, query, queryOffset + i + 2 * LANES).fma(v2, dot2);
+                dot3 = FloatVector.fromArray(SPECIES, query, queryOffset + i + 3 * LANES).fma(v3, dot3);
                 norm0 = v0.fma(v0, norm0);
                 norm1 = v1.fma(v1, norm1);
                 norm2 = v2.fma(v2, norm2);
@@ -407,7 +407,7 @@ final class PanamaKernels implements Kernels {
             }
             for (; i < vectorized; i += LANES) {
                 FloatVector v = FloatVector.fromMemorySegment(SPECIES, rows, row + i * 4L, LE);
-                dot0 = load(query, queryOffset + i).fma(v, dot0);
+                dot0 = FloatVector.fromArray(SPECIES, query, queryOffset + i).fma(v, dot0);
                 norm0 = v.fma(v, norm0);
             }
             FloatVector x = dot0.add(dot1).add(dot2.add(dot3));
