@@ -68,6 +68,8 @@ public final class VexStore implements Closeable {
     private final Namespace ns;
     private final WriteAheadLog wal;
     private final ReentrantLock commitLock = new ReentrantLock();
+    /** Serialises checkpoints and compactions; never held by a reader or a writer of files. */
+    private final ReentrantLock checkpointLock = new ReentrantLock();
     private final VirtualFiles virtualFiles;
     private final Indexer indexer;
     private final Checkpointer checkpointer;
@@ -1021,6 +1023,16 @@ public final class VexStore implements Closeable {
      * writers go on. Segments are fsynced before the checkpoint that names them.
      */
     public void checkpoint() throws IOException {
+        // One checkpoint at a time (the background one, a test's, a compaction's): each must begin and finish as a pair.
+        checkpointLock.lock();
+        try {
+            checkpointLocked();
+        } finally {
+            checkpointLock.unlock();
+        }
+    }
+
+    private void checkpointLocked() throws IOException {
         List<Change> captured = new ArrayList<>();
         long seq;
         long capturedAt;
@@ -1106,6 +1118,15 @@ public final class VexStore implements Closeable {
      * @return the number of segments compacted
      */
     public int compact() throws IOException {
+        checkpointLock.lock();
+        try {
+            return compactLocked();
+        } finally {
+            checkpointLock.unlock();
+        }
+    }
+
+    private int compactLocked() throws IOException {
         List<Segment> victims = new ArrayList<>();
         commitLock.lock();
         try {
