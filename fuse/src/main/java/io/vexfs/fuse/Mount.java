@@ -71,11 +71,11 @@ final class Mount {
         store.virtualFiles().register(new ControlFile("slowlog", slowLog::render, null));
         store.virtualFiles().register(new ControlFile("metrics", metrics::scrape, null));
         store.virtualFiles().register(new ControlFile("config", () -> effectiveConfig(configFile), null));
-        store.virtualFiles().register(new ControlFile("optimizations", optimizations::render, optimizations::apply));
+        store.virtualFiles().register(new ControlFile("optimizations", optimizations::render, optimizations));
         StatsReport stats = new StatsReport(store, pool::stats);
         store.virtualFiles().register(new ControlFile("stats", stats::render, null));
         Profiler profiler = new Profiler(Path.of(System.getProperty("java.io.tmpdir"), "vexfs-profiles-" + ProcessHandle.current().pid()));
-        store.virtualFiles().register(new ControlFile("profile", profiler::render, profiler::apply));
+        store.virtualFiles().register(new ControlFile("profile", profiler::render, profiler));
 
         metrics.bind(VexGauge.POOL_CAPACITY, () -> pool.stats().capacityBytes());
         metrics.bind(VexGauge.POOL_USED, () -> pool.stats().heldBytesInUse());
