@@ -27,14 +27,17 @@ public final class Main {
             System.exit(run(args));
         } catch (UsageException e) {
             System.err.println("vexfs: " + e.getMessage());
-            System.err.println("usage: vexfs mount [--config FILE] [--data DIR] [--mountpoint DIR] [--debug]");
+            System.err.println("usage: vexfs mount [--config FILE] [--data DIR] [--mountpoint DIR] [--debug] | vexfs warmup");
             System.exit(2);
         }
     }
 
     static int run(String[] args) throws UsageException {
+        if (args.length == 1 && args[0].equals("warmup")) {
+            return Warmup.run();
+        }
         if (args.length == 0 || !args[0].equals("mount")) {
-            throw new UsageException("expected the command 'mount'");
+            throw new UsageException("expected the command 'mount' (or 'warmup')");
         }
         Path config = null;
         Path data = null;
@@ -141,13 +144,19 @@ public final class Main {
         double attr = cfg.attrTimeout().toMillis() / 1000.0;
         double entry = cfg.entryTimeout().toMillis() / 1000.0;
         List<String> o = new ArrayList<>(List.of(
-                "fsname=vexfs", "subtype=vexfs", "big_writes", "max_write=" + cfg.maxWrite(),
+                // The data directory is the mount's source in /proc/mounts, df and `vexfs status`.
+                "fsname=" + optionValue(cfg.dataDir().toString()), "subtype=vexfs", "big_writes", "max_write=" + cfg.maxWrite(),
                 "max_read=" + cfg.maxWrite(), "default_permissions", "atomic_o_trunc",
                 "attr_timeout=" + attr, "entry_timeout=" + entry, "negative_timeout=0"));
         if (cfg.allowOther()) {
             o.add("allow_other");
         }
         return new String[]{"-o", String.join(",", o)};
+    }
+
+    /** A value inside -o: libfuse splits options at commas, and a backslash escapes the next character. */
+    private static String optionValue(String value) {
+        return value.replace("\\", "\\\\").replace(",", "\\,");
     }
 
     private static String value(String[] args, int i, String option) throws UsageException {

@@ -44,7 +44,8 @@ final class Mount {
         try {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes());
-            if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            // jnr-fuse's own shutdown hook unmounts too; losing that race is not a failure.
+            if ((!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) && isMounted(mnt)) {
                 System.err.println("vexfs: " + String.join(" ", cmd) + ": " + out.strip());
             }
         } catch (IOException e) {
