@@ -106,6 +106,11 @@ class ShellErrorsTest {
         assertRecorded("/empty/.collection", "write", "line 2", "unknown key 'colour'");
         failsWith("echo 'k = 0' | dd of=empty/.collection status=none", "Invalid argument");
         assertRecorded("/empty/.collection", "write", "line 1", "k must be between 1 and");
+        assertNotEquals(0, MountFixture.runIn(m.mnt, "sh", "-c", "echo 'index = ivf' > empty/.collection").exit());
+        assertRecorded("/empty/.collection", "write", "line 1", "index must be 'flat' (exact search) or 'hnsw'");
+        Files.writeString(m.root.resolve("settings"), "k = 5\ndim = many\n");
+        failsWith("cp " + m.root.resolve("settings") + " empty/.collection", "Invalid argument");
+        assertRecorded("/empty/.collection", "write", "line 2", "dim must be a whole number, not 'many'");
         assertEquals(before, Files.readString(m.path("empty/.collection")), "the metric line before the bad one was not applied");
         // A rule across lines is judged on close: m without index = hnsw.
         failsWith("printf 'm = 8\\n' | dd of=empty/.collection status=none", "closing output file 'empty/.collection': Invalid argument");
