@@ -24,6 +24,7 @@ import io.vexfs.core.search.SearchOptions;
 import io.vexfs.core.search.SearchResult;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -81,7 +82,7 @@ public class HnswBench {
             for (int q = 0; q < QUERIES; q++) {
                 queries[q] = gaussian(random, DIM);
             }
-            entries = List.of(new SearchEntry("base.fvecs", stored, ROWS, true));
+            entries = List.of(new SearchEntry("base.fvecs", MemorySegment.ofArray(stored), ROWS, true));
             exact = new int[QUERIES][];
             for (int q = 0; q < QUERIES; q++) {
                 exact[q] = FlatSearch.search(Metric.L2, DIM, queries[q], 1, K, entries, SearchOptions.CALLER_THREAD)

@@ -146,7 +146,7 @@ public final class Main {
         List<String> o = new ArrayList<>(List.of(
                 // The data directory is the mount's source in /proc/mounts, df and `vexfs status`.
                 "fsname=" + optionValue(cfg.dataDir().toString()), "subtype=vexfs", "big_writes", "max_write=" + cfg.maxWrite(),
-                "max_read=" + cfg.maxWrite(), "default_permissions", "atomic_o_trunc",
+                "max_read=" + cfg.maxWrite(), "default_permissions", "atomic_o_trunc", "use_ino", "hard_remove",
                 "attr_timeout=" + attr, "entry_timeout=" + entry, "negative_timeout=0"));
         if (cfg.allowOther()) {
             o.add("allow_other");

@@ -81,7 +81,8 @@ public final class Vexfs implements Closeable {
         VexStore store;
         try {
             store = VexStore.open(new StoreOptions(config.dataDir(), config.walSegmentSize(), config.syncOnClose(),
-                    config.compactionMinDead(), config.compactionDeadRatio(), pool, new VexMetrics(), new ErrorLog()));
+                    config.compactionMinDead(), config.compactionDeadRatio(), config.checkpointLogSize(),
+                    config.checkpointLogRecords(), pool, new VexMetrics(), new ErrorLog()));
         } catch (IOException | RuntimeException e) {
             pool.close();
             throw new IOException("cannot open the data directory " + config.dataDir() + ": " + e.getMessage(), e);

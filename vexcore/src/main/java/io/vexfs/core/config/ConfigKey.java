@@ -30,6 +30,10 @@ enum ConfigKey {
     COMPACTION_MIN_DEAD("storage", "compaction_min_dead", new Size(0, Units.TIB), "64MiB", VexConfig::compactionMinDead),
     COMPACTION_DEAD_RATIO("storage", "compaction_dead_ratio", new Fraction(0.1, 0.9), 0.5,
             VexConfig::compactionDeadRatio),
+    CHECKPOINT_LOG_SIZE("storage", "checkpoint_log_size", new Size(Units.MIB, 64 * Units.GIB), "64MiB",
+            VexConfig::checkpointLogSize),
+    CHECKPOINT_LOG_RECORDS("storage", "checkpoint_log_records", new Count(1000, 100_000_000), 100_000L,
+            VexConfig::checkpointLogRecords),
 
     MEMORY_POOL_SIZE("performance", "memory_pool_size", new Size(Units.MIB, Long.MAX_VALUE), "256MiB",
             VexConfig::memoryPoolSize),

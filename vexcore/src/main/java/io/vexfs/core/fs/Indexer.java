@@ -111,7 +111,7 @@ final class Indexer implements AutoCloseable {
             return;
         }
         int dim = target.index().dim();
-        float[] values = e.search.values();
+        float[] values = e.search.floats();
         try {
             for (int row = 0; row < e.search.rows(); row++) {
                 target.index().add(RowIds.of(e.fileNumber, row), values, row * dim);

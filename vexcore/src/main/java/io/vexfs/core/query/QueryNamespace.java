@@ -64,22 +64,22 @@ public final class QueryNamespace implements QueryFiles {
     public StatInfo stat(FsPath path, Collection collection, Attributes owner) throws FsException {
         boolean search = isSearch(path);
         if (path.depth() == 2) {
-            return virtual(true, search ? SEARCH_DIR_MODE : SIMILAR_DIR_MODE, 4096, owner);
+            return StatInfo.virtual(path, true, search ? SEARCH_DIR_MODE : SIMILAR_DIR_MODE, 4096, owner);
         }
         if (search) {
             QueryFile f = files.policy().getIfPresentQuietly(queryName(path, collection));
             if (f == null) {
                 throw new FsException(Errno.ENOENT, "no such query");
             }
-            return virtual(false, QUERY_MODE, f.state().results().length, owner);
+            return StatInfo.virtual(path, false, QUERY_MODE, f.state().results().length, owner);
         }
         FsPath target = similarTarget(path);
         StatInfo s = store.stat(target.toString());
         if (s.directory()) {
-            return withMode(s, SIMILAR_DIR_MODE, s.size());
+            return StatInfo.virtual(path, true, SIMILAR_DIR_MODE, s.size(), owner);
         }
         requireVectorFile(target);
-        return withMode(s, SIMILAR_FILE_MODE, similar(collection, target).length);
+        return StatInfo.virtual(path, false, SIMILAR_FILE_MODE, similar(collection, target).length, owner);
     }
 
     @Override
@@ -167,8 +167,14 @@ public final class QueryNamespace implements QueryFiles {
             CollectionSettings settings = c.settings();
             QueryBatch batch = query.batch(settings);
             String pathPrefix = batch.prefix().isEmpty() ? "" : collectionName + "/" + batch.prefix();
-            List<List<Hit>> hits = engine.search(c, snapshot, settings.metric(), batch.dim(), batch.k(), batch.ef(),
-                    pathPrefix, batch.vectors(), batch.count());
+            Collection.Snapshot pinned = c.pinned(snapshot, pathPrefix);
+            List<List<Hit>> hits;
+            try {
+                hits = engine.search(c, pinned, settings.metric(), batch.dim(), batch.k(), batch.ef(),
+                        pathPrefix, batch.vectors(), batch.count());
+            } finally {
+                pinned.unpin();
+            }
             QueryFile.State results = QueryFile.State.of(ResultText.render(hits));
             publish(results);
             return results;
@@ -188,7 +194,15 @@ public final class QueryNamespace implements QueryFiles {
 
     /** The neighbours of every row of the vector file at {@code target}, each row's own hit left out. */
     private byte[] similar(Collection c, FsPath target) throws FsException {
-        Collection.Snapshot snapshot = c.snapshot();
+        Collection.Snapshot snapshot = c.pinned(c.snapshot(), "");
+        try {
+            return similar(c, snapshot, target);
+        } finally {
+            snapshot.unpin();
+        }
+    }
+
+    private byte[] similar(Collection c, Collection.Snapshot snapshot, FsPath target) throws FsException {
         CollectionSettings settings = c.settings();
         String path = target.relative();
         SearchEntry entry = null;
@@ -208,16 +222,17 @@ public final class QueryNamespace implements QueryFiles {
                     + QueryReader.MAX_RESULT_LINES + " result lines; copy fewer of its rows into a query under .search/");
         }
         int dim = settings.dim();
+        float[] rows = entry.floats();
         if (settings.metric() == Metric.COSINE) {
             for (int row = 0; row < entry.rows(); row++) {
-                if (Metric.isZero(entry.values(), row * dim, dim)) {
+                if (Metric.isZero(rows, row * dim, dim)) {
                     throw new FsException(Errno.EINVAL, "row " + row,
                             "a zero vector has no direction, so it has no cosine neighbours");
                 }
             }
         }
         List<List<Hit>> withSelf = engine.search(c, snapshot, settings.metric(), dim, k + 1, settings.ef(), "",
-                entry.values(), entry.rows());
+                rows, entry.rows());
         List<List<Hit>> hits = new ArrayList<>(withSelf.size());
         for (int row = 0; row < withSelf.size(); row++) {
             int selfRow = entry.multiRow() ? row : -1;
@@ -270,12 +285,5 @@ public final class QueryNamespace implements QueryFiles {
         }
     }
 
-    private static StatInfo virtual(boolean directory, int mode, long size, Attributes owner) {
-        return new StatInfo(directory, mode, size, directory ? 2 : 1, owner.uid(), owner.gid(),
-                owner.atimeNs(), owner.mtimeNs(), owner.ctimeNs());
-    }
 
-    private static StatInfo withMode(StatInfo s, int mode, long size) {
-        return new StatInfo(s.directory(), mode, size, s.nlink(), s.uid(), s.gid(), s.atimeNs(), s.mtimeNs(), s.ctimeNs());
-    }
 }

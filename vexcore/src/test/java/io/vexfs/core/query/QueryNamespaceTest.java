@@ -466,7 +466,7 @@ class QueryNamespaceTest {
         assertEquals(10, single.lines().count());
         assertFalse(single.contains("docs/v3.vec\n"), single);
         SearchEntry v3 = entries().stream().filter(e -> e.path().equals("docs/v3.vec")).findFirst().orElseThrow();
-        String withSelf = expected(v3.values(), 1, 11, entries());
+        String withSelf = expected(v3.floats(), 1, 11, entries());
         assertEquals(withSelf.lines().skip(1).map(l -> l.replaceFirst("\t\\d+\t", "\tR\t")).toList(),
                 single.lines().map(l -> l.replaceFirst("\t\\d+\t", "\tR\t")).toList(), "the 10 after itself");
 
