@@ -42,6 +42,18 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
         return HnswParams.DEFAULTS.withM(m).withEfConstruction(efConstruction).withEfSearch(ef);
     }
 
+    /** One `key = value` line, its value parsed: an Integer, a Metric, or the index kind. */
+    private record Assignment(String key, Object value) {
+    }
+
+    /**
+     * Refuses a line that is wrong whatever the rest of the text says (an unknown key, a value
+     * out of range), as its write() arrives; {@code number} counts from 1.
+     */
+    public static void checkLine(String line, int number) throws InvalidInputException {
+        parseLine(line, "line " + number);
+    }
+
     /** Applies `key = value` lines to these settings; {@code hasVectors} forbids changing dim and metric. */
     public CollectionSettings apply(String text, boolean hasVectors) throws InvalidInputException {
         int newDim = dim;
@@ -57,47 +69,22 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
         String[] lines = text.split("\n", -1);
         for (int i = 0; i < lines.length; i++) {
             String where = "line " + (i + 1);
-            String line = lines[i].strip();
-            if (line.isEmpty() || line.startsWith("#")) {
+            Assignment a = parseLine(lines[i], where);
+            if (a == null) {
                 continue;
             }
-            int eq = line.indexOf('=');
-            if (eq <= 0) {
-                throw new InvalidInputException(where, "expected 'key = value', got '" + clip(line) + "'");
+            switch (a.key()) {
+                case "dim" -> newDim = (Integer) a.value();
+                case "metric" -> newMetric = (Metric) a.value();
+                case "index" -> newIndex = (String) a.value();
+                case "k" -> newK = (Integer) a.value();
+                case "m" -> newM = (Integer) a.value();
+                case "ef_construction" -> newEfConstruction = (Integer) a.value();
+                default -> newEf = (Integer) a.value();
             }
-            String key = line.substring(0, eq).strip().toLowerCase(Locale.ROOT);
-            String value = line.substring(eq + 1).strip();
-            switch (key) {
-                case "dim" -> newDim = parseInt(where, key, value, 1, MAX_DIM);
-                case "metric" -> {
-                    try {
-                        newMetric = Metric.parse(value);
-                    } catch (IllegalArgumentException e) {
-                        throw new InvalidInputException(where, e.getMessage());
-                    }
-                }
-                case "index" -> {
-                    String kind = value.toLowerCase(Locale.ROOT);
-                    if (!kind.equals(FLAT) && !kind.equals(HNSW)) {
-                        throw new InvalidInputException(where, "index must be 'flat' (exact search) or 'hnsw'"
-                                + " (approximate), not '" + clip(value) + "'");
-                    }
-                    newIndex = kind;
-                }
-                case "k" -> newK = parseInt(where, key, value, 1, MAX_K);
-                case "m", "ef_construction", "ef" -> {
-                    switch (key) {
-                        case "m" -> newM = parseInt(where, key, value, MIN_M, MAX_M);
-                        case "ef_construction" -> newEfConstruction = parseInt(where, key, value, MIN_EF_CONSTRUCTION, MAX_EF_CONSTRUCTION);
-                        default -> newEf = parseInt(where, key, value, MIN_EF, MAX_EF);
-                    }
-                    if (firstHnswKey == null) {
-                        firstHnswKey = key;
-                        firstHnswWhere = where;
-                    }
-                }
-                default -> throw new InvalidInputException(where,
-                        "unknown key '" + clip(key) + "' (known: dim, metric, index, k, m, ef_construction, ef)");
+            if (firstHnswKey == null && (a.key().equals("m") || a.key().equals("ef_construction") || a.key().equals("ef"))) {
+                firstHnswKey = a.key();
+                firstHnswWhere = where;
             }
         }
         if (firstHnswKey != null && !newIndex.equals(HNSW)) {
@@ -113,6 +100,77 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
                     + newMetric.key() + " while the collection holds vectors");
         }
         return new CollectionSettings(newDim, newMetric, newIndex, newK, newM, newEfConstruction, newEf);
+    }
+
+    /** One line parsed; null for a blank or comment line. */
+    private static Assignment parseLine(String raw, String where) throws InvalidInputException {
+        String line = raw.strip();
+        if (line.isEmpty() || line.startsWith("#")) {
+            return null;
+        }
+        int eq = line.indexOf('=');
+        if (eq <= 0) {
+            throw new InvalidInputException(where, "expected 'key = value', got '" + clip(line) + "'");
+        }
+        String key = line.substring(0, eq).strip().toLowerCase(Locale.ROOT);
+        String value = line.substring(eq + 1).strip();
+        return new Assignment(key, switch (key) {
+            case "dim" -> parseInt(where, key, value, 1, MAX_DIM);
+            case "metric" -> {
+                try {
+                    yield Metric.parse(value);
+                } catch (IllegalArgumentException e) {
+                    throw new InvalidInputException(where, e.getMessage());
+                }
+            }
+            case "index" -> {
+                String kind = value.toLowerCase(Locale.ROOT);
+                if (!kind.equals(FLAT) && !kind.equals(HNSW)) {
+                    throw new InvalidInputException(where, "index must be 'flat' (exact search) or 'hnsw'"
+                            + " (approximate), not '" + clip(value) + "'");
+                }
+                yield kind;
+            }
+            case "k" -> parseInt(where, key, value, 1, MAX_K);
+            case "m" -> parseInt(where, key, value, MIN_M, MAX_M);
+            case "ef_construction" -> parseInt(where, key, value, MIN_EF_CONSTRUCTION, MAX_EF_CONSTRUCTION);
+            case "ef" -> parseInt(where, key, value, MIN_EF, MAX_EF);
+            default -> throw new InvalidInputException(where,
+                    "unknown key '" + clip(key) + "' (known: dim, metric, index, k, m, ef_construction, ef)");
+        });
+    }
+
+    /**
+     * Settings as a log record holds them: their canonical text, applied without checking any
+     * range, so a data directory that was accepted once mounts again after the rules change
+     * (recovery never re-validates). A line it cannot read at all is skipped with a warning.
+     */
+    public static CollectionSettings restore(String text) {
+        CollectionSettings s = DEFAULT;
+        for (String raw : text.split("\n")) {
+            String line = raw.strip();
+            int eq = line.indexOf('=');
+            if (line.isEmpty() || line.startsWith("#") || eq <= 0) {
+                continue;
+            }
+            String key = line.substring(0, eq).strip();
+            String value = line.substring(eq + 1).strip();
+            try {
+                s = switch (key) {
+                    case "dim" -> new CollectionSettings(Integer.parseInt(value), s.metric, s.index, s.k, s.m, s.efConstruction, s.ef);
+                    case "metric" -> new CollectionSettings(s.dim, Metric.parse(value), s.index, s.k, s.m, s.efConstruction, s.ef);
+                    case "index" -> new CollectionSettings(s.dim, s.metric, value, s.k, s.m, s.efConstruction, s.ef);
+                    case "k" -> new CollectionSettings(s.dim, s.metric, s.index, Integer.parseInt(value), s.m, s.efConstruction, s.ef);
+                    case "m" -> new CollectionSettings(s.dim, s.metric, s.index, s.k, Integer.parseInt(value), s.efConstruction, s.ef);
+                    case "ef_construction" -> new CollectionSettings(s.dim, s.metric, s.index, s.k, s.m, Integer.parseInt(value), s.ef);
+                    case "ef" -> new CollectionSettings(s.dim, s.metric, s.index, s.k, s.m, s.efConstruction, Integer.parseInt(value));
+                    default -> throw new IllegalArgumentException("unknown key");
+                };
+            } catch (IllegalArgumentException e) {
+                System.err.println("vexfs: stored collection setting '" + clip(line) + "' is not understood by this build; ignored");
+            }
+        }
+        return s;
     }
 
     public String render() {

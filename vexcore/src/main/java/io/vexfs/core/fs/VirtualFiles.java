@@ -53,13 +53,13 @@ public final class VirtualFiles {
         Attributes owner = store.rootAttributes();
         if (p.parts().get(0).equals(CONTROL_DIR)) {
             if (p.depth() == 1) {
-                return StatInfo.virtualDir(owner);
+                return StatInfo.virtual(p, true, 0755, 4096, owner);
             }
             ControlFile f = p.depth() == 2 ? control.get(p.name()) : null;
             if (f == null) {
                 throw new FsException(Errno.ENOENT, "no such control file");
             }
-            return StatInfo.virtualFile(f.writer() == null ? 0444 : 0644, rendered(f).length, owner);
+            return StatInfo.virtual(p, false, f.writer() == null ? 0444 : 0644, rendered(f).length, owner);
         }
         Collection c = requireCollection(p);
         String second = p.parts().get(1);
@@ -67,7 +67,7 @@ public final class VirtualFiles {
             if (p.depth() != 2) {
                 throw new FsException(Errno.ENOTDIR, "not a directory");
             }
-            return StatInfo.virtualFile(0644, utf8(c.settings().render()).length, owner);
+            return StatInfo.virtual(p, false, 0644, utf8(c.settings().render()).length, owner);
         }
         QueryFiles q = requireQueries();
         return q.stat(p, c, owner);
@@ -106,19 +106,38 @@ public final class VirtualFiles {
             if (write && f.writer() == null) {
                 throw new FsException(Errno.EACCES, p.name() + " is read-only");
             }
-            TextSource.Committer committer = f.writer() == null ? null : bytes -> {
-                try {
-                    f.writer().write(new String(bytes, StandardCharsets.UTF_8));
-                } catch (InvalidInputException e) {
-                    throw FsException.invalid(e);
-                }
-            };
-            return new StagingHandle(store, new TextSource(rendered(f), committer), truncate);
+            return new ControlHandle(store, rendered(f), f.writer() == null ? null : new ControlTarget(f.writer()), truncate);
         }
         Collection c = requireCollection(p);
         FsPath collectionPath = new FsPath(p.parts().subList(0, 1));
-        return new StagingHandle(store, new TextSource(utf8(c.settings().render()),
-                bytes -> store.writeSettings(collectionPath, new String(bytes, StandardCharsets.UTF_8))), truncate);
+        return new ControlHandle(store, utf8(c.settings().render()), new ControlHandle.Target() {
+            @Override
+            public void checkLine(String line, int number) throws InvalidInputException {
+                CollectionSettings.checkLine(line, number);
+            }
+
+            @Override
+            public void apply(String text) throws FsException {
+                store.writeSettings(collectionPath, text);
+            }
+        }, truncate);
+    }
+
+    /** A control file's writer as the target of its handle: a refusal is EINVAL. */
+    private record ControlTarget(ControlFile.Writer writer) implements ControlHandle.Target {
+        @Override
+        public void checkLine(String line, int number) throws InvalidInputException {
+            writer.checkLine(line, number);
+        }
+
+        @Override
+        public void apply(String text) throws FsException {
+            try {
+                writer.write(text);
+            } catch (InvalidInputException e) {
+                throw FsException.invalid(e);
+            }
+        }
     }
 
     private static boolean isQueryPath(FsPath p) {

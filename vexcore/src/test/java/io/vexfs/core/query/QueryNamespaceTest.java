@@ -1,10 +1,11 @@
 package io.vexfs.core.query;
 
+import io.vexfs.core.TestNodes;
+import io.vexfs.core.Vexfs;
 import io.vexfs.core.codec.VectorCodec;
 import io.vexfs.core.fs.Errno;
 import io.vexfs.core.fs.FsException;
 import io.vexfs.core.fs.Handle;
-import io.vexfs.core.fs.StoreOptions;
 import io.vexfs.core.fs.VexStore;
 import io.vexfs.core.metrics.VexCounter;
 import io.vexfs.core.search.FlatSearch;
@@ -12,7 +13,6 @@ import io.vexfs.core.search.Hit;
 import io.vexfs.core.search.Metric;
 import io.vexfs.core.search.SearchEntry;
 import io.vexfs.core.search.SearchOptions;
-import io.vexfs.pool.BufferPool;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -46,7 +46,7 @@ class QueryNamespaceTest {
 
     @TempDir
     Path dir;
-    private BufferPool pool;
+    private Vexfs node;
     private VexStore store;
     private QueryEngine engine;
     private final AtomicLong clock = new AtomicLong();
@@ -54,18 +54,15 @@ class QueryNamespaceTest {
 
     @BeforeEach
     void open() throws IOException, FsException {
-        pool = BufferPool.builder().capacity(16 << 20).build();
-        store = VexStore.open(StoreOptions.defaults(dir, pool));
-        engine = new QueryEngine(store.metrics(), 4, 1024, true, true);
-        store.virtualFiles().enableQueries(new QueryNamespace(store, engine, TTL, clock::get));
+        node = TestNodes.open(dir, 4, clock::get);
+        store = node.store();
+        engine = node.queryEngine();
         store.mkdir("/docs", 0755, 0, 0);
     }
 
     @AfterEach
     void close() throws IOException {
-        engine.close();
-        store.close();
-        pool.close();
+        node.close();
     }
 
     // ---- helpers ----
@@ -326,7 +323,9 @@ class QueryNamespaceTest {
         assertEquals("line 3", e.where());
         e = refused(() -> write("/docs/.search/q.fvecs", new byte[] {3, 0, 0, 0}));
         assertEquals("row 0", e.where());
-        assertEquals("", read("/docs/.search/q"), "a refused query leaves no results");
+        e = refused(() -> read("/docs/.search/q"));
+        assertEquals("line 3", e.where(), "a refused query reads as its refusal, not as no results");
+        assertTrue(e.getMessage().contains("refused"), e.getMessage());
         Handle h = store.open("/docs/.search/q", true, false);
         try {
             e = refused(() -> h.write(10, MemorySegment.ofArray(ok.getBytes(StandardCharsets.UTF_8))));
@@ -334,6 +333,88 @@ class QueryNamespaceTest {
         } finally {
             h.release("/docs/.search/q");
         }
+    }
+
+    @Test
+    void aBadLineIsRefusedByTheWriteThatHoldsIt() throws FsException {
+        fill();
+        String ok = vecText(randomVectors(1), 1);
+        Handle h = store.create("/docs/.search/w", 0644, 0, 0);
+        try {
+            h.write(0, segment("k=2\n" + ok));
+            FsException e = refused(() -> h.write(4 + ok.length(), segment("1 2 x 4 5 6 7 8\n")));
+            assertEquals("line 3", e.where());
+            assertEquals("line 3", refused(() -> h.write(4 + ok.length(), segment(ok))).where(), "it stays refused");
+            h.flush("/docs/.search/w");
+            assertEquals("line 3", refused(() -> h.read(0, MemorySegment.ofArray(new byte[64]))).where());
+        } finally {
+            h.release("/docs/.search/w");
+        }
+        assertEquals("line 3", refused(() -> read("/docs/.search/w")).where(), "a new reader sees the refusal");
+
+        Handle dims = store.create("/docs/.search/d", 0644, 0, 0);
+        try {
+            assertTrue(refused(() -> dims.write(0, segment("1 2 3\n"))).getMessage().contains("differs from the collection's 8"));
+            dims.truncate(0);
+            dims.write(0, segment(ok));
+            dims.flush("/docs/.search/d");
+        } finally {
+            dims.release("/docs/.search/d");
+        }
+        assertEquals(10, read("/docs/.search/d").lines().count(), "truncated to nothing, the name takes a new query");
+    }
+
+    @Test
+    void whatOnlyTheEndShowsIsRefusedByClose() throws FsException {
+        fill();
+        Handle h = store.create("/docs/.search/u", 0644, 0, 0);
+        try {
+            h.write(0, segment("1 2 3 4 5 6 7 x"));
+            assertEquals("line 1", refused(() -> h.flush("/docs/.search/u")).where());
+        } finally {
+            h.release("/docs/.search/u");
+        }
+        Handle b = store.create("/docs/.search/u.fvecs", 0644, 0, 0);
+        try {
+            b.write(0, MemorySegment.ofArray(new byte[] {8, 0, 0, 0, 1, 2}));
+            assertTrue(refused(() -> b.flush("/docs/.search/u.fvecs")).getMessage().contains("truncated"));
+        } finally {
+            b.release("/docs/.search/u.fvecs");
+        }
+    }
+
+    @Test
+    void aQueryWrittenBeforeTheCollectionHadADimensionIsJudgedAgainAtClose() throws FsException {
+        Handle h = store.create("/docs/.search/early", 0644, 0, 0);
+        try {
+            h.write(0, segment("1 2 3\n"));
+            fill();
+            FsException e = refused(() -> h.flush("/docs/.search/early"));
+            assertEquals("line 1", e.where());
+            assertTrue(e.getMessage().contains("differs from the collection's 8"), e.getMessage());
+        } finally {
+            h.release("/docs/.search/early");
+        }
+    }
+
+    @Test
+    void aQueryRewrittenInPlaceIsReadWholeAtClose() throws FsException {
+        fill();
+        float[] q = randomVectors(1);
+        String ok = vecText(q, 1);
+        Handle h = store.create("/docs/.search/r", 0644, 0, 0);
+        try {
+            h.write(0, segment("k=1\n" + "x".repeat(ok.length())));
+            h.write(4, segment(ok));
+            h.flush("/docs/.search/r");
+        } finally {
+            h.release("/docs/.search/r");
+        }
+        assertEquals(expected(q, 1, 1, entries()), read("/docs/.search/r"));
+    }
+
+    private static MemorySegment segment(String text) {
+        return MemorySegment.ofArray(text.getBytes(StandardCharsets.UTF_8));
     }
 
     @Test
@@ -463,10 +544,10 @@ class QueryNamespaceTest {
     @Test
     void queriesAreStagedInThePoolAndGiveItBack() throws FsException {
         fill();
-        long before = pool.stats().acquisitions();
+        long before = node.pool().stats().acquisitions();
         String out = search("pooled", vecText(randomVectors(1), 1));
         assertEquals(10, out.lines().count(), out);
-        assertTrue(pool.stats().acquisitions() > before, "the query was staged in pool buffers");
-        assertEquals(0, pool.stats().heldBytesInUse(), "every staging buffer went back");
+        assertTrue(node.pool().stats().acquisitions() > before, "the query was staged in pool buffers");
+        assertEquals(0, node.pool().stats().heldBytesInUse(), "every staging buffer went back");
     }
 }
