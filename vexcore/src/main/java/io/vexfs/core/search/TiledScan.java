@@ -23,7 +23,8 @@ import java.util.List;
  * query's candidate list fills and is compared exactly on the spot, which costs time, never
  * exactness.
  *
- * <p>Row norms are computed as the rows are copied (per-row kernel, so the same bits the
+ * <p>Rows are checked (their {@link SearchEntry#check()}) as they are copied, so a candidate's
+ * exact comparison reads checked bytes. Row norms are computed as the rows are copied (per-row kernel, so the same bits the
  * per-row scan uses). A row whose norm the bounds do not cover is compared exactly with every
  * query of the block. Not thread-safe: one per thread, reused across searches.
  */
@@ -93,6 +94,8 @@ final class TiledScan {
                 int row = e == firstEntry ? firstRow : 0;
                 while (row < rowEnd) {
                     int n = Math.min(blockRows - filled, rowEnd - row);
+                    // Stored bytes are checked on first touch, in the pass that copies them.
+                    entry.check().check(row * rowBytes, n * rowBytes);
                     MemorySegment.copy(entry.vectors(), VectorKernels.FLOAT_LE, row * rowBytes, rows, filled * dim, n * dim);
                     for (int i = 0; i < n; i++) {
                         addRow(filled + i, e, row + i);

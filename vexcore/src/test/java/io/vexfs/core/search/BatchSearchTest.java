@@ -1,6 +1,7 @@
 package io.vexfs.core.search;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vexfs.core.kernel.VectorKernels;
@@ -178,6 +179,43 @@ class BatchSearchTest {
         assertEquals(rows, result.vectorsScanned());
         assertEquals(rows * 1200, result.distancesComputed());
         assertEquals(3, result.passes(), "512 queries per pass of the tiled scan");
+    }
+
+    /** The tiled scan checks every stored byte it reads, and a failed check fails the search. */
+    @Test
+    void storedRangesAreCheckedBeforeTheyAreRead() {
+        int dim = 16;
+        int rows = 2000;
+        Random random = new Random(4);
+        float[] values = gaussian(random, rows * dim);
+        long[] checkedBytes = new long[1];
+        boolean[] covered = new boolean[rows];
+        SearchEntry.RangeCheck recording = (offset, length) -> {
+            checkedBytes[0] += length;
+            for (long row = offset / (dim * Float.BYTES); row < (offset + length) / (dim * Float.BYTES); row++) {
+                covered[(int) row] = true;
+            }
+        };
+        List<SearchEntry> entries = List.of(new SearchEntry("big.fvecs", StoredRows.NATIVE.of(values), rows, true, recording));
+        float[] queries = gaussian(random, 50 * dim);
+        List<List<Hit>> hits = FlatSearch.search(Metric.L2, dim, queries, 50, 5, entries, SearchOptions.CALLER_THREAD).hits();
+        assertEquals(50, hits.size());
+        assertEquals((long) rows * dim * Float.BYTES, checkedBytes[0], "every byte checked once per pass");
+        for (int row = 0; row < rows; row++) {
+            assertTrue(covered[row], "row " + row + " checked");
+        }
+        SearchEntry.RangeCheck corrupt = (offset, length) -> {
+            if (offset <= 1500L * dim * Float.BYTES && 1500L * dim * Float.BYTES < offset + length) {
+                throw new IllegalStateException("block of row 1500 is corrupt");
+            }
+        };
+        List<SearchEntry> bad = List.of(new SearchEntry("big.fvecs", StoredRows.HEAP.of(values), rows, true, corrupt));
+        for (SearchOptions options : List.of(SearchOptions.CALLER_THREAD, new SearchOptions(POOL, 2, true, BatchSplit.ROWS),
+                new SearchOptions(POOL, 2, true, BatchSplit.QUERIES))) {
+            IllegalStateException failure = assertThrows(IllegalStateException.class,
+                    () -> FlatSearch.search(Metric.L2, dim, queries, 50, 5, bad, options));
+            assertEquals("block of row 1500 is corrupt", failure.getMessage());
+        }
     }
 
     /** Each query searched alone (the per-row scan) gives what the batch gave it. */
