@@ -51,7 +51,7 @@ public class BatchSearchBench {
     /** The stored vectors and the queries. */
     @State(Scope.Benchmark)
     public static class Data {
-        @Param({"100000x128", "60000x784"})
+        @Param({"100000x128", "1000000x128", "60000x784"})
         public String shape;
 
         int dim;
