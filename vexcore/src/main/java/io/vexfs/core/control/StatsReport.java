@@ -3,6 +3,7 @@ package io.vexfs.core.control;
 import io.vexfs.core.fs.Collection;
 import io.vexfs.core.fs.CollectionIndex;
 import io.vexfs.core.fs.VexStore;
+import io.vexfs.core.index.AnnIndex;
 import io.vexfs.core.metrics.MetricsSnapshot;
 import io.vexfs.core.metrics.OpStats;
 import io.vexfs.core.metrics.VexCounter;
@@ -102,12 +103,17 @@ public final class StatsReport {
         return Double.isNaN(rate) ? "n/a" : String.format(Locale.ROOT, "%.1f%%", 100 * rate);
     }
 
-    /** "flat", or "hnsw (N indexed)": the rows in the graph, which trail the vectors while the indexer catches up. */
+    /**
+     * "flat", or "hnsw (N indexed, graph X MiB, jvector P)": the rows in the graph, which trail the
+     * vectors while the indexer catches up, the graph's heap, and jvector's vectorization provider.
+     */
     private static String indexText(Collection c) {
         CollectionIndex hnsw = c.hnsw();
         if (hnsw == null) {
             return c.settings().index();
         }
-        return "hnsw (" + hnsw.index().liveSize() + " indexed)";
+        AnnIndex<?> index = hnsw.index();
+        return "hnsw (" + index.indexed() + " indexed, graph " + mib(index.graphBytes()) + ", jvector "
+                + AnnIndex.vectorization() + ")";
     }
 }

@@ -1,6 +1,5 @@
 package io.vexfs.core.fs;
 
-import io.vexfs.core.index.HnswIndex;
 import io.vexfs.core.search.SearchEntry;
 
 import java.util.ArrayList;
@@ -91,8 +90,7 @@ public final class Collection {
         if (sameShape) {
             return;
         }
-        CollectionIndex index = new CollectionIndex(++lastGeneration,
-                new HnswIndex(next.metric(), next.dim(), next.hnswParams()));
+        CollectionIndex index = indexer.newIndex(++lastGeneration, next);
         hnsw = index;
         Table t = table;
         for (int i = 0; i < t.size(); i++) {

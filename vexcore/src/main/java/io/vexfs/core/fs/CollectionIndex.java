@@ -1,6 +1,6 @@
 package io.vexfs.core.fs;
 
-import io.vexfs.core.index.HnswIndex;
+import io.vexfs.core.index.AnnIndex;
 
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -8,15 +8,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * One hnsw index of a collection, filled by the store's {@link Indexer}. A change of the index
  * kind or of a build parameter makes a new one with the next generation; an entry belongs to
  * this index when its {@code indexedGeneration} equals {@link #generation()}, so entries need no
- * reset when the index is replaced.
+ * reset when the index is replaced. Within a generation the indexer may swap in a rebuilt
+ * {@link AnnIndex} of the same live entries (to reclaim removed nodes); searches read
+ * {@link #index()} once and keep to it.
  */
 public final class CollectionIndex {
     private final int generation;
-    private final HnswIndex index;
+    private volatile AnnIndex<Collection.Entry> index;
     /** Adds enqueued for this index and not yet done (done: added, or skipped because the file died). */
     final AtomicInteger pendingAdds = new AtomicInteger();
 
-    CollectionIndex(int generation, HnswIndex index) {
+    CollectionIndex(int generation, AnnIndex<Collection.Entry> index) {
         this.generation = generation;
         this.index = index;
     }
@@ -25,8 +27,13 @@ public final class CollectionIndex {
         return generation;
     }
 
-    public HnswIndex index() {
+    public AnnIndex<Collection.Entry> index() {
         return index;
+    }
+
+    /** The indexer's: publishes a rebuild that holds exactly the live entries the current index holds. */
+    void replace(AnnIndex<Collection.Entry> rebuilt) {
+        index = rebuilt;
     }
 
     /** Whether every add enqueued so far is done, so no live entry of a snapshot taken before waits for the indexer. */

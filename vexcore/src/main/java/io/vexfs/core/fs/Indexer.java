@@ -1,28 +1,34 @@
 package io.vexfs.core.fs;
 
-import io.vexfs.core.index.RowIds;
+import io.vexfs.core.index.AnnIndex;
 import io.vexfs.core.metrics.ErrorLog;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.LinkedBlockingQueue;
 
 /**
- * The store's one background thread that fills hnsw indexes: it takes adds and removes in
- * commit order (they are enqueued under the commit lock) and applies them without holding any
- * lock of the store, as the index's single writer. A file waits here only for the index: until
- * it is added, searches compare it exactly.
+ * The store's background indexer: one thread takes adds and removes in commit order (they are
+ * enqueued under the commit lock) and applies them without holding any lock of the store, as
+ * the single writer of every hnsw index; the graph inserts themselves run on a pool of one
+ * thread per core. A file waits here only for the index: until it is added, searches compare it
+ * exactly.
  *
- * <p>Removes are batched: the search filter already hides a dead file, so the graph can drop
- * its rows later, all at once, and then check whether to compact.
+ * <p>Adds that wait together are inserted together, so many small files keep every core busy
+ * as one big file does. Removes are batched: the search filter already hides a dead file, so
+ * the graph can mark its rows later, all at once, and then repair itself or be rebuilt.
  */
 final class Indexer implements AutoCloseable {
     /** Removes kept back while more work waits in the queue. */
     private static final int REMOVE_BATCH = 256;
+    /** Rows inserted in one pass at most: files become searchable through the graph batch by batch. */
+    private static final int ADD_BATCH_ROWS = 1 << 16;
 
     private record Change(Collection collection, CollectionIndex target, Collection.Entry entry, boolean add) {
     }
@@ -32,15 +38,28 @@ final class Indexer implements AutoCloseable {
     private final LinkedBlockingQueue<Change> queue = new LinkedBlockingQueue<>();
     private final List<Change> removes = new ArrayList<>();
     private final ErrorLog errors;
+    private final ForkJoinPool pool;
     private final Thread thread;
     private final Object progress = new Object();
     /** Changes enqueued and changes fully applied (a remove only once its batch is flushed); guarded by {@link #progress}. */
     private long enqueued;
     private long applied;
+    /** Set by {@link #close()}: inserts in flight stop at the next node. */
+    private volatile boolean closing;
 
     Indexer(ErrorLog errors) {
         this.errors = errors;
+        this.pool = new ForkJoinPool(Runtime.getRuntime().availableProcessors(), p -> {
+            ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(p);
+            t.setName("vexfs-index-" + t.getPoolIndex());
+            return t;
+        }, null, false);
         this.thread = Thread.ofPlatform().name("vexfs-indexer").daemon(true).start(this::run);
+    }
+
+    /** A new, empty index for a collection with these settings, filled by this indexer. */
+    CollectionIndex newIndex(int generation, CollectionSettings settings) {
+        return new CollectionIndex(generation, new AnnIndex<>(settings.metric(), settings.dim(), settings.annParams(), pool));
     }
 
     /** Under the commit lock (or in replay): adds all rows of {@code entry} to {@code target} later. */
@@ -78,7 +97,7 @@ final class Indexer implements AutoCloseable {
     }
 
     private void run() {
-        while (true) {
+        while (!closing) {
             Change c;
             try {
                 c = removes.isEmpty() ? queue.take() : queue.poll();
@@ -91,8 +110,17 @@ final class Indexer implements AutoCloseable {
             } else if (c == STOP) {
                 return;
             } else if (c.add()) {
-                add(c);
-                madeProgress(1);
+                List<Change> adds = new ArrayList<>();
+                adds.add(c);
+                long rows = c.entry().search.rows();
+                // The only consumer: what peek() shows, poll() takes.
+                while (rows < ADD_BATCH_ROWS && queue.peek() != null && queue.peek().add()) {
+                    Change next = queue.poll();
+                    adds.add(next);
+                    rows += next.entry().search.rows();
+                }
+                addAll(adds);
+                madeProgress(adds.size());
             } else {
                 removes.add(c);
                 if (removes.size() >= REMOVE_BATCH) {
@@ -102,43 +130,62 @@ final class Indexer implements AutoCloseable {
         }
     }
 
-    private void add(Change c) {
-        Collection.Entry e = c.entry();
-        CollectionIndex target = c.target();
-        if (c.collection().hnsw() != target || e.died != Long.MAX_VALUE) {
-            // Replaced by a newer index, or the file is gone: nothing a current search needs.
-            target.pendingAdds.decrementAndGet();
-            return;
-        }
-        int dim = target.index().dim();
-        float[] values = e.search.values();
-        try {
-            for (int row = 0; row < e.search.rows(); row++) {
-                target.index().add(RowIds.of(e.fileNumber, row), values, row * dim);
+    private void addAll(List<Change> adds) {
+        Map<CollectionIndex, List<Change>> byTarget = new IdentityHashMap<>();
+        for (Change c : adds) {
+            if (c.collection().hnsw() != c.target() || c.entry().died != Long.MAX_VALUE) {
+                // Replaced by a newer index, or the file is gone: nothing a current search needs.
+                c.target().pendingAdds.decrementAndGet();
+            } else {
+                byTarget.computeIfAbsent(c.target(), t -> new ArrayList<>()).add(c);
             }
-        } catch (RuntimeException failure) {
-            // The file stays unindexed, so searches keep comparing it exactly; pendingAdds stays up for the same reason.
-            errors.record(e.search.path(), "EIO", "hnsw index", failure.toString());
-            return;
         }
-        e.indexedGeneration = target.generation();
-        target.pendingAdds.decrementAndGet();
+        for (Map.Entry<CollectionIndex, List<Change>> e : byTarget.entrySet()) {
+            CollectionIndex target = e.getKey();
+            List<AnnIndex.Block<Collection.Entry>> blocks = new ArrayList<>(e.getValue().size());
+            for (Change c : e.getValue()) {
+                blocks.add(new AnnIndex.Block<>(c.entry(), c.entry().search.values(), c.entry().search.rows()));
+            }
+            try {
+                target.index().addAll(blocks, () -> closing);
+            } catch (CancellationException stopped) {
+                return;
+            } catch (RuntimeException failure) {
+                // The files stay unindexed, so searches keep comparing them exactly; pendingAdds stays up for the same reason.
+                for (Change c : e.getValue()) {
+                    errors.record(c.entry().search.path(), "EIO", "hnsw index", failure.toString());
+                }
+                continue;
+            }
+            for (Change c : e.getValue()) {
+                c.entry().indexedGeneration = target.generation();
+                target.pendingAdds.decrementAndGet();
+            }
+        }
     }
 
     private void flushRemoves() {
-        Set<CollectionIndex> touched = Collections.newSetFromMap(new IdentityHashMap<>());
+        // Each touched index, with a file of it to name in .vexfs/errors should its repair fail.
+        Map<CollectionIndex, String> touched = new IdentityHashMap<>();
         for (Change c : removes) {
             CollectionIndex target = c.target();
-            if (c.collection().hnsw() != target || !target.holds(c.entry())) {
-                continue;
+            if (c.collection().hnsw() == target && target.index().remove(c.entry())) {
+                touched.putIfAbsent(target, c.entry().search.path());
             }
-            for (int row = 0; row < c.entry().search.rows(); row++) {
-                target.index().remove(RowIds.of(c.entry().fileNumber, row));
-            }
-            touched.add(target);
         }
-        for (CollectionIndex target : touched) {
-            target.index().compactIfNeeded();
+        for (Map.Entry<CollectionIndex, String> e : touched.entrySet()) {
+            CollectionIndex target = e.getKey();
+            AnnIndex<Collection.Entry> index = target.index();
+            try {
+                if (index.purgeIfNeeded()) {
+                    target.replace(index.rebuilt(() -> closing));
+                }
+            } catch (CancellationException stopped) {
+                return;
+            } catch (RuntimeException failure) {
+                // The removed rows stay marked deleted, so searches still never return them; only the repair is lost.
+                errors.record(e.getValue(), "EIO", "hnsw index repair", failure.toString());
+            }
         }
         int done = removes.size();
         removes.clear();
@@ -153,14 +200,16 @@ final class Indexer implements AutoCloseable {
     }
 
     /**
-     * Stops the thread; queued changes are dropped (indexes are rebuilt at every mount). Waits a
-     * bounded time: a compaction in progress cannot be cut short, and the daemon thread touches
-     * only memory, so a store may close while it finishes.
+     * Stops the thread and the inserts in flight; queued changes are dropped (indexes are
+     * rebuilt at every mount). Waits a bounded time: a graph repair in progress cannot be cut
+     * short, and the threads touch only memory, so a store may close while it finishes.
      */
     @Override
     public void close() throws InterruptedException {
+        closing = true;
         queue.clear();
         queue.add(STOP);
         thread.join(Duration.ofSeconds(10));
+        pool.shutdownNow();
     }
 }
