@@ -21,24 +21,17 @@ public final class Collection {
     public static final class Entry {
         final SearchEntry search;
         final long born;
-        /** Never reused within the collection: names the file's rows in the index (RowIds). */
-        final int fileNumber;
         volatile long died = Long.MAX_VALUE;
         /** The generation of the {@link CollectionIndex} that holds all of its rows; 0 for none. */
         volatile int indexedGeneration;
 
-        Entry(SearchEntry search, long born, int fileNumber) {
+        Entry(SearchEntry search, long born) {
             this.search = search;
             this.born = born;
-            this.fileNumber = fileNumber;
         }
 
         public SearchEntry search() {
             return search;
-        }
-
-        public int fileNumber() {
-            return fileNumber;
         }
 
         /** Whether this file is part of the collection as of {@code version}. */
@@ -56,7 +49,6 @@ public final class Collection {
     }
 
     private final Indexer indexer;
-    private final FileTable files = new FileTable();
     private volatile CollectionSettings settings;
     private volatile CollectionIndex hnsw;
     private int lastGeneration;
@@ -106,11 +98,6 @@ public final class Collection {
         return hnsw;
     }
 
-    /** The live entry with this file number, or null; safe without a lock. */
-    public Entry entry(int fileNumber) {
-        return files.get(fileNumber);
-    }
-
     public long version() {
         return table.version();
     }
@@ -133,7 +120,6 @@ public final class Collection {
             old.died = v;
             deadEntries++;
             vectors -= old.search.rows();
-            files.remove(old);
             if (index != null) {
                 indexer.remove(this, index, old);
             }
@@ -142,13 +128,12 @@ public final class Collection {
         int size = t.size();
         Entry added = null;
         if (search != null) {
-            added = new Entry(search, v, files.nextFileNumber());
+            added = new Entry(search, v);
             if (size == arr.length) {
                 arr = Arrays.copyOf(arr, arr.length * 2);
             }
             arr[size++] = added;
             vectors += search.rows();
-            files.put(added);
         }
         table = new Table(arr, size, v, vectors);
         if (added != null && index != null) {
