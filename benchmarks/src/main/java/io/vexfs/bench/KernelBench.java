@@ -1,6 +1,8 @@
 package io.vexfs.bench;
 
 import io.vexfs.core.kernel.VectorKernels;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import jdk.incubator.vector.FloatVector;
@@ -18,6 +20,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -29,7 +32,10 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>The single-row benchmarks call a kernel once per stored row; the *Rows ones call the
  * multi-row kernels on up to {@value #GROUP_FLOATS} floats of rows at a time, as FlatSearch
- * does, so the two appear side by side in one run.
+ * does, so the two appear side by side in one run. The *Rows kernels read stored rows from a
+ * MemorySegment: plain *Rows from native memory of a shared arena (what a mapped segment file
+ * is), *RowsHeap from a heap segment over the float[], and *RowsArray runs the float[] kernels
+ * they replaced ({@link ArrayRowKernels}, SIMD only) on the same values.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -52,6 +58,9 @@ public class KernelBench {
     public boolean simd;
 
     private float[] stored;
+    private Arena arena;
+    private MemorySegment nativeRows;
+    private MemorySegment heapRows;
     private float[] query;
     private int groupRows;
     private float[] results;
@@ -77,6 +86,10 @@ public class KernelBench {
         for (int i = 0; i < stored.length; i++) {
             stored[i] = (float) random.nextGaussian();
         }
+        arena = Arena.ofShared();
+        nativeRows = arena.allocate((long) stored.length * Float.BYTES, 64);
+        MemorySegment.copy(stored, 0, nativeRows, VectorKernels.FLOAT_LE, 0, stored.length);
+        heapRows = MemorySegment.ofArray(stored);
         query = new float[dim];
         for (int i = 0; i < dim; i++) {
             query[i] = (float) random.nextGaussian();
@@ -84,6 +97,11 @@ public class KernelBench {
         groupRows = Math.max(1, Math.min(rows, GROUP_FLOATS / dim));
         results = new float[groupRows];
         norms = new float[groupRows];
+    }
+
+    @TearDown
+    public void tearDown() {
+        arena.close();
     }
 
     @Benchmark
@@ -120,10 +138,20 @@ public class KernelBench {
 
     @Benchmark
     public float squaredL2Rows(Traffic traffic) {
+        return squaredL2Rows(nativeRows, traffic);
+    }
+
+    @Benchmark
+    public float squaredL2RowsHeap(Traffic traffic) {
+        return squaredL2Rows(heapRows, traffic);
+    }
+
+    @Benchmark
+    public float squaredL2RowsArray(Traffic traffic) {
         float sum = 0;
         for (int r = 0; r < rows; r += groupRows) {
             int count = Math.min(groupRows, rows - r);
-            VectorKernels.squaredL2Rows(query, 0, stored, r * dim, dim, count, results);
+            ArrayRowKernels.squaredL2Rows(query, 0, stored, r * dim, dim, count, results);
             sum += sumOf(results, count);
         }
         traffic.gigabytes += blockGigabytes();
@@ -132,10 +160,20 @@ public class KernelBench {
 
     @Benchmark
     public float dotRows(Traffic traffic) {
+        return dotRows(nativeRows, traffic);
+    }
+
+    @Benchmark
+    public float dotRowsHeap(Traffic traffic) {
+        return dotRows(heapRows, traffic);
+    }
+
+    @Benchmark
+    public float dotRowsArray(Traffic traffic) {
         float sum = 0;
         for (int r = 0; r < rows; r += groupRows) {
             int count = Math.min(groupRows, rows - r);
-            VectorKernels.dotRows(query, 0, stored, r * dim, dim, count, results);
+            ArrayRowKernels.dotRows(query, 0, stored, r * dim, dim, count, results);
             sum += sumOf(results, count);
         }
         traffic.gigabytes += blockGigabytes();
@@ -145,10 +183,44 @@ public class KernelBench {
     /** Cosine's per-row work with the dot and the stored row's norm from one pass. */
     @Benchmark
     public float cosineRows(Traffic traffic) {
+        return cosineRows(nativeRows, traffic);
+    }
+
+    @Benchmark
+    public float cosineRowsHeap(Traffic traffic) {
+        return cosineRows(heapRows, traffic);
+    }
+
+    private float squaredL2Rows(MemorySegment segment, Traffic traffic) {
         float sum = 0;
+        long rowBytes = (long) dim * Float.BYTES;
         for (int r = 0; r < rows; r += groupRows) {
             int count = Math.min(groupRows, rows - r);
-            VectorKernels.dotAndSquaredNormRows(query, 0, stored, r * dim, dim, count, results, norms);
+            VectorKernels.squaredL2Rows(query, 0, segment, r * rowBytes, dim, count, results);
+            sum += sumOf(results, count);
+        }
+        traffic.gigabytes += blockGigabytes();
+        return sum;
+    }
+
+    private float dotRows(MemorySegment segment, Traffic traffic) {
+        float sum = 0;
+        long rowBytes = (long) dim * Float.BYTES;
+        for (int r = 0; r < rows; r += groupRows) {
+            int count = Math.min(groupRows, rows - r);
+            VectorKernels.dotRows(query, 0, segment, r * rowBytes, dim, count, results);
+            sum += sumOf(results, count);
+        }
+        traffic.gigabytes += blockGigabytes();
+        return sum;
+    }
+
+    private float cosineRows(MemorySegment segment, Traffic traffic) {
+        float sum = 0;
+        long rowBytes = (long) dim * Float.BYTES;
+        for (int r = 0; r < rows; r += groupRows) {
+            int count = Math.min(groupRows, rows - r);
+            VectorKernels.dotAndSquaredNormRows(query, 0, segment, r * rowBytes, dim, count, results, norms);
             for (int i = 0; i < count; i++) {
                 sum += results[i] / norms[i];
             }

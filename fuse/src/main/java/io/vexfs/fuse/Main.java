@@ -83,7 +83,8 @@ public final class Main {
         VexStore store;
         try {
             store = VexStore.open(new StoreOptions(cfg.dataDir(), cfg.walSegmentSize(), cfg.syncOnClose(),
-                    cfg.compactionMinDead(), cfg.compactionDeadRatio(), pool, new VexMetrics(), new ErrorLog()));
+                    cfg.compactionMinDead(), cfg.compactionDeadRatio(), cfg.checkpointLogSize(), cfg.checkpointLogRecords(),
+                    pool, new VexMetrics(), new ErrorLog()));
         } catch (IOException | RuntimeException e) {
             System.err.println("vexfs: cannot open the data directory " + cfg.dataDir() + ": " + e.getMessage());
             return 1;
@@ -171,7 +172,7 @@ public final class Main {
         double entry = cfg.entryTimeout().toMillis() / 1000.0;
         List<String> o = new ArrayList<>(List.of(
                 "fsname=vexfs", "subtype=vexfs", "big_writes", "max_write=" + cfg.maxWrite(),
-                "max_read=" + cfg.maxWrite(), "default_permissions", "atomic_o_trunc",
+                "max_read=" + cfg.maxWrite(), "default_permissions", "atomic_o_trunc", "use_ino", "hard_remove",
                 "attr_timeout=" + attr, "entry_timeout=" + entry, "negative_timeout=0"));
         if (cfg.allowOther()) {
             o.add("allow_other");

@@ -5,6 +5,7 @@ import io.vexfs.core.fs.FsException;
 import io.vexfs.core.fs.Handle;
 import io.vexfs.core.fs.StatInfo;
 import io.vexfs.core.fs.VexStore;
+import io.vexfs.core.storage.CorruptDataException;
 import jnr.ffi.Pointer;
 import jnr.ffi.types.mode_t;
 import jnr.ffi.types.off_t;
@@ -31,6 +32,10 @@ final class VexFuse extends FuseStubFS {
     private static final long UTIME_NOW = (1L << 30) - 1;
     private static final long UTIME_OMIT = (1L << 30) - 2;
     private static final long FILE_INFO_BITFIELDS = 20;
+    private static final int FLAG_UTIME_OMIT_OK = 1 << 2;
+    private static final long FLAGS_OFFSET = 38 * 8;
+    /** 38 pointers, the flags word padded to 8 bytes, then 6 more pointers (ioctl .. fallocate). */
+    private static final int OPERATIONS_BYTES = 38 * 8 + 8 + 6 * 8;
 
     private final VexStore store;
     private final HandleTable handles;
@@ -41,6 +46,25 @@ final class VexFuse extends FuseStubFS {
         this.store = store;
         this.handles = handles;
         this.observer = observer;
+        allowUtimeOmit();
+    }
+
+    /**
+     * libfuse 2 passes a setattr that sets only one of atime and mtime (touch -a, touch -m -d)
+     * to utimens only if the filesystem sets flag_utime_omit_ok in its operations; without it,
+     * such a call returns 0 and changes nothing. jnr-fuse maps the flags word as padding: in
+     * libfuse 2.9's struct fuse_operations it follows 38 function pointers (getattr .. bmap), and
+     * the flag is its bit 2 (after flag_nullpath_ok and flag_nopath). The struct's size checks
+     * that layout before the word is touched.
+     */
+    private void allowUtimeOmit() {
+        if (jnr.ffi.Struct.size(fuseOperations) != OPERATIONS_BYTES) {
+            System.err.println("vexfs: unexpected fuse_operations layout (" + jnr.ffi.Struct.size(fuseOperations)
+                    + " bytes); touch -a and touch -m will not change times");
+            return;
+        }
+        Pointer ops = jnr.ffi.Struct.getMemory(fuseOperations);
+        ops.putInt(FLAGS_OFFSET, ops.getInt(FLAGS_OFFSET) | FLAG_UTIME_OMIT_OK);
     }
 
     /** Counted down when the kernel has sent init: the mount is live. */
@@ -69,14 +93,14 @@ final class VexFuse extends FuseStubFS {
         }
     }
 
-    /** fstat on an open file: a writer sees its own staged size; everyone else the committed one. */
+    /** fstat on an open file: what this handle sees, staged bytes included (a vector file's readers see its committed size). */
     @Override
     public int fgetattr(String path, FileStat stat, FuseFileInfo fi) {
         long t0 = observer.begin();
         try {
             StatInfo s = store.stat(path);
             long staged = handles.get(fi.fh.get()).stagedSize();
-            fill(staged >= 0 ? s.withSize(staged) : s, stat);
+            fill(staged >= 0 ? s.withSize(staged, s.mtimeNs()) : s, stat);
             return 0;
         } catch (FsException e) {
             return fail(Op.GETATTR, path, e);
@@ -95,6 +119,31 @@ final class VexFuse extends FuseStubFS {
             // Offset 0 for every name: libfuse buffers the whole listing and pages it to the kernel.
             store.list(path, name -> filter.apply(buf, name, null, 0));
         });
+    }
+
+    @Override
+    public int readlink(String path, Pointer buf, @size_t long size) {
+        return call(Op.READLINK, path, () -> {
+            byte[] target = store.readlink(path).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            int n = (int) Math.min(target.length, size - 1);
+            buf.put(0, target, 0, n);
+            buf.putByte(n, (byte) 0);
+        });
+    }
+
+    @Override
+    public int symlink(String target, String linkPath) {
+        return call(Op.SYMLINK, linkPath, () -> store.symlink(target, linkPath, callerUid(), callerGid()));
+    }
+
+    @Override
+    public int link(String existing, String newPath) {
+        return call(Op.LINK, existing + " -> " + newPath, () -> store.link(existing, newPath));
+    }
+
+    @Override
+    public int mknod(String path, @mode_t long mode, long rdev) {
+        return call(Op.MKNOD, path, () -> store.mknod(path, (int) mode, rdev, callerUid(), callerGid()));
     }
 
     @Override
@@ -225,7 +274,7 @@ final class VexFuse extends FuseStubFS {
         long t0 = observer.begin();
         try {
             Handle h = handles.get(fi.fh.get());
-            return h.write(offset, MemorySegment.ofAddress(buf.address()).reinterpret(size));
+            return h.write(offset, MemorySegment.ofAddress(buf.address()).reinterpret(size), callerUid());
         } catch (FsException e) {
             return fail(Op.WRITE, path, e);
         } catch (RuntimeException e) {
@@ -326,9 +375,11 @@ final class VexFuse extends FuseStubFS {
     }
 
     private static void fill(StatInfo s, FileStat stat) {
-        stat.st_mode.set((s.directory() ? FileStat.S_IFDIR : FileStat.S_IFREG) | s.mode());
+        stat.st_mode.set(s.type() | s.mode());
+        stat.st_ino.set(s.ino());
         stat.st_size.set(s.size());
         stat.st_nlink.set(s.nlink());
+        stat.st_rdev.set(s.rdev());
         stat.st_uid.set(s.uid());
         stat.st_gid.set(s.gid());
         stat.st_blksize.set(4096);
@@ -369,8 +420,12 @@ final class VexFuse extends FuseStubFS {
         return -e.errno().code();
     }
 
-    /** A bug, not a refusal: reported loudly, and the caller gets EIO. */
+    /** A bug, not a refusal: reported loudly, and the caller gets EIO. Stored bytes failing their checksum are EIO too, named in errors. */
     private int crash(Op op, String path, RuntimeException e) {
+        if (e instanceof CorruptDataException corrupt) {
+            observer.rejected(op, path, new FsException(Errno.EIO, "stored data is corrupt: " + corrupt.getMessage()));
+            return -Errno.EIO.code();
+        }
         System.err.println("vexfs: internal error in " + op.label() + " " + path);
         e.printStackTrace();
         observer.rejected(op, path, new FsException(Errno.EIO, "internal error: " + e));

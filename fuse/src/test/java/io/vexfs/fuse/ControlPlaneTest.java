@@ -36,7 +36,7 @@ class ControlPlaneTest {
             Path root = Files.createTempDirectory(Path.of("/tmp"), "vexfs-test");
             Path conf = root.resolve("bad.conf");
             Files.writeString(conf, c[0]);
-            List<String> cmd = new ArrayList<>(MountFixture.javaCommand());
+            List<String> cmd = new ArrayList<>(MountFixture.javaCommand(List.of("-Xmx2g")));
             cmd.addAll(List.of(Main.class.getName(), "mount", "--config", conf.toString(),
                     "--data", root.resolve("data").toString(), "--mountpoint", root.resolve("mnt").toString()));
             MountFixture.Result r = MountFixture.run(cmd.toArray(String[]::new));

@@ -222,10 +222,13 @@ class FilesystemTest {
         assertNotEquals(0, m.sh("touch $'hostile/bad\\xff\\xfename'").exit());
         assertEquals(around, listing(m.root), "nothing appeared beside the mount");
         try (Stream<Path> s = Files.list(m.data)) {
-            assertEquals(Set.of("wal"), s.map(p -> p.getFileName().toString()).collect(Collectors.toSet()));
+            assertEquals(Set.of("FORMAT", "wal", "segments"), s.map(p -> p.getFileName().toString()).collect(Collectors.toSet()));
         }
         try (Stream<Path> s = Files.list(m.data.resolve("wal"))) {
             assertTrue(s.allMatch(p -> p.getFileName().toString().matches("(wal-\\d+\\.log|checkpoint-\\d+\\.ckpt|LOCK)")));
+        }
+        try (Stream<Path> s = Files.list(m.data.resolve("segments"))) {
+            assertTrue(s.allMatch(p -> p.getFileName().toString().matches("seg-[0-9a-f]{16}\\.(dat|tmp)")));
         }
     }
 

@@ -62,7 +62,6 @@ class HnswMountTest {
             awaitIndexed(m, "docs", FILES);
             String stats = m.sh("cat .vexfs/stats").ok().out();
             assertTrue(stats.contains("hnsw (" + FILES + " indexed, graph "), stats);
-            assertTrue(stats.contains("jvector PanamaVectorizationProvider)"), stats);
 
             Files.createDirectories(m.path("flat"));
             Files.writeString(m.path("flat/a.vec"), "1 2 3 4\n");

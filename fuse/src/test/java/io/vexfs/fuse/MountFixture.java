@@ -20,6 +20,8 @@ final class MountFixture implements AutoCloseable {
     private Process process;
     private Path log;
     private int starts;
+    /** JVM options of the next mount(): the heap cap, test hooks such as -Dvexfs.crashAt. */
+    private List<String> jvmOptions = List.of("-Xmx2g");
 
     private MountFixture(Path root, Path config) {
         this.root = root;
@@ -34,22 +36,33 @@ final class MountFixture implements AutoCloseable {
 
     /** Starts a mount; {@code configText} (TOML) replaces the defaults when given. */
     static MountFixture start(String configText) throws IOException {
+        MountFixture m = prepare(configText);
+        m.mount();
+        return m;
+    }
+
+    /** A fixture not mounted yet (to put something under its data directory first); {@link #mount()} starts it. */
+    static MountFixture prepare(String configText) throws IOException {
         Path root = Files.createTempDirectory(Path.of("/tmp"), "vexfs-test");
         Path config = null;
         if (configText != null) {
             config = root.resolve("vexfs.conf");
             Files.writeString(config, configText);
         }
-        MountFixture m = new MountFixture(root, config);
-        m.mount();
-        return m;
+        return new MountFixture(root, config);
+    }
+
+    /** The JVM options the next {@link #mount()} uses (replacing the default -Xmx2g). */
+    MountFixture jvmOptions(String... options) {
+        jvmOptions = List.of(options);
+        return this;
     }
 
     /** (Re)mounts the same data directory. */
     void mount() throws IOException {
         Files.createDirectories(mnt);
         log = root.resolve("mount-" + (++starts) + ".log");
-        List<String> cmd = new ArrayList<>(javaCommand());
+        List<String> cmd = new ArrayList<>(javaCommand(jvmOptions));
         cmd.addAll(List.of(Main.class.getName(), "mount", "--data", data.toString(), "--mountpoint", mnt.toString()));
         if (config != null) {
             cmd.addAll(List.of("--config", config.toString()));
@@ -68,10 +81,32 @@ final class MountFixture implements AutoCloseable {
         throw new IOException("mount did not come up in 60 s:\n" + Files.readString(log));
     }
 
-    static List<String> javaCommand() {
+    static List<String> javaCommand(List<String> options) {
         String java = ProcessHandle.current().info().command().orElseThrow();
-        return List.of(java, "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow", "-Xmx2g", "-cp", System.getProperty("java.class.path"));
+        List<String> cmd = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow"));
+        cmd.addAll(options);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path")));
+        return cmd;
+    }
+
+    /** The mount's process id, for reading its memory from /proc. */
+    long pid() {
+        return process.pid();
+    }
+
+    /** Waits for the mount process to exit by itself (a crash point halting it); returns its exit code. */
+    int awaitExit(long seconds) throws IOException {
+        try {
+            if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
+                throw new IOException("the mount did not exit within " + seconds + " s:\n" + log());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
+        detach();
+        return process.exitValue();
     }
 
     /** The mount's output so far. */

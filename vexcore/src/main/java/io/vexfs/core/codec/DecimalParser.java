@@ -37,7 +37,7 @@ final class DecimalParser {
     }
 
     /** Parses bytes[from, to) (non-empty); {@code line} is 1-based, for the error. */
-    static float parse(byte[] bytes, int from, int to, int line) throws InvalidInputException {
+    static float parse(byte[] bytes, int from, int to, long line) throws InvalidInputException {
         int i = from;
         boolean negative = false;
         if (bytes[i] == '-' || bytes[i] == '+') {
@@ -122,7 +122,7 @@ final class DecimalParser {
         return b >= '0' && b <= '9';
     }
 
-    private static InvalidInputException notANumber(byte[] bytes, int from, int to, int line) {
+    private static InvalidInputException notANumber(byte[] bytes, int from, int to, long line) {
         String token = show(bytes, from, to);
         String lower = token.toLowerCase(Locale.ROOT);
         boolean special = lower.contains("nan") || lower.contains("inf");

@@ -1,15 +1,22 @@
 package io.vexfs.core.codec;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.util.Arrays;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
- * The .vec text scanner: one vector per line, numbers separated by any mix of spaces, tabs and
- * commas. It walks the bytes of one reusable buffer; a number cut by the buffer's end is moved to
- * the front and the rest read after it. A '\r' counts as a separator, which accepts "\r\n" ends.
+ * The .vec push decoder: one vector per line, numbers separated by any mix of spaces, tabs and
+ * commas; a '\r' counts as a separator, which accepts "\r\n" ends. The writer's bytes are copied
+ * into one reusable scan buffer; a number cut by the end of a write waits at its front for the
+ * bytes that finish it. A line is judged when its '\n' arrives, a number when the byte after it
+ * does; the last line, if unterminated, by {@link #finish}.
  */
-final class VecDecoder {
+final class VecDecoder extends StreamDecoder {
+    /** A number this long is refused, whatever follows: no float needs a megabyte of digits. */
+    static final int MAX_TOKEN_BYTES = 1 << 20;
+    /** Bytes scanned per pass: large enough to amortise, small enough to stay in cache. */
+    private static final int SCAN_BYTES = 64 * 1024;
+    private static final int MIN_SCAN_BYTES = 256;
     private static final boolean[] DELIMITER = new boolean[256];
 
     static {
@@ -18,78 +25,106 @@ final class VecDecoder {
         }
     }
 
-    private final InputStream in;
     private final int expectedDim;
-    private final byte[] buffer;
-    private long unread;
-    private int position;
-    private int limit;
+    private final long maxValues;
+    private final RowBuffer out;
+    /** Bytes to scan; [0, carry) is the start of a number that the next bytes finish. */
+    private byte[] text = new byte[0];
+    private int carry;
 
-    private float[] values;
-    private int count;
-    private int rows;
-    /** The collection's dimension, else the first line's once it has been read; 0 before. */
+    /** The collection's dimension, else the first line's once it has ended; 0 before. */
     private int dim;
-    private int line;
+    private long line;
     private int numbersInLine;
+    private long values;
     /** The first empty line after the last vector line, or 0: legal only if no vector follows. */
-    private int pendingEmptyLine;
+    private long pendingEmptyLine;
 
-    private VecDecoder(InputStream in, long size, int expectedDim, int firstLine) {
-        this.in = in;
-        this.line = firstLine;
+    VecDecoder(int expectedDim, int firstLine, long maxValues, RowSink sink) {
         this.expectedDim = expectedDim;
         this.dim = expectedDim;
-        this.unread = size;
-        this.buffer = StreamInput.bufferFor(size);
-        // A number takes at least two bytes with its separator; start small and grow for large files.
-        this.values = new float[(int) Math.min(size / 2 + 1, 1 << 16)];
+        this.line = firstLine;
+        this.maxValues = maxValues;
+        this.out = new RowBuffer(sink, false);
+        out.setDim(expectedDim);
     }
 
-    static VectorData decode(InputStream in, long size, int expectedDim, int firstLine)
-            throws InvalidInputException, IOException {
-        return new VecDecoder(in, size, expectedDim, firstLine).decode();
-    }
-
-    private VectorData decode() throws InvalidInputException, IOException {
-        while (position < limit || refill()) {
-            byte b = buffer[position];
-            if (b == '\n') {
-                endLine();
-                position++;
-            } else if (DELIMITER[b & 0xff]) {
-                position++;
-            } else {
-                readNumber();
-            }
+    @Override
+    void consume(MemorySegment bytes) throws InvalidInputException, IOException {
+        long offset = 0;
+        long size = bytes.byteSize();
+        while (offset < size) {
+            reserve(size - offset);
+            int n = (int) Math.min(text.length - carry, size - offset);
+            MemorySegment.copy(bytes, ValueLayout.JAVA_BYTE, offset, text, carry, n);
+            offset += n;
+            int limit = carry + n;
+            int unfinished = scan(limit, false);
+            carry = limit - unfinished;
+            System.arraycopy(text, unfinished, text, 0, carry);
         }
+        out.emit();
+    }
+
+    @Override
+    DecodedShape end() throws InvalidInputException, IOException {
+        scan(carry, true);
         if (numbersInLine > 0) {
             endLine();
         }
-        float[] exact = count == values.length ? values : Arrays.copyOf(values, count);
-        return new VectorData(VectorFormat.VEC, rows, rows == 0 ? 0 : dim, exact, null);
+        out.emit();
+        long rows = out.emittedRows();
+        return new DecodedShape(VectorFormat.VEC, rows, rows == 0 ? 0 : dim, null);
     }
 
-    /** Starts the buffer over with the next bytes of the stream; false at the end. */
-    private boolean refill() throws IOException {
-        position = 0;
-        limit = 0;
-        return append();
-    }
-
-    /** Reads more of the stream after buffer[0, limit); false if there is nothing more. */
-    private boolean append() throws IOException {
-        int n = (int) Math.min(buffer.length - limit, unread);
-        if (n == 0) {
-            return false;
+    /** Room after the carried bytes for some of the {@code remaining} input. */
+    private void reserve(long remaining) {
+        int want = carry > 0 && carry == text.length
+                ? Math.min(MAX_TOKEN_BYTES, Math.max(MIN_SCAN_BYTES, 2 * text.length))
+                : (int) Math.min(SCAN_BYTES, Math.max(MIN_SCAN_BYTES, carry + remaining));
+        if (want > text.length) {
+            byte[] grown = new byte[want];
+            System.arraycopy(text, 0, grown, 0, carry);
+            text = grown;
         }
-        StreamInput.readFully(in, buffer, limit, n);
-        limit += n;
-        unread -= n;
-        return true;
     }
 
-    private void readNumber() throws InvalidInputException, IOException {
+    /**
+     * Scans text[0, limit). Returns where a number starts that the bytes so far do not finish
+     * (limit if none); at the end of the file every number is finished.
+     */
+    private int scan(int limit, boolean atEnd) throws InvalidInputException, IOException {
+        byte[] t = text;
+        int i = 0;
+        while (i < limit) {
+            byte b = t[i];
+            if (b == '\n') {
+                endLine();
+                i++;
+            } else if (DELIMITER[b & 0xff]) {
+                i++;
+            } else {
+                startNumber();
+                int end = i + 1;
+                while (end < limit && !DELIMITER[t[end] & 0xff]) {
+                    end++;
+                }
+                if (end - i >= MAX_TOKEN_BYTES) {
+                    throw new InvalidInputException("line " + line, DecimalParser.show(t, i, end)
+                            + " is too long for a number (" + MAX_TOKEN_BYTES + "+ characters)");
+                }
+                if (end == limit && !atEnd) {
+                    return i;
+                }
+                number(DecimalParser.parse(t, i, end, line));
+                i = end;
+            }
+        }
+        return limit;
+    }
+
+    /** What the first byte of a number already shows. */
+    private void startNumber() throws InvalidInputException {
         if (numbersInLine == 0 && pendingEmptyLine != 0) {
             throw new InvalidInputException("line " + pendingEmptyLine, "empty line");
         }
@@ -97,41 +132,15 @@ final class VecDecoder {
             throw new InvalidInputException("line " + line,
                     "more than " + VectorCodec.MAX_DIMENSION + " numbers (the maximum dimension)");
         }
-        int end = position;
-        while (true) {
-            while (end < limit && !DELIMITER[buffer[end] & 0xff]) {
-                end++;
-            }
-            if (end < limit || unread == 0) {
-                break;
-            }
-            int length = end - position;
-            if (length == buffer.length) {
-                throw new InvalidInputException("line " + line, DecimalParser.show(buffer, 0, length)
-                        + " is too long for a number (" + length + "+ characters)");
-            }
-            System.arraycopy(buffer, position, buffer, 0, length);
-            position = 0;
-            limit = length;
-            end = length;
-            append();
-        }
-        float value = DecimalParser.parse(buffer, position, end, line);
-        if (count == values.length) {
-            grow();
-        }
-        values[count++] = value;
-        numbersInLine++;
-        position = end;
     }
 
-    private void grow() throws InvalidInputException {
-        if (count == VectorCodec.MAX_VALUES) {
-            throw new InvalidInputException("line " + line,
-                    "more than " + VectorCodec.MAX_VALUES + " numbers in one file");
+    private void number(float value) throws InvalidInputException, IOException {
+        if (values == maxValues) {
+            throw tooManyValues("line " + line, maxValues);
         }
-        int capacity = (int) Math.min(VectorCodec.MAX_VALUES, Math.max(16L, values.length + (long) values.length / 2));
-        values = Arrays.copyOf(values, capacity);
+        out.appendFloat(value);
+        values++;
+        numbersInLine++;
     }
 
     private void endLine() throws InvalidInputException {
@@ -142,13 +151,14 @@ final class VecDecoder {
         } else {
             if (dim == 0) {
                 dim = numbersInLine;
+                out.setDim(dim);
             } else if (numbersInLine != dim) {
                 throw expectedDim != 0
-                        ? VectorCodec.dimensionMismatch("line " + line, numbersInLine, expectedDim)
+                        ? dimensionMismatch("line " + line, numbersInLine, expectedDim)
                         : new InvalidInputException("line " + line,
                                 "dimension " + numbersInLine + " differs from the first line's " + dim);
             }
-            rows++;
+            out.completeRow();
         }
         numbersInLine = 0;
         line++;

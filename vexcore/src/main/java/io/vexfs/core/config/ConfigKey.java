@@ -26,6 +26,8 @@ enum ConfigKey {
     WAL_SEGMENT_SIZE("storage", "wal_segment_size", new Size(Units.MIB, 16 * Units.GIB), VexConfig::walSegmentSize),
     COMPACTION_MIN_DEAD("storage", "compaction_min_dead", new Size(0, Units.TIB), VexConfig::compactionMinDead),
     COMPACTION_DEAD_RATIO("storage", "compaction_dead_ratio", new Fraction(0.1, 0.9), VexConfig::compactionDeadRatio),
+    CHECKPOINT_LOG_SIZE("storage", "checkpoint_log_size", new Size(Units.MIB, 64 * Units.GIB), VexConfig::checkpointLogSize),
+    CHECKPOINT_LOG_RECORDS("storage", "checkpoint_log_records", new Count(1000, 100_000_000), VexConfig::checkpointLogRecords),
 
     MEMORY_POOL_SIZE("performance", "memory_pool_size", new Size(Units.MIB, Long.MAX_VALUE), VexConfig::memoryPoolSize),
     ENABLE_SIMD("performance", "enable_simd", new Flag(), VexConfig::enableSimd),

@@ -152,6 +152,8 @@ final class ConfigLoader {
                 (Long) v.get(ConfigKey.WAL_SEGMENT_SIZE),
                 (Long) v.get(ConfigKey.COMPACTION_MIN_DEAD),
                 (Double) v.get(ConfigKey.COMPACTION_DEAD_RATIO),
+                (Long) v.get(ConfigKey.CHECKPOINT_LOG_SIZE),
+                (Integer) v.get(ConfigKey.CHECKPOINT_LOG_RECORDS),
                 (Long) v.get(ConfigKey.MEMORY_POOL_SIZE),
                 (Boolean) v.get(ConfigKey.ENABLE_SIMD),
                 (Integer) v.get(ConfigKey.MAX_CONCURRENT_OPERATIONS),

@@ -21,6 +21,8 @@ public record VexConfig(
         long walSegmentSize,
         long compactionMinDead,
         double compactionDeadRatio,
+        long checkpointLogSize,
+        int checkpointLogRecords,
         long memoryPoolSize,
         boolean enableSimd,
         int maxConcurrentOperations,
@@ -57,6 +59,8 @@ public record VexConfig(
                 256 * Units.MIB,
                 64 * Units.MIB,
                 0.5,
+                64 * Units.MIB,
+                100_000,
                 256 * Units.MIB,
                 true,
                 256,
@@ -74,7 +78,8 @@ public record VexConfig(
     /** This configuration with another data directory (the mount's --data). */
     public VexConfig withDataDir(Path dir) {
         return new VexConfig(mountpoint, dir.toAbsolutePath().normalize(), allowOther, maxWrite, attrTimeout, entryTimeout,
-                syncOnClose, walSegmentSize, compactionMinDead, compactionDeadRatio, memoryPoolSize, enableSimd,
+                syncOnClose, walSegmentSize, compactionMinDead, compactionDeadRatio, checkpointLogSize, checkpointLogRecords,
+                memoryPoolSize, enableSimd,
                 maxConcurrentOperations, ioThreads, cacheSize, queryTtl, slowOpThreshold, metricsPort, enableMemoryOptimization,
                 enableStackOptimization, enableCrossLayerOptimization, enableQueryCache);
     }
@@ -82,7 +87,8 @@ public record VexConfig(
     /** This configuration with another mount point (the mount's --mountpoint). */
     public VexConfig withMountpoint(Path dir) {
         return new VexConfig(dir.toAbsolutePath().normalize(), dataDir, allowOther, maxWrite, attrTimeout, entryTimeout,
-                syncOnClose, walSegmentSize, compactionMinDead, compactionDeadRatio, memoryPoolSize, enableSimd,
+                syncOnClose, walSegmentSize, compactionMinDead, compactionDeadRatio, checkpointLogSize, checkpointLogRecords,
+                memoryPoolSize, enableSimd,
                 maxConcurrentOperations, ioThreads, cacheSize, queryTtl, slowOpThreshold, metricsPort, enableMemoryOptimization,
                 enableStackOptimization, enableCrossLayerOptimization, enableQueryCache);
     }

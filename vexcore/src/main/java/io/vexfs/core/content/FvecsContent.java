@@ -5,13 +5,13 @@ import java.lang.foreign.MemorySegment;
 /** An .fvecs file rendered on demand from its floats: per row the int32 dimension, then the floats, little-endian. */
 final class FvecsContent implements FileContent {
     private final int dim;
-    private final float[] values;
+    private final ByteSource floats;
     private final long recordBytes;
     private final long size;
 
-    FvecsContent(int rows, int dim, float[] values) {
+    FvecsContent(long rows, int dim, ByteSource floats) {
         this.dim = dim;
-        this.values = values;
+        this.floats = floats;
         this.recordBytes = Integer.BYTES + (long) Float.BYTES * dim;
         this.size = rows * recordBytes;
     }
@@ -38,8 +38,7 @@ final class FvecsContent implements FileContent {
                 }
             } else {
                 n = (int) Math.min(recordBytes - inRecord, total - written);
-                long floatByte = row * dim * Float.BYTES + inRecord - Integer.BYTES;
-                ContentReads.copyFloats(values, floatByte, dst, written, n);
+                floats.copyTo(row * dim * Float.BYTES + inRecord - Integer.BYTES, dst, written, n);
             }
             written += n;
             inRecord += n;

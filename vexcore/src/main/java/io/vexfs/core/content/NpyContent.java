@@ -6,13 +6,13 @@ import java.lang.foreign.ValueLayout;
 /** An .npy file rendered on demand: its header bytes as written, then the floats little-endian. */
 final class NpyContent implements FileContent {
     private final byte[] header;
-    private final float[] values;
+    private final ByteSource floats;
     private final long size;
 
-    NpyContent(byte[] header, float[] values) {
+    NpyContent(byte[] header, ByteSource floats) {
         this.header = header;
-        this.values = values;
-        this.size = header.length + (long) Float.BYTES * values.length;
+        this.floats = floats;
+        this.size = header.length + floats.size();
     }
 
     @Override
@@ -29,7 +29,7 @@ final class NpyContent implements FileContent {
             MemorySegment.copy(header, (int) position, dst, ValueLayout.JAVA_BYTE, 0, written);
         }
         if (written < total) {
-            ContentReads.copyFloats(values, position + written - header.length, dst, written, total - written);
+            floats.copyTo(position + written - header.length, dst, written, total - written);
         }
         return total;
     }

@@ -1,48 +1,70 @@
 package io.vexfs.core.content;
 
 import io.vexfs.core.codec.VectorData;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
 /**
  * Renders .vec text: each row's numbers joined by one space, a newline after each row, each
- * number the shortest decimal that reads back as the same float32. The text is built once, in
- * chunks, because stat needs its exact size.
+ * number the shortest decimal that reads back as the same float32. Rendered once, at commit,
+ * because stat needs its exact size; it streams to a sink in chunks, so a large file is never
+ * held in memory whole.
  */
-final class VecText {
-    private static final int CHUNK_BYTES = 1 << 20;
-    /** A typical number with its separator, to size the first chunk of a small file closely. */
-    private static final int BYTES_PER_NUMBER_GUESS = 12;
+public final class VecText {
+    private static final ValueLayout.OfFloat FLOAT_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final int CHUNK_BYTES = 64 * 1024;
 
-    private final List<byte[]> chunks = new ArrayList<>();
-    private byte[] current;
+    /** Where rendered text goes, a chunk at a time; the chunk is reused after the call. */
+    public interface Sink {
+        void write(byte[] bytes, int length) throws IOException;
+    }
+
+    private final byte[] chunk;
+    private final Sink sink;
     private int used;
     private long size;
 
-    private VecText(long sizeGuess) {
-        current = new byte[(int) Math.max(16, Math.min(CHUNK_BYTES, sizeGuess))];
+    private VecText(Sink sink, int chunkBytes) {
+        this.sink = sink;
+        this.chunk = new byte[chunkBytes];
     }
 
-    static BytesContent render(VectorData data) {
-        if (data.rows() == 0) {
-            return BytesContent.of(new byte[0]);
-        }
-        VecText text = new VecText((long) data.values().length * BYTES_PER_NUMBER_GUESS);
+    /** Renders {@code rows} rows of {@code dim} little-endian floats to the sink; returns the text's length. */
+    public static long render(MemorySegment floats, long rows, int dim, Sink sink) throws IOException {
+        VecText text = new VecText(sink, CHUNK_BYTES);
         StringBuilder row = new StringBuilder();
-        float[] values = data.values();
-        int dim = data.dim();
-        for (int r = 0; r < data.rows(); r++) {
+        long offset = 0;
+        for (long r = 0; r < rows; r++) {
             row.setLength(0);
-            for (int i = r * dim, end = i + dim; i < end; i++) {
-                if (i > r * dim) {
+            for (int i = 0; i < dim; i++, offset += Float.BYTES) {
+                if (i > 0) {
                     row.append(' ');
                 }
-                appendShortest(row, values[i]);
+                appendShortest(row, floats.get(FLOAT_LE, offset));
             }
             text.write(row.append('\n'));
         }
-        return text.finish();
+        text.flush();
+        return text.size;
+    }
+
+    /** The text of vectors already in memory, as a content. */
+    static BytesContent render(VectorData data) {
+        List<byte[]> chunks = new ArrayList<>();
+        try {
+            long size = render(MemorySegment.ofArray(data.values()), data.rows(), data.dim(),
+                    (bytes, length) -> chunks.add(Arrays.copyOf(bytes, length)));
+            return new BytesContent(chunks, size);
+        } catch (IOException e) {
+            throw new UncheckedIOException("rendering into memory cannot fail", e);
+        }
     }
 
     /**
@@ -61,32 +83,23 @@ final class VecText {
     }
 
     /** Appends the ASCII characters of {@code text}. */
-    private void write(CharSequence text) {
+    private void write(CharSequence text) throws IOException {
         for (int i = 0, n = text.length(); i < n; ) {
-            if (used == current.length) {
-                makeRoom();
+            if (used == chunk.length) {
+                flush();
             }
-            int count = Math.min(n - i, current.length - used);
+            int count = Math.min(n - i, chunk.length - used);
             for (int end = i + count; i < end; i++) {
-                current[used++] = (byte) text.charAt(i);
+                chunk[used++] = (byte) text.charAt(i);
             }
         }
         size += text.length();
     }
 
-    /** Grows the current chunk up to CHUNK_BYTES, then starts a new one. */
-    private void makeRoom() {
-        if (current.length < CHUNK_BYTES) {
-            current = Arrays.copyOf(current, Math.min(CHUNK_BYTES, current.length * 2));
-        } else {
-            chunks.add(current);
-            current = new byte[CHUNK_BYTES];
+    private void flush() throws IOException {
+        if (used > 0) {
+            sink.write(chunk, used);
             used = 0;
         }
-    }
-
-    private BytesContent finish() {
-        chunks.add(used == current.length ? current : Arrays.copyOf(current, used));
-        return new BytesContent(chunks, size);
     }
 }

@@ -104,8 +104,8 @@ public final class StatsReport {
     }
 
     /**
-     * "flat", or "hnsw (N indexed, graph X MiB, jvector P)": the rows in the graph, which trail the
-     * vectors while the indexer catches up, the graph's heap, and jvector's vectorization provider.
+     * "flat", or "hnsw (N indexed, graph X MiB)": the rows in the graph, which trail the vectors
+     * while the indexer catches up, and the graph's heap (the vectors stay in their segments).
      */
     private static String indexText(Collection c) {
         CollectionIndex hnsw = c.hnsw();
@@ -113,7 +113,6 @@ public final class StatsReport {
             return c.settings().index();
         }
         AnnIndex<?> index = hnsw.index();
-        return "hnsw (" + index.indexed() + " indexed, graph " + mib(index.graphBytes()) + ", jvector "
-                + AnnIndex.vectorization() + ")";
+        return "hnsw (" + index.indexed() + " indexed, graph " + mib(index.graphBytes()) + ")";
     }
 }

@@ -20,6 +20,11 @@ public record Attributes(int mode, int uid, int gid, long atimeNs, long mtimeNs,
         return new Attributes(mode, uid, gid, newAtimeNs, newMtimeNs, nowNs);
     }
 
+    /** The inode changed (a link, a rename): ctime only. */
+    public Attributes changed(long nowNs) {
+        return new Attributes(mode, uid, gid, atimeNs, mtimeNs, nowNs);
+    }
+
     public Attributes modified(long nowNs) {
         return new Attributes(mode, uid, gid, atimeNs, nowNs, nowNs);
     }

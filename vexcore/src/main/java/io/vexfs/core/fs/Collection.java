@@ -1,10 +1,15 @@
 package io.vexfs.core.fs;
 
+import io.vexfs.core.content.VectorContent;
 import io.vexfs.core.search.SearchEntry;
+import io.vexfs.core.storage.Segment;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 
 /**
  * A top-level directory's vectors, versioned so that a search sees one consistent state
@@ -20,18 +25,32 @@ public final class Collection {
     /** One stored file's vectors. {@code died} is the version that removed it. */
     public static final class Entry {
         final SearchEntry search;
+        final VectorContent content;
         final long born;
+        /** Never reused within the collection: names the file's rows in the index (RowIds). */
+        final int fileNumber;
         volatile long died = Long.MAX_VALUE;
         /** The generation of the {@link CollectionIndex} that holds all of its rows; 0 for none. */
         volatile int indexedGeneration;
 
-        Entry(SearchEntry search, long born) {
+        Entry(SearchEntry search, VectorContent content, long born, int fileNumber) {
             this.search = search;
+            this.content = content;
             this.born = born;
+            this.fileNumber = fileNumber;
         }
 
         public SearchEntry search() {
             return search;
+        }
+
+        /** The stored vectors behind the search view: their segment must be pinned while the view is read. */
+        public VectorContent content() {
+            return content;
+        }
+
+        public int fileNumber() {
+            return fileNumber;
         }
 
         /** Whether this file is part of the collection as of {@code version}. */
@@ -44,11 +63,50 @@ public final class Collection {
     record Table(Entry[] entries, int size, long version, long vectors) {
     }
 
-    /** The live entries of one version ({@code live}, and their search views in {@code entries}), built once per version and shared by searches. */
-    public record Snapshot(long version, List<SearchEntry> entries, List<Entry> live, long vectors) {
+    /**
+     * The live entries of one version ({@code live}, and their search views in {@code entries}),
+     * built once per version and shared by searches, with the segments that hold them.
+     */
+    public record Snapshot(long version, List<SearchEntry> entries, List<Entry> live, long vectors, List<Segment> segments) {
+        /**
+         * Pins the segments (so their mappings stay while the search reads them) and checks the
+         * blocks of every entry under {@code pathPrefix} that this process has not checked yet.
+         * False, with nothing pinned, when a segment is gone already: the snapshot is old, take a
+         * new one.
+         *
+         * @throws io.vexfs.core.storage.CorruptDataException a block fails its checksum (nothing stays pinned)
+         */
+        public boolean pin(String pathPrefix) {
+            for (int i = 0; i < segments.size(); i++) {
+                if (!segments.get(i).tryPin()) {
+                    for (int j = 0; j < i; j++) {
+                        segments.get(j).unpin();
+                    }
+                    return false;
+                }
+            }
+            try {
+                for (Entry e : live) {
+                    if (e.search.path().startsWith(pathPrefix)) {
+                        e.content.floats().checkedMemory();
+                    }
+                }
+            } catch (RuntimeException e) {
+                unpin();
+                throw e;
+            }
+            return true;
+        }
+
+        public void unpin() {
+            for (Segment s : segments) {
+                s.unpin();
+            }
+        }
     }
 
     private final Indexer indexer;
+    private final FileTable files = new FileTable();
     private volatile CollectionSettings settings;
     private volatile CollectionIndex hnsw;
     private int lastGeneration;
@@ -70,6 +128,9 @@ public final class Collection {
         CollectionSettings before = settings;
         settings = next;
         if (!next.hnsw()) {
+            if (hnsw != null) {
+                indexer.retire(hnsw);
+            }
             hnsw = null;
             return;
         }
@@ -83,6 +144,9 @@ public final class Collection {
             return;
         }
         CollectionIndex index = indexer.newIndex(++lastGeneration, next);
+        if (hnsw != null) {
+            indexer.retire(hnsw);
+        }
         hnsw = index;
         Table t = table;
         for (int i = 0; i < t.size(); i++) {
@@ -98,6 +162,11 @@ public final class Collection {
         return hnsw;
     }
 
+    /** The live entry with this file number, or null; safe without a lock. */
+    public Entry entry(int fileNumber) {
+        return files.get(fileNumber);
+    }
+
     public long version() {
         return table.version();
     }
@@ -110,8 +179,8 @@ public final class Collection {
         return table.vectors() > 0;
     }
 
-    /** Replaces {@code old} (null: nothing) by {@code search} (null: nothing) as one new version. */
-    Entry replace(Entry old, SearchEntry search) {
+    /** Replaces {@code old} (null: nothing) by {@code search} over {@code content} (null: nothing) as one new version. */
+    Entry replace(Entry old, SearchEntry search, VectorContent content) {
         Table t = table;
         long v = t.version() + 1;
         long vectors = t.vectors();
@@ -120,6 +189,7 @@ public final class Collection {
             old.died = v;
             deadEntries++;
             vectors -= old.search.rows();
+            files.remove(old);
             if (index != null) {
                 indexer.remove(this, index, old);
             }
@@ -128,12 +198,13 @@ public final class Collection {
         int size = t.size();
         Entry added = null;
         if (search != null) {
-            added = new Entry(search, v);
+            added = new Entry(search, content, v, files.nextFileNumber());
             if (size == arr.length) {
                 arr = Arrays.copyOf(arr, arr.length * 2);
             }
             arr[size++] = added;
             vectors += search.rows();
+            files.put(added);
         }
         table = new Table(arr, size, v, vectors);
         if (added != null && index != null) {
@@ -159,6 +230,19 @@ public final class Collection {
         deadEntries = 0;
     }
 
+    /**
+     * {@code taken} pinned for a search of the entries under {@code pathPrefix} (see
+     * {@link Snapshot#pin}), or, if it is stale already, the current snapshot pinned. A snapshot
+     * can only go stale if it held vectors, so the collection's dimension has not changed since.
+     */
+    public Snapshot pinned(Snapshot taken, String pathPrefix) {
+        Snapshot s = taken;
+        while (!s.pin(pathPrefix)) {
+            s = snapshot();
+        }
+        return s;
+    }
+
     /** The live entries as of the current version; cheap when nothing changed since the last call. */
     public Snapshot snapshot() {
         Table t = table;
@@ -168,15 +252,17 @@ public final class Collection {
         }
         List<Entry> live = new ArrayList<>(t.size());
         List<SearchEntry> searches = new ArrayList<>(t.size());
+        Set<Segment> segments = Collections.newSetFromMap(new IdentityHashMap<>());
         long v = t.version();
         for (int i = 0; i < t.size(); i++) {
             Entry e = t.entries()[i];
             if (e.liveAt(v)) {
                 live.add(e);
                 searches.add(e.search);
+                segments.add(e.content.floats().segment());
             }
         }
-        s = new Snapshot(v, List.copyOf(searches), List.copyOf(live), t.vectors());
+        s = new Snapshot(v, List.copyOf(searches), List.copyOf(live), t.vectors(), List.copyOf(segments));
         lastSnapshot = s;
         return s;
     }

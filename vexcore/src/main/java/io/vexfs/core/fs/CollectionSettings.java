@@ -120,6 +120,39 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
         return new CollectionSettings(newDim, newMetric, newIndex, newK, newM, newEfConstruction, newEf);
     }
 
+    /**
+     * Settings as a log record holds them: their canonical text, applied without checking any
+     * range, so a data directory that was accepted once mounts again after the rules change
+     * (recovery never re-validates). A line it cannot read at all is skipped with a warning.
+     */
+    public static CollectionSettings restore(String text) {
+        CollectionSettings s = DEFAULT;
+        for (String raw : text.split("\n")) {
+            String line = raw.strip();
+            int eq = line.indexOf('=');
+            if (line.isEmpty() || line.startsWith("#") || eq <= 0) {
+                continue;
+            }
+            String key = line.substring(0, eq).strip();
+            String value = line.substring(eq + 1).strip();
+            try {
+                s = switch (key) {
+                    case "dim" -> new CollectionSettings(Integer.parseInt(value), s.metric, s.index, s.k, s.m, s.efConstruction, s.ef);
+                    case "metric" -> new CollectionSettings(s.dim, Metric.parse(value), s.index, s.k, s.m, s.efConstruction, s.ef);
+                    case "index" -> new CollectionSettings(s.dim, s.metric, value, s.k, s.m, s.efConstruction, s.ef);
+                    case "k" -> new CollectionSettings(s.dim, s.metric, s.index, Integer.parseInt(value), s.m, s.efConstruction, s.ef);
+                    case "m" -> new CollectionSettings(s.dim, s.metric, s.index, s.k, Integer.parseInt(value), s.efConstruction, s.ef);
+                    case "ef_construction" -> new CollectionSettings(s.dim, s.metric, s.index, s.k, s.m, Integer.parseInt(value), s.ef);
+                    case "ef" -> new CollectionSettings(s.dim, s.metric, s.index, s.k, s.m, s.efConstruction, Integer.parseInt(value));
+                    default -> throw new IllegalArgumentException("unknown key");
+                };
+            } catch (IllegalArgumentException e) {
+                System.err.println("vexfs: stored collection setting '" + clip(line) + "' is not understood by this build; ignored");
+            }
+        }
+        return s;
+    }
+
     public String render() {
         StringBuilder sb = new StringBuilder();
         if (dim > 0) {

@@ -22,6 +22,18 @@ public final class FsException extends Exception {
         this.where = "";
     }
 
+    /**
+     * An I/O failure of the data directory, as the caller should see it: a full disk is ENOSPC and
+     * a file larger than the data directory's filesystem takes is EFBIG (so the call that asked
+     * for it fails with that), anything else EIO.
+     */
+    public static FsException io(String what, java.io.IOException e) {
+        String m = String.valueOf(e.getMessage());
+        Errno errno = m.contains("No space left on device") || m.contains("Disk quota exceeded") ? Errno.ENOSPC
+                : m.contains("File too large") ? Errno.EFBIG : Errno.EIO;
+        return new FsException(errno, what + ": " + m, e);
+    }
+
     public static FsException invalid(io.vexfs.core.codec.InvalidInputException e) {
         return new FsException(Errno.EINVAL, e.where(), e.reason());
     }

@@ -10,15 +10,11 @@ import java.util.List;
  */
 public record FsPath(List<String> parts) {
     public static final int NAME_MAX = 255;
-    public static final int PATH_MAX = 4096;
     public static final FsPath ROOT = new FsPath(List.of());
 
     public static FsPath parse(String path) throws FsException {
         if (path == null || path.isEmpty() || path.charAt(0) != '/') {
             throw new FsException(Errno.EINVAL, "not an absolute path");
-        }
-        if (utf8Length(path, PATH_MAX) >= PATH_MAX) {
-            throw new FsException(Errno.ENAMETOOLONG, "path longer than " + PATH_MAX + " bytes");
         }
         String[] split = path.split("/");
         String[] names = new String[split.length];
@@ -31,6 +27,11 @@ public record FsPath(List<String> parts) {
             names[n++] = s;
         }
         return new FsPath(List.of(java.util.Arrays.copyOf(names, n)));
+    }
+
+    /** The path a hit or a record names, without its leading slash ("docs/sub/a.vec"; "" is the root). */
+    public static FsPath ofRelative(String relative) {
+        return relative.isEmpty() ? ROOT : new FsPath(List.of(relative.split("/")));
     }
 
     /** Refuses names that are not a plain POSIX file name. */

@@ -8,6 +8,11 @@ public interface Handle {
 
     int write(long position, MemorySegment src) throws FsException;
 
+    /** A write by the user {@code callerUid}: a stored file loses its set-user-ID and set-group-ID bits to anyone but its owner. */
+    default int write(long position, MemorySegment src, int callerUid) throws FsException {
+        return write(position, src);
+    }
+
     void truncate(long size) throws FsException;
 
     /** close() of one descriptor (path: where the file is now): commits what was written, or refuses it (EINVAL) and keeps the old content. */

@@ -2,12 +2,15 @@ package io.vexfs.core.fs;
 
 import io.vexfs.core.index.AnnIndex;
 import io.vexfs.core.metrics.ErrorLog;
+import io.vexfs.core.storage.Segment;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinWorkerThread;
@@ -30,13 +33,33 @@ final class Indexer implements AutoCloseable {
     /** Rows inserted in one pass at most: files become searchable through the graph batch by batch. */
     private static final int ADD_BATCH_ROWS = 1 << 16;
 
-    private record Change(Collection collection, CollectionIndex target, Collection.Entry entry, boolean add) {
+    private enum Kind { ADD, REMOVE, RETIRE, STOP }
+
+    private record Change(Kind kind, Collection collection, CollectionIndex target, Collection.Entry entry) {
+        boolean add() {
+            return kind == Kind.ADD;
+        }
     }
 
-    private static final Change STOP = new Change(null, null, null, false);
+    /** A stored file's segment as the index pins it: mapped while a search could read the file's rows. */
+    private record SegmentPin(Segment segment) implements AnnIndex.Pin {
+        @Override
+        public boolean tryPin() {
+            return segment.tryPin();
+        }
+
+        @Override
+        public void unpin() {
+            segment.unpin();
+        }
+    }
+
+    private static final Change STOP = new Change(Kind.STOP, null, null, null);
 
     private final LinkedBlockingQueue<Change> queue = new LinkedBlockingQueue<>();
     private final List<Change> removes = new ArrayList<>();
+    /** Indexes made and not retired: the indexer's own, to unpin what they hold when it closes. */
+    private final Set<CollectionIndex> open = Collections.newSetFromMap(new IdentityHashMap<>());
     private final ErrorLog errors;
     private final ForkJoinPool pool;
     private final Thread thread;
@@ -59,18 +82,28 @@ final class Indexer implements AutoCloseable {
 
     /** A new, empty index for a collection with these settings, filled by this indexer. */
     CollectionIndex newIndex(int generation, CollectionSettings settings) {
-        return new CollectionIndex(generation, new AnnIndex<>(settings.metric(), settings.dim(), settings.annParams(), pool));
+        CollectionIndex index = new CollectionIndex(generation, new AnnIndex<>(settings.metric(), settings.dim(),
+                settings.annParams(), pool));
+        synchronized (open) {
+            open.add(index);
+        }
+        return index;
+    }
+
+    /** Under the commit lock: {@code index} is replaced; it lets go of the segments it pins once the changes before are applied. */
+    void retire(CollectionIndex index) {
+        enqueue(new Change(Kind.RETIRE, null, index, null));
     }
 
     /** Under the commit lock (or in replay): adds all rows of {@code entry} to {@code target} later. */
     void add(Collection collection, CollectionIndex target, Collection.Entry entry) {
         target.pendingAdds.incrementAndGet();
-        enqueue(new Change(collection, target, entry, true));
+        enqueue(new Change(Kind.ADD, collection, target, entry));
     }
 
     /** Under the commit lock (or in replay): removes {@code entry}'s rows from {@code target} later, if it holds them. */
     void remove(Collection collection, CollectionIndex target, Collection.Entry entry) {
-        enqueue(new Change(collection, target, entry, false));
+        enqueue(new Change(Kind.REMOVE, collection, target, entry));
     }
 
     private void enqueue(Change change) {
@@ -121,6 +154,11 @@ final class Indexer implements AutoCloseable {
                 }
                 addAll(adds);
                 madeProgress(adds.size());
+            } else if (c.kind() == Kind.RETIRE) {
+                // Removes wait in a batch; the retired index may hold some of them: apply them first.
+                flushRemoves();
+                close(c.target());
+                madeProgress(1);
             } else {
                 removes.add(c);
                 if (removes.size() >= REMOVE_BATCH) {
@@ -144,10 +182,15 @@ final class Indexer implements AutoCloseable {
             CollectionIndex target = e.getKey();
             List<AnnIndex.Block<Collection.Entry>> blocks = new ArrayList<>(e.getValue().size());
             for (Change c : e.getValue()) {
-                blocks.add(new AnnIndex.Block<>(c.entry(), c.entry().search.values(), c.entry().search.rows()));
+                blocks.add(new AnnIndex.Block<>(c.entry(), c.entry().search.vectors(), c.entry().search.rows(),
+                        new SegmentPin(c.entry().content().floats().segment())));
             }
+            Set<Collection.Entry> gone = Collections.newSetFromMap(new IdentityHashMap<>());
             try {
-                target.index().addAll(blocks, () -> closing);
+                for (AnnIndex.Block<Collection.Entry> b : target.index().addAll(blocks, () -> closing)) {
+                    // Its segment is gone: the file was rewritten elsewhere (its new entry is queued), so it is dead.
+                    gone.add(b.owner());
+                }
             } catch (CancellationException stopped) {
                 return;
             } catch (RuntimeException failure) {
@@ -158,7 +201,9 @@ final class Indexer implements AutoCloseable {
                 continue;
             }
             for (Change c : e.getValue()) {
-                c.entry().indexedGeneration = target.generation();
+                if (!gone.contains(c.entry())) {
+                    c.entry().indexedGeneration = target.generation();
+                }
                 target.pendingAdds.decrementAndGet();
             }
         }
@@ -179,6 +224,9 @@ final class Indexer implements AutoCloseable {
             try {
                 if (index.purgeIfNeeded()) {
                     target.replace(index.rebuilt(() -> closing));
+                    index.close();
+                } else {
+                    index.releaseRetired();
                 }
             } catch (CancellationException stopped) {
                 return;
@@ -199,10 +247,19 @@ final class Indexer implements AutoCloseable {
         }
     }
 
+    /** Unpins everything {@code index} holds and forgets it. */
+    private void close(CollectionIndex index) {
+        index.index().close();
+        synchronized (open) {
+            open.remove(index);
+        }
+    }
+
     /**
      * Stops the thread and the inserts in flight; queued changes are dropped (indexes are
-     * rebuilt at every mount). Waits a bounded time: a graph repair in progress cannot be cut
-     * short, and the threads touch only memory, so a store may close while it finishes.
+     * rebuilt at every mount), then every index unpins the segments it holds, so the store can
+     * unmap them. Waits a bounded time for the thread: a graph repair in progress cannot be cut
+     * short; if it is still running, the indexes keep their pins (the process is ending).
      */
     @Override
     public void close() throws InterruptedException {
@@ -211,5 +268,14 @@ final class Indexer implements AutoCloseable {
         queue.add(STOP);
         thread.join(Duration.ofSeconds(10));
         pool.shutdownNow();
+        if (!thread.isAlive()) {
+            List<CollectionIndex> indexes;
+            synchronized (open) {
+                indexes = List.copyOf(open);
+            }
+            for (CollectionIndex index : indexes) {
+                close(index);
+            }
+        }
     }
 }

@@ -1,84 +1,170 @@
 package io.vexfs.core.fs;
 
+import io.vexfs.core.codec.DecodedShape;
 import io.vexfs.core.codec.InvalidInputException;
-import io.vexfs.core.codec.VectorCodec;
-import io.vexfs.core.codec.VectorData;
 import io.vexfs.core.codec.VectorFormat;
-import io.vexfs.core.content.BytesContent;
-import io.vexfs.core.content.FileContent;
-import io.vexfs.core.content.VectorContents;
-import io.vexfs.core.search.SearchEntry;
+import io.vexfs.core.codec.VectorStreamDecoder;
+import io.vexfs.core.content.ExtentContent;
+import io.vexfs.core.content.Span;
+import io.vexfs.core.content.StoredContent;
+import io.vexfs.core.content.VecText;
+import io.vexfs.core.content.VectorContent;
 import io.vexfs.core.metrics.ErrorLog;
 import io.vexfs.core.metrics.VexCounter;
 import io.vexfs.core.metrics.VexGauge;
 import io.vexfs.core.metrics.VexMetrics;
+import io.vexfs.core.storage.CorruptDataException;
 import io.vexfs.core.storage.RecoveryReport;
+import io.vexfs.core.storage.Segment;
+import io.vexfs.core.storage.SegmentStore;
 import io.vexfs.core.storage.WriteAheadLog;
+import io.vexfs.pool.BufferPool;
+import io.vexfs.pool.PooledBuffer;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
+import java.util.zip.CRC32C;
 
 /**
- * The filesystem without FUSE: a namespace of collections, directories and files kept in
- * memory, made durable by a write-ahead log, compacted by checkpoints.
+ * The filesystem without FUSE: a namespace of collections, directories and files whose bytes
+ * live in memory-mapped segment files (docs/STORAGE.md), made durable by a write-ahead log of
+ * {@link Change}s and bounded in replay by checkpoints.
  *
  * <p>Concurrency: readers (stat, readdir, read, search) take no lock; they read immutable values
- * behind volatile fields. Every change takes {@link #commitLock}, appends its log record and
- * applies it, so the log's order is the order changes were made in. Decoding and validating a
- * written file happens before the lock is taken.
+ * behind volatile fields. Every change takes {@link #commitLock} only to check what it depends
+ * on, append its small log record and apply it, so the log's order is the order of the changes.
+ * Slow work (decoding, validating and storing a written file, rendering a conversion) happens
+ * before the lock is taken.
  */
 public final class VexStore implements Closeable {
     static final String SETTINGS_FILE = ".collection";
     static final String SEARCH_DIR = ".search";
     static final String SIMILAR_DIR = ".similar";
+    /** Payloads up to this size go to the shared active segment; larger ones get a segment of their own. */
+    static final long INLINE_LIMIT = 1 << 20;
+    /** Capacity of the shared active segment. */
+    static final long ACTIVE_SEGMENT_BYTES = 64L << 20;
+    /** Pool memory one open file may stage before it spills to disk. */
+    static final long STAGING_MEMORY = 1 << 20;
+    /** The longest symbolic link target (PATH_MAX). */
+    static final int SYMLINK_MAX = 4095;
+    private static final int DECODE_CHUNK = 1 << 20;
 
     private final StoreOptions options;
+    private final SegmentStore segments;
+    private final Namespace ns;
     private final WriteAheadLog wal;
-    private final DirNode root;
-    private final Map<String, Collection> collections = new ConcurrentHashMap<>();
     private final ReentrantLock commitLock = new ReentrantLock();
     private final VirtualFiles virtualFiles;
     private final Indexer indexer;
-    private final Object compactionGuard = new Object();
-    private boolean compacting;
-    /** Bytes of log records that still describe live state; the rest of the log is dead. */
-    private long liveLogBytes;
+    private final Checkpointer checkpointer;
+    private final List<String> recoveryProblems = new ArrayList<>();
     private volatile boolean closed;
 
     private VexStore(StoreOptions options) throws IOException {
+        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
+            throw new IOException("vexfs stores little-endian floats and needs a little-endian machine");
+        }
         this.options = options;
-        long now = nowNs();
-        this.root = new DirNode(Attributes.created(0755, (int) uid(), (int) gid(), now));
         this.virtualFiles = new VirtualFiles(this);
         this.indexer = new Indexer(options.errors());
         Files.createDirectories(options.dataDir());
-        this.wal = WriteAheadLog.open(options.dataDir().resolve("wal"), options.walSegmentBytes(), this::replay);
+        java.nio.file.Path formatOne = DataDirectory.prepare(options.dataDir());
+        this.segments = SegmentStore.open(options.dataDir().resolve(DataDirectory.SEGMENTS), ACTIVE_SEGMENT_BYTES);
+        this.ns = new Namespace(Attributes.created(0755, (int) uid(), (int) gid(), nowNs()), indexer);
+        this.wal = WriteAheadLog.open(options.dataDir().resolve(DataDirectory.WAL), options.walSegmentBytes(),
+                (type, body) -> ns.apply(Change.decode(type, body, segments::get)));
+        finishRecovery();
         for (String problem : wal.report().problems()) {
+            recoveryProblems.add(problem);
+        }
+        for (String problem : recoveryProblems) {
             options.errors().record(options.dataDir().toString(), "EIO", "recovery", problem);
         }
         VexMetrics m = options.metrics();
-        m.bind(VexGauge.VECTORS_STORED, () -> collections.values().stream().mapToLong(Collection::vectorCount).sum());
-        m.bind(VexGauge.COLLECTIONS, collections::size);
-        m.bind(VexGauge.SEGMENTS, () -> wal.stats().segmentCount());
+        m.bind(VexGauge.VECTORS_STORED, () -> ns.collections().values().stream().mapToLong(Collection::vectorCount).sum());
+        m.bind(VexGauge.COLLECTIONS, () -> ns.collections().size());
+        m.bind(VexGauge.SEGMENTS, () -> segments.segments().size());
+        m.bind(VexGauge.DATA_BYTES, () -> segments.segments().stream().mapToLong(Segment::length).sum());
+        m.bind(VexGauge.LIVE_BYTES, () -> segments.segments().stream().mapToLong(Segment::liveBytes).sum());
+        this.checkpointer = new Checkpointer(this, options);
+        if (formatOne != null) {
+            long imported = FormatOneImport.run(this, formatOne, options.walSegmentBytes());
+            checkpoint();
+            DataDirectory.markCurrent(options.dataDir());
+            java.nio.file.Path kept = DataDirectory.keepFormatOne(options.dataDir());
+            recoveryProblems.add("converted a format 1 data directory (" + imported + " records) to format "
+                    + DataDirectory.FORMAT + "; the old log is kept in " + kept + " and can be deleted");
+        }
+        DataDirectory.markCurrent(options.dataDir());
+        checkpointer.start();
     }
 
     public static VexStore open(StoreOptions options) throws IOException {
         return new VexStore(options);
     }
 
+    /**
+     * After replay: a segment the process was appending to when it stopped has no footer. It is
+     * sealed at the end of what the log references; a payload whose own checksum fails (torn by a
+     * power cut) is marked so that reading it fails instead of returning garbage. Segment files
+     * nothing references are deleted.
+     */
+    private void finishRecovery() throws IOException {
+        Map<Segment, long[]> ends = new IdentityHashMap<>();
+        Map<Segment, List<long[]>> bad = new IdentityHashMap<>();
+        ns.walk(FsPath.ROOT, ns.root(), (path, node) -> {
+            if (node instanceof FileNode f) {
+                for (Span s : f.content().spans()) {
+                    if (!s.segment().unsealedAtStart()) {
+                        continue;
+                    }
+                    long[] end = ends.computeIfAbsent(s.segment(), k -> new long[1]);
+                    end[0] = Math.max(end[0], s.offset() + s.length());
+                    if (s.hasCrc() && !crcMatches(s)) {
+                        bad.computeIfAbsent(s.segment(), k -> new ArrayList<>()).add(new long[]{s.offset(), s.length()});
+                        recoveryProblems.add(path + ": its data in " + s.segment() + " at " + s.offset()
+                                + " was torn by a crash; reading it fails with EIO");
+                    }
+                }
+            }
+        });
+        for (Segment s : List.copyOf(segments.segments())) {
+            if (s.unsealedAtStart()) {
+                long[] end = ends.get(s);
+                segments.sealRecovered(s, end == null ? 0 : Math.min(end[0], s.length()), bad.getOrDefault(s, List.of()));
+            }
+        }
+        for (var p : segments.deleteUnopened()) {
+            recoveryProblems.add(p.getFileName() + ": no record referenced it (left by a crash); deleted");
+        }
+    }
+
+    private static boolean crcMatches(Span s) {
+        if (s.offset() + s.length() > s.segment().length()) {
+            return false;
+        }
+        CRC32C c = new CRC32C();
+        c.update(s.memory().asByteBuffer());
+        return (int) c.getValue() == s.crc();
+    }
+
     public RecoveryReport recoveryReport() {
-        return wal.report();
+        RecoveryReport r = wal.report();
+        return new RecoveryReport(r.checkpointSeq(), r.checkpointRecords(), r.segmentsReplayed(), r.recordsReplayed(),
+                r.bytesReplayed(), recoveryProblems);
     }
 
     public VexMetrics metrics() {
@@ -94,7 +180,7 @@ public final class VexStore implements Closeable {
     }
 
     /** The pool that stages what is written, for handles outside this package (query files). */
-    public io.vexfs.pool.BufferPool pool() {
+    public BufferPool pool() {
         return options.pool();
     }
 
@@ -102,12 +188,17 @@ public final class VexStore implements Closeable {
         return options;
     }
 
-    WriteAheadLog wal() {
-        return wal;
+    public Map<String, Collection> collections() {
+        return ns.collections();
     }
 
-    public Map<String, Collection> collections() {
-        return collections;
+    /** The segment files' state, for stats and vexctl. */
+    public SegmentStore segments() {
+        return segments;
+    }
+
+    public WriteAheadLog log() {
+        return wal;
     }
 
     /**
@@ -120,13 +211,32 @@ public final class VexStore implements Closeable {
 
     // ---- lookups (no lock) ----
 
+    /**
+     * What stat shows. An ordinary file being written shows what is staged (size and mtime), as
+     * a local filesystem would; a vector file shows its committed state until a writer's close
+     * commits the staged one (its writers see their staged size through fstat).
+     */
     public StatInfo stat(String path) throws FsException {
         FsPath p = FsPath.parse(path);
         StatInfo v = virtualFiles.stat(p);
         if (v != null) {
             return v;
         }
-        return StatInfo.of(require(p));
+        return statOf(require(p), VectorFormat.forName(p.name()) == null);
+    }
+
+    private static StatInfo statOf(Node n, boolean showStaged) {
+        return switch (n) {
+            case FileNode f -> {
+                StatInfo s = StatInfo.of(f, f.size(), f.links);
+                OpenFile open = showStaged ? f.open : null;
+                long[] staged = open == null ? null : open.staged();
+                yield staged == null ? s : s.withSize(staged[0], staged[1]);
+            }
+            case DirNode d -> StatInfo.of(d, 4096, 2 + d.subdirs);
+            case SymlinkNode l -> StatInfo.of(l, l.size(), 1);
+            case SpecialNode x -> StatInfo.of(x, 0, 1);
+        };
     }
 
     /**
@@ -148,22 +258,16 @@ public final class VexStore implements Closeable {
         }
     }
 
-    Node lookup(FsPath p) throws FsException {
-        Node n = root;
-        for (String part : p.parts()) {
-            if (!(n instanceof DirNode d)) {
-                throw new FsException(Errno.ENOTDIR, "a path component is not a directory");
-            }
-            n = d.children.get(part);
-            if (n == null) {
-                return null;
-            }
+    public String readlink(String path) throws FsException {
+        Node n = require(FsPath.parse(path));
+        if (!(n instanceof SymlinkNode l)) {
+            throw new FsException(Errno.EINVAL, "not a symbolic link");
         }
-        return n;
+        return l.target();
     }
 
     Node require(FsPath p) throws FsException {
-        Node n = lookup(p);
+        Node n = ns.lookup(p);
         if (n == null) {
             throw new FsException(Errno.ENOENT, "no such file or directory");
         }
@@ -181,12 +285,24 @@ public final class VexStore implements Closeable {
         return d;
     }
 
+    private void requireAbsent(DirNode parent, FsPath p) throws FsException {
+        if (parent.children.containsKey(p.name())) {
+            throw new FsException(Errno.EEXIST, "already exists");
+        }
+    }
+
     Collection collectionOf(FsPath p) {
-        return p.depth() >= 2 ? collections.get(p.collection()) : null;
+        return ns.collectionOf(p);
     }
 
     Attributes rootAttributes() {
-        return root.attributes();
+        return ns.root().attributes();
+    }
+
+    /** The dimension a vector file at {@code path} must have: its collection's, or 0 for any. */
+    int expectedDim(String path) throws FsException {
+        Collection c = ns.collectionOf(FsPath.parse(path));
+        return c == null ? 0 : c.settings().dim();
     }
 
     // ---- namespace changes ----
@@ -196,18 +312,75 @@ public final class VexStore implements Closeable {
         checkNotReserved(p);
         Attributes a = Attributes.created(mode, uid, gid, nowNs());
         locked(() -> {
-            DirNode parent = requireParent(p);
-            if (parent.children.containsKey(p.name())) {
-                throw new FsException(Errno.EEXIST, "already exists");
+            requireAbsent(requireParent(p), p);
+            commitChange(new Change.MakeDir(p, ns.newIno(), a));
+        });
+    }
+
+    public void symlink(String target, String path, int uid, int gid) throws FsException {
+        FsPath p = FsPath.parse(path);
+        checkNotReserved(p);
+        if (target.isEmpty()) {
+            throw new FsException(Errno.ENOENT, "a symbolic link needs a target");
+        }
+        if (target.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > SYMLINK_MAX) {
+            throw new FsException(Errno.ENAMETOOLONG, "link target longer than " + SYMLINK_MAX + " bytes");
+        }
+        Attributes a = Attributes.created(0777, uid, gid, nowNs());
+        locked(() -> {
+            requireAbsent(requireParent(p), p);
+            commitChange(new Change.MakeSymlink(p, ns.newIno(), a, target));
+        });
+    }
+
+    /** mknod: a regular file (as create, without opening it) or a FIFO, socket or device node. */
+    public void mknod(String path, int mode, long rdev, int uid, int gid) throws FsException {
+        FsPath p = FsPath.parse(path);
+        checkNotReserved(p);
+        int type = mode & FileType.MASK;
+        if (type != FileType.REGULAR && type != 0 && !FileType.isSpecial(type)) {
+            throw new FsException(Errno.EINVAL, "mknod makes regular files, FIFOs, sockets and device nodes");
+        }
+        if (type == FileType.REGULAR || type == 0) {
+            checkVectorPlacement(p);
+        }
+        Attributes a = Attributes.created(mode, uid, gid, nowNs());
+        locked(() -> {
+            requireAbsent(requireParent(p), p);
+            commitChange(type == FileType.REGULAR || type == 0
+                    ? new Change.MakeFile(p, ns.newIno(), a, ExtentContent.empty())
+                    : new Change.MakeNode(p, ns.newIno(), a, type, rdev));
+        });
+    }
+
+    /** A hard link. Vector files have one name each (a hit names one file), so they cannot be linked. */
+    public void link(String existing, String path) throws FsException {
+        FsPath from = FsPath.parse(existing);
+        FsPath p = FsPath.parse(path);
+        checkNotReserved(from);
+        checkNotReserved(p);
+        long now = nowNs();
+        locked(() -> {
+            Node n = require(from);
+            if (n instanceof DirNode) {
+                throw new FsException(Errno.EPERM, "hard links to directories are not allowed");
             }
-            log(LogRecords.MKDIR, LogRecords.withAttributes(p, a));
-            applyMkdir(p, a);
+            if (!(n instanceof FileNode f)) {
+                throw new FsException(Errno.EPERM, "hard links are supported for regular files only");
+            }
+            if (f.content() instanceof VectorContent || VectorFormat.forName(p.name()) != null
+                    || VectorFormat.forName(from.name()) != null) {
+                throw new FsException(Errno.EPERM, "a vector file has exactly one name (search results name it); copy it instead");
+            }
+            requireAbsent(requireParent(p), p);
+            commitChange(new Change.Link(f.ino(), p, now));
         });
     }
 
     public void rmdir(String path) throws FsException {
         FsPath p = FsPath.parse(path);
         checkNotReserved(p);
+        long now = nowNs();
         locked(() -> {
             Node n = require(p);
             if (!(n instanceof DirNode d)) {
@@ -219,8 +392,7 @@ public final class VexStore implements Closeable {
             if (!d.children.isEmpty()) {
                 throw new FsException(Errno.ENOTEMPTY, "directory not empty");
             }
-            log(LogRecords.RMDIR, LogRecords.pathOnly(p));
-            applyRemove(p);
+            commitChange(new Change.Remove(p, now));
         });
     }
 
@@ -230,13 +402,13 @@ public final class VexStore implements Closeable {
             return;
         }
         checkNotReserved(p);
+        long now = nowNs();
         locked(() -> {
             Node n = require(p);
             if (n instanceof DirNode) {
                 throw new FsException(Errno.EISDIR, "is a directory");
             }
-            log(LogRecords.UNLINK, LogRecords.pathOnly(p));
-            applyRemove(p);
+            commitChange(new Change.Remove(p, now));
         });
     }
 
@@ -253,16 +425,31 @@ public final class VexStore implements Closeable {
         setAttributes(path, a -> a.withTimes(atimeNs < 0 ? a.atimeNs() : atimeNs, mtimeNs < 0 ? a.mtimeNs() : mtimeNs, nowNs()));
     }
 
-    private void setAttributes(String path, java.util.function.UnaryOperator<Attributes> change) throws FsException {
+    private void setAttributes(String path, UnaryOperator<Attributes> change) throws FsException {
         FsPath p = FsPath.parse(path);
         if (virtualFiles.stat(p) != null) {
             throw new FsException(Errno.EPERM, "control and query files have fixed attributes");
         }
         locked(() -> {
             Node n = require(p);
-            Attributes a = change.apply(n.attributes());
-            log(LogRecords.SETATTR, LogRecords.withAttributes(p, a));
-            n.setAttributes(a);
+            commitChange(new Change.SetAttributes(n.ino(), change.apply(n.attributes())));
+        });
+    }
+
+    /**
+     * A write by {@code callerUid} (not root, which keeps them as Linux's CAP_FSETID does)
+     * clears the file's set-user-ID bit, and its set-group-ID bit when it is group-executable.
+     */
+    void clearSetIdOnWrite(FileNode node, int callerUid) throws FsException {
+        int mode = node.attributes().mode();
+        int kill = (mode & 04000) | ((mode & 02010) == 02010 ? 02000 : 0);
+        if (callerUid <= 0 || kill == 0) {
+            return;
+        }
+        locked(() -> {
+            if (node.links > 0) {
+                commitChange(new Change.SetAttributes(node.ino(), node.attributes().withMode(node.attributes().mode() & ~kill, nowNs())));
+            }
         });
     }
 
@@ -274,12 +461,108 @@ public final class VexStore implements Closeable {
         if (src.equals(dst)) {
             return;
         }
-        long now = nowNs();
-        locked(() -> {
-            RenamePlan plan = planRename(src, dst);
-            log(LogRecords.RENAME, LogRecords.rename(src, dst, now));
-            applyRename(plan, now);
+        // A move that changes a file's format converts its content first, outside the lock; the
+        // conversion is used only if the file is unchanged when the lock is taken.
+        for (int attempt = 0; ; attempt++) {
+            Node node = require(src);
+            StoredContent before = node instanceof FileNode f ? f.content() : null;
+            StoredContent converted = before == null ? null : convertForRename(before, dst);
+            long now = nowNs();
+            boolean done = lockedGet(() -> {
+                Node current = require(src);
+                if (current != node || (node instanceof FileNode f && f.content() != before)) {
+                    return false;
+                }
+                checkRename(src, dst, node, converted);
+                commitChange(new Change.Rename(src, dst, now, converted));
+                return true;
+            });
+            if (done) {
+                return;
+            }
+            if (attempt == 3) {
+                throw new FsException(Errno.EBUSY, "the file kept changing while it was being moved");
+            }
+        }
+    }
+
+    /** Validates a rename under the lock. */
+    private void checkRename(FsPath src, FsPath dst, Node node, StoredContent converted) throws FsException {
+        if (src.isRoot()) {
+            throw new FsException(Errno.EBUSY, "cannot move the root");
+        }
+        DirNode dstParent = requireParent(dst);
+        Node existing = dstParent.children.get(dst.name());
+        if (node instanceof DirNode) {
+            if (src.contains(dst)) {
+                throw new FsException(Errno.EINVAL, "cannot move a directory inside itself");
+            }
+            if ((src.depth() == 1) != (dst.depth() == 1)) {
+                // A collection and a subdirectory are different things; mv falls back to copying.
+                throw new FsException(Errno.EXDEV, "a collection cannot become a subdirectory or the reverse");
+            }
+            if (existing != null && !(existing instanceof DirNode)) {
+                throw new FsException(Errno.ENOTDIR, "target is not a directory");
+            }
+            if (existing instanceof DirNode d && !d.children.isEmpty()) {
+                throw new FsException(Errno.ENOTEMPTY, "target directory not empty");
+            }
+            if (src.depth() > 1 && !src.collection().equals(dst.collection())) {
+                checkDimensions(node, ns.collections().get(dst.collection()));
+            }
+            return;
+        }
+        if (existing instanceof DirNode) {
+            throw new FsException(Errno.EISDIR, "target is a directory");
+        }
+        if (node instanceof FileNode) {
+            checkVectorPlacement(dst);
+            StoredContent content = converted != null ? converted : ((FileNode) node).content();
+            Collection target = ns.collectionOf(dst);
+            if (content instanceof VectorContent v && v.rows() > 0 && target != null && target != ns.collectionOf(src)) {
+                int dim = target.settings().dim();
+                if (dim != 0 && dim != v.dim()) {
+                    throw new FsException(Errno.EINVAL, "", "dimension " + v.dim() + " differs from the target collection's " + dim);
+                }
+            }
+        }
+    }
+
+    /** The content a file gets when moved to {@code dst}'s name, if its format changes there; else null. */
+    private StoredContent convertForRename(StoredContent content, FsPath dst) throws FsException {
+        VectorFormat to = VectorFormat.forName(dst.name());
+        VectorFormat from = content instanceof VectorContent v ? v.format() : null;
+        if (to == from || content.size() == 0) {
+            return null;
+        }
+        if (to == null) {
+            return storeBytes(content);
+        }
+        if (from != null) {
+            VectorContent v = (VectorContent) content;
+            // The floats stay where they are; only the framing differs (and .vec text is rendered from them).
+            return to == VectorFormat.VEC ? withText(v) : new VectorContent(to, v.rows(), v.dim(), v.floats(), null, null);
+        }
+        Collection c = ns.collectionOf(dst);
+        return decodeVectors(dst, to, c == null ? 0 : c.settings().dim(), content::read, content.size(), null);
+    }
+
+    private void checkDimensions(Node subtree, Collection target) throws FsException {
+        int[] dim = {target.settings().dim()};
+        FsException[] refused = {null};
+        Namespace.forEachFile(subtree, f -> {
+            if (f.content() instanceof VectorContent v && v.rows() > 0 && refused[0] == null) {
+                if (dim[0] == 0) {
+                    dim[0] = v.dim();
+                } else if (dim[0] != v.dim()) {
+                    refused[0] = new FsException(Errno.EINVAL, "", "dimension " + v.dim()
+                            + " differs from the target collection's " + dim[0]);
+                }
+            }
         });
+        if (refused[0] != null) {
+            throw refused[0];
+        }
     }
 
     /** truncate(2) on a path: staged and committed like a write, so a vector file is validated. */
@@ -307,17 +590,17 @@ public final class VexStore implements Closeable {
         FileNode node = lockedGet(() -> {
             DirNode parent = requireParent(p);
             Node existing = parent.children.get(p.name());
-            if (existing instanceof DirNode) {
-                throw new FsException(Errno.EISDIR, "is a directory");
-            }
             if (existing instanceof FileNode f) {
                 return f;
             }
-            FileNode.Version empty = emptyVersion();
-            logPut(p, a, empty, List.of());
-            return applyPut(p, a, empty);
+            if (existing != null) {
+                throw new FsException(existing instanceof DirNode ? Errno.EISDIR : Errno.EEXIST, "exists and is not a regular file");
+            }
+            commitChange(new Change.MakeFile(p, ns.newIno(), a, ExtentContent.empty()));
+            return (FileNode) parent.children.get(p.name());
         });
-        return new StagingHandle(this, new StoredFileSource(this, node, true), true);
+        // Created empty: the first write decides how it stages (a new .fvecs streams).
+        return openHandle(node, true, true, path);
     }
 
     /** Opens an existing file. {@code truncate}: O_TRUNC, staged so a refused write keeps the old content. */
@@ -331,15 +614,51 @@ public final class VexStore implements Closeable {
         if (n instanceof DirNode) {
             throw new FsException(Errno.EISDIR, "is a directory");
         }
-        return new StagingHandle(this, new StoredFileSource(this, (FileNode) n, write), truncate);
+        if (!(n instanceof FileNode f)) {
+            throw new FsException(Errno.EACCES, "special files are opened by the kernel, not read through vexfs");
+        }
+        return openHandle(f, write, truncate, path);
     }
 
+    private Handle openHandle(FileNode node, boolean write, boolean truncate, String path) throws FsException {
+        OpenFile file;
+        synchronized (node) {
+            file = node.open;
+            if (file == null) {
+                file = new OpenFile(this, node);
+                node.open = file;
+            }
+            file.handles++;
+        }
+        if (truncate) {
+            file.truncateAtOpen();
+        }
+        return new FileHandle(this, file, write, path);
+    }
+
+    /** A handle was released; the last one commits what is left and drops the file's open state. */
+    void closeHandle(OpenFile file, String path) throws FsException {
+        FileNode node = file.node;
+        synchronized (node) {
+            if (--file.handles > 0) {
+                return;
+            }
+            try {
+                file.lastRelease(path);
+            } finally {
+                node.open = null;
+            }
+        }
+    }
+
+    /** fsync: everything committed so far survives a power cut (the segments it reads, then the log). */
     public void sync() throws FsException {
         try {
+            segments.sync();
             wal.sync();
             metrics().increment(VexCounter.WAL_FSYNCS);
         } catch (IOException e) {
-            throw new FsException(Errno.EIO, "log sync failed: " + e.getMessage(), e);
+            throw FsException.io("sync of the data directory", e);
         }
     }
 
@@ -348,92 +667,304 @@ public final class VexStore implements Closeable {
         return Files.getFileStore(options.dataDir());
     }
 
+    // ---- staging and commits ----
+
+    Placer placer() {
+        return new Placer(options.pool(), segments, INLINE_LIMIT);
+    }
+
+    PageStaging newPageStaging(StoredContent base) {
+        return new PageStaging(options.pool(), segments, STAGING_MEMORY, base);
+    }
+
+    /** A staging reads through {@code base}: its segments are not retired until {@link #releaseBase}. */
+    void retainBase(StoredContent base) {
+        commitLock.lock();
+        try {
+            for (Span s : base.spans()) {
+                s.segment().addStagingRef(1);
+            }
+        } finally {
+            commitLock.unlock();
+        }
+    }
+
+    void releaseBase(StoredContent base) {
+        commitLock.lock();
+        try {
+            for (Span s : base.spans()) {
+                s.segment().addStagingRef(-1);
+            }
+        } finally {
+            commitLock.unlock();
+        }
+    }
+
     /**
-     * Commits staged bytes as the new content of the file at {@code path}. Vector files are
-     * decoded and validated first, outside the lock; nothing changes if they are refused.
+     * Commits staged bytes as the new content of {@code node} (named {@code path} now). Vector
+     * files are decoded, validated and stored first, outside the lock; nothing changes if they are
+     * refused. On success the staging is spent.
      */
-    void commit(FsPath path, FileNode node, StagedFile staged) throws FsException {
-        VectorFormat format = VectorFormat.forName(path.name());
+    void commit(FsPath path, FileNode node, Staging staging, StoredContent base) throws FsException {
         checkVectorPlacement(path);
-        FileNode.Version version;
-        List<byte[]> plainChunks;
+        VectorFormat format = VectorFormat.forName(path.name());
+        StoredContent content;
         if (format != null) {
-            Collection c = collectionOf(path);
-            int expectedDim = c == null ? 0 : c.settings().dim();
-            VectorData data = decode(format, staged, expectedDim);
-            version = new FileNode.Version(VectorContents.render(data), data, 0);
-            plainChunks = List.of();
+            content = staging instanceof VectorStreamStaging v
+                    ? finishStream(path, v)
+                    : decodeVectors(path, format, expectedDim(path.toString()), staging::read, staging.size(), null);
         } else {
-            plainChunks = copyOut(staged);
-            version = new FileNode.Version(new BytesContent(plainChunks, staged.size()), null, 0);
+            PageStaging pages = staging instanceof VectorStreamStaging v ? materialize(v) : (PageStaging) staging;
+            content = storePages(pages, base);
         }
         long now = nowNs();
-        FileNode.Version committed = version;
-        lockedGet(() -> {
-            if (lookup(path) != node) {
-                // Unlinked (or replaced) while open: like POSIX, the writes go nowhere.
-                return null;
+        boolean installed = false;
+        try {
+            installed = lockedGet(() -> {
+                if (node.links == 0) {
+                    // Unlinked while open: like POSIX, the writes go nowhere.
+                    return false;
+                }
+                if (content instanceof VectorContent v && v.rows() > 0) {
+                    Collection c = ns.collectionOf(path);
+                    if (c != null && c.settings().dim() != 0 && v.dim() != c.settings().dim()) {
+                        throw new FsException(Errno.EINVAL, "", "dimension " + v.dim() + " differs from the collection's "
+                                + c.settings().dim());
+                    }
+                }
+                FsPath named = ns.lookup(path) == node ? path : ns.pathOf(node);
+                commitChange(new Change.SetContent(node.ino(), named, node.attributes().modified(now), content));
+                return true;
+            });
+        } finally {
+            if (!installed) {
+                discardUnreferenced(content);
             }
-            VectorData d = committed.vectors();
-            Collection c = collectionOf(path);
-            if (d != null && c != null && c.settings().dim() != 0 && d.rows() > 0 && d.dim() != c.settings().dim()) {
-                throw new FsException(Errno.EINVAL, "", "dimension " + d.dim() + " differs from the collection's "
-                        + c.settings().dim());
-            }
-            Attributes a = node.attributes().modified(now);
-            long bytes = logPut(path, a, committed, plainChunks);
-            applyPut(path, a, new FileNode.Version(committed.content(), committed.vectors(), bytes));
-            return null;
-        });
-        if (version.vectors() != null) {
+        }
+        try {
+            staging.close();
+        } catch (IOException e) {
+            errors().record(path.toString(), "EIO", "staging", "dropping staged bytes after a commit failed: " + e.getMessage());
+        }
+        if (content instanceof VectorContent v) {
             metrics().increment(VexCounter.COMMITS);
-            metrics().add(VexCounter.VECTOR_WRITES, version.vectors().rows());
+            metrics().add(VexCounter.VECTOR_WRITES, v.rows());
         }
         if (options.syncOnClose()) {
             sync();
         }
-        maybeCompact();
+        checkpointer.poke();
     }
 
-    private static VectorData decode(VectorFormat format, StagedFile staged, int expectedDim) throws FsException {
-        try (InputStream in = staged.stream()) {
-            return VectorCodec.decode(format, in, staged.size(), expectedDim);
+    /** A commit that did not happen: a segment made for its content alone is dropped now. */
+    private void discardUnreferenced(StoredContent content) {
+        for (Segment s : content.segments()) {
+            if (s != segments.active() && s.liveBytes() == 0 && s.stagingRefs() == 0 && s.deadSince() < 0 && s.sealed()
+                    && !s.isRetired() && s.length() > 0 && onlyThisContent(s, content)) {
+                segments.retire(s);
+            }
+        }
+    }
+
+    /** Whether the segment holds exactly this content's bytes: one made for it alone. */
+    private static boolean onlyThisContent(Segment s, StoredContent content) {
+        long bytes = 0;
+        for (Span span : content.spans()) {
+            if (span.segment() == s) {
+                bytes += span.length();
+            }
+        }
+        return bytes >= s.length() && s.deadSince() < 0;
+    }
+
+    private PageStaging materialize(VectorStreamStaging v) throws FsException {
+        try {
+            return v.materialize(newPageStaging(null));
+        } catch (IOException e) {
+            throw FsException.io("restaging a file", e);
+        }
+    }
+
+    /** A streamed .fvecs/.npy: refuse what only the end shows, then store the floats it holds. */
+    private StoredContent finishStream(FsPath path, VectorStreamStaging v) throws FsException {
+        try {
+            DecodedShape shape = v.finish();
+            return vectorContent(shape, v.size(), v.floats(), null);
         } catch (InvalidInputException e) {
             throw FsException.invalid(e);
         } catch (IOException e) {
-            throw new FsException(Errno.EIO, "reading staged bytes failed: " + e.getMessage(), e);
+            throw FsException.io("storing " + path, e);
         }
     }
 
-    private static List<byte[]> copyOut(StagedFile staged) {
-        List<byte[]> chunks = new ArrayList<>();
-        long pos = 0;
-        while (pos < staged.size()) {
-            byte[] c = new byte[(int) Math.min(StagedFile.BIG, staged.size() - pos)];
-            staged.read(pos, MemorySegment.ofArray(c));
-            chunks.add(c);
-            pos += c.length;
-        }
-        return chunks;
+    /** Something that reads bytes by position: a staging, a content. */
+    @FunctionalInterface
+    interface Source {
+        int read(long position, MemorySegment dst) throws IOException, FsException;
     }
 
-    static List<byte[]> chunksOf(FileContent content) {
-        List<byte[]> chunks = new ArrayList<>();
-        long pos = 0;
-        while (pos < content.size()) {
-            byte[] c = new byte[(int) Math.min(StagedFile.BIG, content.size() - pos)];
-            int n = content.read(pos, MemorySegment.ofArray(c));
-            if (n != c.length) {
-                throw new IllegalStateException("content shorter than its size");
+    /**
+     * Decodes a whole file of {@code size} bytes from {@code source}, validating it, and stores its
+     * floats (and a .vec file's canonical text).
+     */
+    private StoredContent decodeVectors(FsPath path, VectorFormat format, int expectedDim, Source source, long size,
+                                        Placer floatsIn) throws FsException {
+        Placer floats = floatsIn != null ? floatsIn : placer();
+        try (PooledBuffer chunk = options.pool().acquire(Math.min(DECODE_CHUNK, Math.max(1, size)))) {
+            VectorStreamDecoder decoder = VectorStreamDecoder.of(format, expectedDim, (f, rows, dim) -> floats.write(f));
+            MemorySegment buffer = chunk.segment();
+            for (long at = 0; at < size; ) {
+                int n = source.read(at, buffer.asSlice(0, Math.min(buffer.byteSize(), size - at)));
+                if (n <= 0) {
+                    throw new FsException(Errno.EIO, "the staged file ended at " + at + " of " + size + " bytes");
+                }
+                decoder.accept(buffer.asSlice(0, n));
+                at += n;
             }
-            chunks.add(c);
-            pos += c.length;
+            return vectorContent(decoder.finish(), size, floats, format);
+        } catch (InvalidInputException e) {
+            closeQuietly(floats);
+            throw FsException.invalid(e);
+        } catch (IOException e) {
+            closeQuietly(floats);
+            throw FsException.io("storing " + path, e);
+        } catch (FsException | RuntimeException e) {
+            closeQuietly(floats);
+            throw e;
         }
-        return chunks;
     }
 
-    private static FileNode.Version emptyVersion() {
-        return new FileNode.Version(BytesContent.of(new byte[0]), null, 0);
+    /** The content for decoded vectors: floats placed, and for .vec the canonical text rendered beside them. */
+    private StoredContent vectorContent(DecodedShape shape, long stagedSize, Placer floats, VectorFormat formatOrNull)
+            throws IOException {
+        VectorFormat format = formatOrNull != null ? formatOrNull : shape.format();
+        if (stagedSize == 0) {
+            floats.close();
+            return ExtentContent.empty();
+        }
+        Placer text = null;
+        try {
+            if (format == VectorFormat.VEC) {
+                text = placer();
+                renderText(floats, shape.rows(), shape.dim(), text);
+            }
+            Span[] spans = text == null ? Placer.place(segments, floats) : Placer.place(segments, floats, text);
+            Span floatSpan = shape.rows() == 0 ? Span.EMPTY : spans[0];
+            ExtentContent textContent = text == null ? null
+                    : ExtentContent.of(spans[1].length(), List.of(new ExtentContent.Extent(0, spans[1])));
+            return new VectorContent(format, shape.rows(), shape.dim(), floatSpan, shape.npyHeader(), textContent);
+        } finally {
+            floats.close();
+            if (text != null) {
+                text.close();
+            }
+        }
+    }
+
+    /** The same stored floats as a .vec file: its canonical text rendered and stored beside them. */
+    private StoredContent withText(VectorContent v) throws FsException {
+        try (Placer text = placer()) {
+            long rowBytes = (long) Float.BYTES * v.dim();
+            try (PooledBuffer block = options.pool().acquire(Math.max(rowBytes, Math.min(DECODE_CHUNK, v.floats().length())))) {
+                long perBlock = Math.max(1, block.capacity() / rowBytes);
+                for (long r = 0; r < v.rows(); r += perBlock) {
+                    long n = Math.min(perBlock, v.rows() - r);
+                    MemorySegment view = block.segment().asSlice(0, n * rowBytes);
+                    v.floats().copyTo(r * rowBytes, view, 0, n * rowBytes);
+                    VecText.render(view, n, v.dim(), text::write);
+                }
+            }
+            Span span = Placer.place(segments, text)[0];
+            return new VectorContent(VectorFormat.VEC, v.rows(), v.dim(), v.floats(), null,
+                    ExtentContent.of(span.length(), List.of(new ExtentContent.Extent(0, span))));
+        } catch (IOException e) {
+            throw FsException.io("rendering .vec text", e);
+        }
+    }
+
+    /** Renders .vec text from placed floats, a block of rows at a time. */
+    private void renderText(Placer floats, long rows, int dim, Placer text) throws IOException {
+        if (rows == 0) {
+            return;
+        }
+        long rowBytes = (long) Float.BYTES * dim;
+        long perBlock = Math.max(1, DECODE_CHUNK / rowBytes);
+        try (PooledBuffer block = options.pool().acquire(perBlock * rowBytes)) {
+            for (long r = 0; r < rows; r += perBlock) {
+                long n = Math.min(perBlock, rows - r);
+                MemorySegment view = block.segment().asSlice(0, n * rowBytes);
+                floats.read(r * rowBytes, view);
+                VecText.render(view, n, dim, text::write);
+            }
+        }
+    }
+
+    /** An ordinary file's staged pages over its base, stored: small runs appended together, large ones sealed. */
+    private StoredContent storePages(PageStaging pages, StoredContent base) throws FsException {
+        List<long[]> runs = pages.runs();
+        List<ExtentContent.Extent> written = new ArrayList<>(runs.size());
+        try {
+            if (!pages.spilled() && pages.touchedBytes() <= INLINE_LIMIT) {
+                List<PooledBuffer> buffers = new ArrayList<>(runs.size());
+                try {
+                    MemorySegment[] parts = new MemorySegment[runs.size()];
+                    for (int i = 0; i < runs.size(); i++) {
+                        long[] r = runs.get(i);
+                        PooledBuffer b = options.pool().acquire(r[1] - r[0]);
+                        buffers.add(b);
+                        parts[i] = b.segment().asSlice(0, r[1] - r[0]);
+                        pages.copyRun(r[0], r[1], parts[i]);
+                    }
+                    SegmentStore.Placed[] placed = parts.length == 0 ? new SegmentStore.Placed[0] : segments.append(parts);
+                    for (int i = 0; i < placed.length; i++) {
+                        SegmentStore.Placed p = placed[i];
+                        written.add(new ExtentContent.Extent(runs.get(i)[0], new Span(p.segment(), p.offset(), p.length(), p.crc(), true)));
+                    }
+                } finally {
+                    buffers.forEach(PooledBuffer::close);
+                }
+            } else {
+                Segment s = pages.sealSpill();
+                for (long[] r : runs) {
+                    written.add(new ExtentContent.Extent(r[0], Span.of(s, r[0], r[1] - r[0])));
+                }
+            }
+        } catch (IOException e) {
+            throw FsException.io("storing written bytes", e);
+        }
+        ExtentContent over = base instanceof ExtentContent e ? e : null;
+        return ExtentContent.overlay(over, pages.baseLimit(), pages.size(), written);
+    }
+
+    /** Bytes of any content stored afresh as an ordinary file's (a vector file renamed to a plain name). */
+    private StoredContent storeBytes(StoredContent content) throws FsException {
+        PageStaging pages = newPageStaging(null);
+        try (PooledBuffer chunk = options.pool().acquire(PageStaging.PAGE)) {
+            MemorySegment buffer = chunk.segment();
+            for (long at = 0; at < content.size(); ) {
+                int n = content.read(at, buffer);
+                pages.write(at, buffer.asSlice(0, n));
+                at += n;
+            }
+            return storePages(pages, null);
+        } catch (IOException e) {
+            throw FsException.io("converting a file", e);
+        } finally {
+            try {
+                pages.close();
+            } catch (IOException e) {
+                errors().record("", "EIO", "staging", "dropping a conversion's staging failed: " + e.getMessage());
+            }
+        }
+    }
+
+    private static void closeQuietly(Placer p) {
+        try {
+            p.close();
+        } catch (IOException e) {
+            // The placer's own segment was never referenced; the next start deletes its file if this failed.
+            System.err.println("vexfs: dropping an unplaced segment failed: " + e.getMessage());
+        }
     }
 
     private void checkVectorPlacement(FsPath p) throws FsException {
@@ -452,7 +983,7 @@ public final class VexStore implements Closeable {
 
     void writeSettings(FsPath collectionPath, String text) throws FsException {
         locked(() -> {
-            Collection c = collections.get(collectionPath.collection());
+            Collection c = ns.collections().get(collectionPath.collection());
             if (c == null) {
                 throw new FsException(Errno.ENOENT, "no such collection");
             }
@@ -462,400 +993,193 @@ public final class VexStore implements Closeable {
             } catch (InvalidInputException e) {
                 throw FsException.invalid(e);
             }
-            log(LogRecords.SETTINGS, LogRecords.settings(collectionPath, next));
-            c.setSettings(next);
+            commitChange(new Change.Settings(collectionPath, next.render()));
         });
     }
 
-    // ---- apply: shared by live changes and replay ----
+    // ---- the log ----
 
-    private void applyMkdir(FsPath p, Attributes a) {
-        DirNode parent = (DirNode) lookupUnchecked(p.parent());
-        parent.children.put(p.name(), new DirNode(a));
-        if (p.depth() == 1) {
-            collections.put(p.name(), new Collection(CollectionSettings.DEFAULT, indexer));
-        }
-    }
-
-    private FileNode applyPut(FsPath p, Attributes a, FileNode.Version v) {
-        DirNode parent = (DirNode) lookupUnchecked(p.parent());
-        Node existing = parent.children.get(p.name());
-        FileNode node;
-        if (existing instanceof FileNode f) {
-            node = f;
-            liveLogBytes -= f.version().logBytes();
-            node.setAttributes(a);
-            node.setVersion(v);
-        } else {
-            node = new FileNode(a, v);
-            parent.children.put(p.name(), node);
-        }
-        liveLogBytes += v.logBytes();
-        index(p, node);
-        return node;
-    }
-
-    /** Points the file's search entry at its current vectors and path. */
-    private void index(FsPath p, FileNode node) {
-        Collection c = collectionOf(p);
-        VectorData d = node.version().vectors();
-        SearchEntry search = null;
-        if (c != null && d != null && d.rows() > 0) {
-            if (c.settings().dim() == 0) {
-                c.setSettings(c.settings().withDim(d.dim()));
-            }
-            search = new SearchEntry(p.relative(), d.values(), d.rows(), d.rows() > 1);
-        }
-        if (node.entry == null && search == null) {
-            return;
-        }
-        Collection owner = node.entryOwner;
-        if (owner != null && owner != c) {
-            owner.replace(node.entry, null);
-            node.entry = null;
-        }
-        node.entry = c == null ? null : c.replace(node.entry, search);
-        node.entryOwner = node.entry == null ? null : c;
-    }
-
-    private void unindex(FileNode node) {
-        if (node.entry != null) {
-            node.entryOwner.replace(node.entry, null);
-            node.entry = null;
-            node.entryOwner = null;
-        }
-    }
-
-    private void applyRemove(FsPath p) {
-        DirNode parent = (DirNode) lookupUnchecked(p.parent());
-        Node removed = parent.children.remove(p.name());
-        forEachFile(removed, f -> {
-            unindex(f);
-            liveLogBytes -= f.version().logBytes();
-        });
-        if (p.depth() == 1 && removed instanceof DirNode) {
-            collections.remove(p.name());
-        }
-    }
-
-    private static void forEachFile(Node n, Consumer<FileNode> action) {
-        if (n instanceof FileNode f) {
-            action.accept(f);
-        } else if (n instanceof DirNode d) {
-            for (Node child : d.children.values()) {
-                forEachFile(child, action);
-            }
-        }
-    }
-
-    private Node lookupUnchecked(FsPath p) {
-        Node n = root;
-        for (String part : p.parts()) {
-            n = ((DirNode) n).children.get(part);
-        }
-        return n;
-    }
-
-    // ---- rename ----
-
-    /** A validated rename: what moves, and for a file whose format changes, its new version. */
-    private record RenamePlan(FsPath src, FsPath dst, Node node, FileNode.Version newVersion) {
-    }
-
-    private RenamePlan planRename(FsPath src, FsPath dst) throws FsException {
-        Node node = require(src);
-        if (src.isRoot()) {
-            throw new FsException(Errno.EBUSY, "cannot move the root");
-        }
-        DirNode dstParent = requireParent(dst);
-        Node existing = dstParent.children.get(dst.name());
-        if (node instanceof DirNode) {
-            if (src.contains(dst)) {
-                throw new FsException(Errno.EINVAL, "cannot move a directory inside itself");
-            }
-            if ((src.depth() == 1) != (dst.depth() == 1)) {
-                // A collection and a subdirectory are different things; mv falls back to copying.
-                throw new FsException(Errno.EXDEV, "a collection cannot become a subdirectory or the reverse");
-            }
-            if (existing instanceof FileNode) {
-                throw new FsException(Errno.ENOTDIR, "target is a file");
-            }
-            if (existing instanceof DirNode d && !d.children.isEmpty()) {
-                throw new FsException(Errno.ENOTEMPTY, "target directory not empty");
-            }
-            if (src.depth() > 1 && !src.collection().equals(dst.collection())) {
-                checkDimensions(node, collections.get(dst.collection()));
-            }
-            return new RenamePlan(src, dst, node, null);
-        }
-        if (existing instanceof DirNode) {
-            throw new FsException(Errno.EISDIR, "target is a directory");
-        }
-        checkVectorPlacement(dst);
-        FileNode f = (FileNode) node;
-        FileNode.Version v = f.version();
-        VectorFormat from = v.vectors() == null ? null : v.vectors().format();
-        VectorFormat to = VectorFormat.forName(dst.name());
-        FileNode.Version nv = v;
-        if (to == null && from != null) {
-            List<byte[]> chunks = chunksOf(v.content());
-            nv = new FileNode.Version(new BytesContent(chunks, v.content().size()), null, v.logBytes());
-        } else if (to != null && from != null && to != from) {
-            VectorData d = VectorCodec.convert(v.vectors(), to);
-            nv = new FileNode.Version(VectorContents.render(d), d, v.logBytes());
-        } else if (to != null && from == null) {
-            StagedFile staged = new StagedFile(options.pool());
-            try {
-                staged.loadFrom(v.content());
-                Collection c = collectionOf(dst);
-                VectorData d = decode(to, staged, c == null ? 0 : c.settings().dim());
-                nv = new FileNode.Version(VectorContents.render(d), d, v.logBytes());
-            } finally {
-                staged.close();
-            }
-        }
-        Collection target = collectionOf(dst);
-        if (nv.vectors() != null && nv.vectors().rows() > 0 && target != collectionOf(src)) {
-            int dim = target.settings().dim();
-            if (dim != 0 && dim != nv.vectors().dim()) {
-                throw new FsException(Errno.EINVAL, "", "dimension " + nv.vectors().dim()
-                        + " differs from the target collection's " + dim);
-            }
-        }
-        return new RenamePlan(src, dst, node, nv == v ? null : nv);
-    }
-
-    private void checkDimensions(Node subtree, Collection target) throws FsException {
-        int[] dim = {target.settings().dim()};
-        FsException[] refused = {null};
-        forEachFile(subtree, f -> {
-            VectorData d = f.version().vectors();
-            if (d != null && d.rows() > 0 && refused[0] == null) {
-                if (dim[0] == 0) {
-                    dim[0] = d.dim();
-                } else if (dim[0] != d.dim()) {
-                    refused[0] = new FsException(Errno.EINVAL, "", "dimension " + d.dim()
-                            + " differs from the target collection's " + dim[0]);
-                }
-            }
-        });
-        if (refused[0] != null) {
-            throw refused[0];
-        }
-    }
-
-    private void applyRename(RenamePlan plan, long nowNs) {
-        DirNode srcParent = (DirNode) lookupUnchecked(plan.src().parent());
-        DirNode dstParent = (DirNode) lookupUnchecked(plan.dst().parent());
-        Node replaced = dstParent.children.get(plan.dst().name());
-        if (replaced != null) {
-            applyRemove(plan.dst());
-        }
-        srcParent.children.remove(plan.src().name());
-        Node node = plan.node();
-        node.setAttributes(node.attributes().withTimes(node.attributes().atimeNs(), node.attributes().mtimeNs(), nowNs));
-        dstParent.children.put(plan.dst().name(), node);
-        if (plan.dst().depth() == 1 && node instanceof DirNode) {
-            collections.put(plan.dst().name(), collections.remove(plan.src().name()));
-        }
-        if (node instanceof FileNode f && plan.newVersion() != null) {
-            f.setVersion(plan.newVersion());
-        }
-        reindex(plan.dst(), node);
-    }
-
-    private void reindex(FsPath p, Node n) {
-        if (n instanceof FileNode f) {
-            index(p, f);
-        } else if (n instanceof DirNode d) {
-            for (Map.Entry<String, Node> e : d.children.entrySet()) {
-                reindex(p.child(e.getKey()), e.getValue());
-            }
-        }
-    }
-
-    // ---- log ----
-
-    private void log(int type, ByteBuffer... parts) throws FsException {
+    /** Under the commit lock: logs a checked change, then applies it. */
+    private void commitChange(Change change) throws FsException {
+        Change.Body body = new Change.Body();
+        change.encode(body);
         try {
-            long bytes = recordSize(parts);
-            wal.append(type, parts);
-            metrics().add(VexCounter.WAL_BYTES, bytes);
+            wal.append(change.type(), body.flip());
         } catch (IOException e) {
-            throw new FsException(Errno.EIO, "write-ahead log append failed: " + e.getMessage(), e);
+            throw FsException.io("write-ahead log append", e);
         }
+        metrics().add(VexCounter.WAL_BYTES, body.flip().limit() + 9L);
+        ns.apply(change);
     }
 
-    private long logPut(FsPath p, Attributes a, FileNode.Version v, List<byte[]> plainChunks) throws FsException {
-        LogRecords.PutRecord put = LogRecords.put(p, a, v, plainChunks);
-        long bytes = put.bytes();
-        try {
-            if (put.floats() == null) {
-                wal.append(LogRecords.PUT, put.parts());
-            } else {
-                wal.appendFloats(LogRecords.PUT, put.parts()[0], put.floats());
-            }
-        } catch (IOException e) {
-            throw new FsException(Errno.EIO, "write-ahead log append failed: " + e.getMessage(), e);
-        }
-        metrics().add(VexCounter.WAL_BYTES, bytes);
-        return bytes;
-    }
-
-    /** A record's size in the log: its 9-byte frame and its body. */
-    private static long recordSize(ByteBuffer[] parts) {
-        long n = 9;
-        for (ByteBuffer b : parts) {
-            n += b.remaining();
-        }
-        return n;
-    }
-
-    private void replay(int type, MemorySegment body) {
-        LogRecords.Reader r = new LogRecords.Reader(body);
-        long size = body.byteSize() + 9;
-        switch (type) {
-            case LogRecords.MKDIR -> {
-                FsPath p = r.path();
-                Attributes a = r.attributes();
-                if (lookupUnchecked(p.parent()) instanceof DirNode parent && !parent.children.containsKey(p.name())) {
-                    applyMkdir(p, a);
-                }
-                liveLogBytes += size;
-            }
-            case LogRecords.PUT -> {
-                LogRecords.Put put = r.put();
-                FileNode.Version v = put.vectors() == null
-                        ? new FileNode.Version(new BytesContent(put.plain(), put.plainSize()), null, size)
-                        : new FileNode.Version(VectorContents.render(put.vectors()), put.vectors(), size);
-                applyPut(put.path(), put.attributes(), v);
-            }
-            case LogRecords.UNLINK, LogRecords.RMDIR -> applyRemove(r.path());
-            case LogRecords.RENAME -> {
-                FsPath src = r.path();
-                FsPath dst = r.path();
-                long now = r.i64();
-                try {
-                    applyRename(planRename(src, dst), now);
-                } catch (FsException e) {
-                    throw new IllegalStateException("log replay: rename " + src + " -> " + dst
-                            + " no longer applies: " + e.getMessage(), e);
-                }
-            }
-            case LogRecords.SETATTR -> {
-                FsPath p = r.path();
-                Attributes a = r.attributes();
-                Node n = lookupUnchecked(p);
-                n.setAttributes(a);
-            }
-            case LogRecords.SETTINGS -> {
-                FsPath p = r.path();
-                String text = r.text();
-                Collection c = collections.get(p.collection());
-                try {
-                    c.setSettings(CollectionSettings.DEFAULT.apply(text, false));
-                } catch (InvalidInputException e) {
-                    throw new IllegalStateException("log replay: settings of " + p + ": " + e.getMessage(), e);
-                }
-                liveLogBytes += size;
-            }
-            default -> throw new IllegalStateException("log replay: unknown record type " + type);
-        }
-    }
-
-    // ---- compaction ----
-
-    /** Starts a checkpoint in the background once the dead part of the log is large enough. */
-    private void maybeCompact() {
-        long total = logBytes();
-        long dead = total - liveLogBytes;
-        if (dead < options.compactionMinDead() || dead < options.compactionDeadRatio() * total) {
-            return;
-        }
-        synchronized (compactionGuard) {
-            if (compacting || closed) {
-                return;
-            }
-            compacting = true;
-        }
-        Thread.ofPlatform().name("vexfs-checkpoint").daemon(true).start(this::checkpointQuietly);
-    }
-
-    private void checkpointQuietly() {
-        try {
-            checkpoint();
-        } catch (IOException | RuntimeException e) {
-            System.err.println("vexfs: checkpoint failed: " + e);
-            options.errors().record(options.dataDir().toString(), "EIO", "checkpoint", e.toString());
-        } finally {
-            synchronized (compactionGuard) {
-                compacting = false;
-                compactionGuard.notifyAll();
-            }
-        }
-    }
-
-    /** What a checkpoint writes for one node, captured under the lock. */
-    private record Captured(FsPath path, Node node, Attributes attributes, FileNode.Version version, CollectionSettings settings) {
-    }
+    // ---- checkpoints and compaction ----
 
     /**
-     * Writes the live state as a checkpoint and drops the log before it. The state is captured
-     * under the commit lock (references only, no copying of contents); writing happens after,
-     * while readers and writers go on.
+     * Writes the namespace as a checkpoint and drops the log before it, then retires segments
+     * nothing references any more. The namespace is captured under the commit lock (references
+     * only: nodes and contents are immutable values); writing happens after, while readers and
+     * writers go on. Segments are fsynced before the checkpoint that names them.
      */
     public void checkpoint() throws IOException {
-        List<Captured> captured = new ArrayList<>();
+        List<Change> captured = new ArrayList<>();
         long seq;
+        long capturedAt;
         commitLock.lock();
         try {
             seq = wal.beginCheckpoint();
-            capture(FsPath.ROOT, root, captured);
+            segments.sealActive();
+            capturedAt = ns.changes();
+            capture(captured);
         } finally {
             commitLock.unlock();
         }
+        CrashPoints.reach("checkpoint-before-write");
+        segments.sync();
         wal.writeCheckpoint(seq, sink -> {
-            for (Captured c : captured) {
-                if (c.node() instanceof DirNode) {
-                    sink.append(LogRecords.MKDIR, LogRecords.withAttributes(c.path(), c.attributes()));
-                    if (c.settings() != null) {
-                        sink.append(LogRecords.SETTINGS, LogRecords.settings(c.path(), c.settings()));
+            for (Change c : captured) {
+                Change.Body body = new Change.Body();
+                c.encode(body);
+                sink.append(c.type(), body.flip());
+            }
+        });
+        CrashPoints.reach("checkpoint-after-write");
+        metrics().increment(VexCounter.COMPACTIONS);
+        retireDead(capturedAt);
+    }
+
+    /** The namespace as changes that rebuild it: counters, then every node parents first, then exact attributes. */
+    private void capture(List<Change> out) {
+        out.add(new Change.State(ns.nextIno()));
+        Map<Long, FsPath> firstName = new HashMap<>();
+        List<Change> attributes = new ArrayList<>();
+        attributes.add(new Change.SetAttributes(ns.root().ino(), ns.root().attributes()));
+        ns.walk(FsPath.ROOT, ns.root(), (path, node) -> {
+            Attributes a = node.attributes();
+            switch (node) {
+                case DirNode d -> {
+                    out.add(new Change.MakeDir(path, d.ino(), a));
+                    attributes.add(new Change.SetAttributes(d.ino(), a));
+                    Collection c = path.depth() == 1 ? ns.collections().get(path.name()) : null;
+                    if (c != null) {
+                        out.add(new Change.Settings(path, c.settings().render()));
                     }
-                } else {
-                    FileNode.Version v = c.version();
-                    List<byte[]> plain = v.vectors() == null ? chunksOf(v.content()) : List.of();
-                    LogRecords.put(c.path(), c.attributes(), v, plain).appendTo(sink);
+                }
+                case FileNode f -> {
+                    if (f.links > 1 && firstName.containsKey(f.ino())) {
+                        out.add(new Change.Link(f.ino(), path, a.ctimeNs()));
+                    } else {
+                        out.add(new Change.MakeFile(path, f.ino(), a, f.content()));
+                        if (f.links > 1) {
+                            firstName.put(f.ino(), path);
+                            attributes.add(new Change.SetAttributes(f.ino(), a));
+                        }
+                    }
+                }
+                case SymlinkNode l -> out.add(new Change.MakeSymlink(path, l.ino(), a, l.target()));
+                case SpecialNode x -> out.add(new Change.MakeNode(path, x.ino(), a, x.type(), x.rdev()));
+            }
+        });
+        out.addAll(attributes);
+    }
+
+    /** Retires segments that nothing live references and that the checkpoint taken at {@code capturedAt} does not name. */
+    private void retireDead(long capturedAt) {
+        commitLock.lock();
+        try {
+            for (Segment s : List.copyOf(segments.segments())) {
+                if (s != segments.active() && !s.isRetired() && s.liveBytes() == 0 && s.stagingRefs() == 0
+                        && s.deadSince() >= 0 && s.deadSince() <= capturedAt) {
+                    segments.retire(s);
+                }
+            }
+        } finally {
+            commitLock.unlock();
+        }
+    }
+
+    /**
+     * Rewrites the live bytes of sealed segments that are mostly dead into one new segment, moves
+     * the files that still use them onto it, and takes a checkpoint so the move is durable; the
+     * old segments are retired by that checkpoint once nothing reads them. Readers are never
+     * blocked: they keep the segments of what they read pinned.
+     *
+     * @return the number of segments compacted
+     */
+    public int compact() throws IOException {
+        List<Segment> victims = new ArrayList<>();
+        commitLock.lock();
+        try {
+            long dead = 0;
+            for (Segment s : segments.segments()) {
+                if (s.sealed() && s != segments.active() && !s.isRetired() && s.length() > 0 && s.liveBytes() > 0
+                        && s.stagingRefs() == 0 && (s.length() - s.liveBytes()) >= options.compactionDeadRatio() * s.length()) {
+                    victims.add(s);
+                    dead += s.length() - s.liveBytes();
+                }
+            }
+            if (victims.isEmpty() || dead < options.compactionMinDead()) {
+                return 0;
+            }
+        } finally {
+            commitLock.unlock();
+        }
+        Map<Segment, Boolean> isVictim = new IdentityHashMap<>();
+        victims.forEach(v -> isVictim.put(v, true));
+        // The files that use them, and their contents as they are now (no lock: read-only walk).
+        Map<FileNode, StoredContent> users = new IdentityHashMap<>();
+        ns.walk(FsPath.ROOT, ns.root(), (path, node) -> {
+            if (node instanceof FileNode f) {
+                StoredContent c = f.content();
+                for (Span s : c.spans()) {
+                    if (isVictim.containsKey(s.segment())) {
+                        users.put(f, c);
+                        break;
+                    }
                 }
             }
         });
-        // liveLogBytes needs no adjustment: a record is the same size in a checkpoint as in the log.
-        metrics().increment(VexCounter.COMPACTIONS);
-    }
-
-    /** Everything replay would read: the checkpoint and the log after it. */
-    private long logBytes() {
-        var s = wal.stats();
-        return s.checkpointBytes() + s.liveLogBytes();
-    }
-
-    private void capture(FsPath p, DirNode dir, List<Captured> out) {
-        for (Map.Entry<String, Node> e : dir.children.entrySet()) {
-            FsPath child = p.child(e.getKey());
-            Node n = e.getValue();
-            if (n instanceof DirNode d) {
-                Collection c = child.depth() == 1 ? collections.get(e.getKey()) : null;
-                out.add(new Captured(child, n, n.attributes(), null, c == null ? null : c.settings()));
-                capture(child, d, out);
-            } else {
-                FileNode f = (FileNode) n;
-                out.add(new Captured(child, n, n.attributes(), f.version(), null));
+        Map<Span, Long> newOffsets = new IdentityHashMap<>();
+        Segment target;
+        try (var writer = segments.create()) {
+            for (StoredContent c : users.values()) {
+                for (Span span : c.spans()) {
+                    if (isVictim.containsKey(span.segment()) && !newOffsets.containsKey(span)) {
+                        newOffsets.put(span, writer.length());
+                        writer.append(span.checkedMemory());
+                    }
+                }
             }
+            target = writer.seal();
+        } catch (CorruptDataException e) {
+            // Compaction must not spread a bad block: the files there keep failing on their own.
+            options.errors().record(e.segment().toString(), "EIO", "compaction", e.getMessage());
+            return 0;
         }
+        Map<StoredContent, StoredContent> moved = new IdentityHashMap<>();
+        for (StoredContent c : users.values()) {
+            moved.put(c, c.withSpans(span -> newOffsets.containsKey(span) ? Span.of(target, newOffsets.get(span), span.length()) : span));
+        }
+        CrashPoints.reach("compaction-after-copy");
+        commitLock.lock();
+        try {
+            for (Map.Entry<FileNode, StoredContent> e : users.entrySet()) {
+                FileNode f = e.getKey();
+                if (f.content() == e.getValue() && f.links > 0) {
+                    ns.relocate(f, moved.get(e.getValue()));
+                }
+            }
+        } finally {
+            commitLock.unlock();
+        }
+        CrashPoints.reach("compaction-after-swap");
+        metrics().add(VexCounter.BYTES_COMPACTED, target.length());
+        checkpoint();
+        return victims.size();
     }
 
     // ---- plumbing ----
 
-    interface Change {
+    interface Work {
         void run() throws FsException;
     }
 
@@ -863,20 +1187,20 @@ public final class VexStore implements Closeable {
         T get() throws FsException;
     }
 
-    private void locked(Change change) throws FsException {
+    private void locked(Work work) throws FsException {
         lockedGet(() -> {
-            change.run();
+            work.run();
             return null;
         });
     }
 
-    private <T> T lockedGet(Producer<T> change) throws FsException {
+    private <T> T lockedGet(Producer<T> work) throws FsException {
         if (closed) {
             throw new FsException(Errno.EROFS, "the store is closed");
         }
         commitLock.lock();
         try {
-            return change.get();
+            return work.get();
         } finally {
             commitLock.unlock();
         }
@@ -895,22 +1219,14 @@ public final class VexStore implements Closeable {
         return new com.sun.security.auth.module.UnixSystem().getGid();
     }
 
-    /** Waits for a running checkpoint, syncs and closes the log. */
+    /** Stops background work, seals and syncs the segments, syncs and closes the log. */
     @Override
     public void close() throws IOException {
-        synchronized (compactionGuard) {
-            closed = true;
-            while (compacting) {
-                try {
-                    compactionGuard.wait();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException("interrupted while waiting for a checkpoint", e);
-                }
-            }
-        }
+        closed = true;
+        checkpointer.close();
         commitLock.lock();
         try {
+            segments.close();
             wal.sync();
             wal.close();
         } finally {

@@ -53,13 +53,13 @@ public final class VirtualFiles {
         Attributes owner = store.rootAttributes();
         if (p.parts().get(0).equals(CONTROL_DIR)) {
             if (p.depth() == 1) {
-                return StatInfo.virtualDir(owner);
+                return StatInfo.virtual(p, true, 0755, 4096, owner);
             }
             ControlFile f = p.depth() == 2 ? control.get(p.name()) : null;
             if (f == null) {
                 throw new FsException(Errno.ENOENT, "no such control file");
             }
-            return StatInfo.virtualFile(f.writer() == null ? 0444 : 0644, rendered(f).length, owner);
+            return StatInfo.virtual(p, false, f.writer() == null ? 0444 : 0644, rendered(f).length, owner);
         }
         Collection c = requireCollection(p);
         String second = p.parts().get(1);
@@ -67,7 +67,7 @@ public final class VirtualFiles {
             if (p.depth() != 2) {
                 throw new FsException(Errno.ENOTDIR, "not a directory");
             }
-            return StatInfo.virtualFile(0644, utf8(c.settings().render()).length, owner);
+            return StatInfo.virtual(p, false, 0644, utf8(c.settings().render()).length, owner);
         }
         QueryFiles q = requireQueries();
         return q.stat(p, c, owner);

@@ -10,24 +10,29 @@ import io.github.jbellis.jvector.graph.similarity.ScoreFunction;
 import io.github.jbellis.jvector.graph.similarity.SearchScoreProvider;
 import io.github.jbellis.jvector.util.Bits;
 import io.github.jbellis.jvector.util.ExplicitThreadLocal;
-import io.github.jbellis.jvector.vector.VectorUtil;
 import io.github.jbellis.jvector.vector.VectorizationProvider;
 import io.github.jbellis.jvector.vector.types.VectorFloat;
 import io.github.jbellis.jvector.vector.types.VectorTypeSupport;
 import io.vexfs.core.kernel.VectorKernels;
 import io.vexfs.core.search.Metric;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import java.util.stream.IntStream;
@@ -35,27 +40,38 @@ import java.util.stream.IntStream;
 /**
  * Approximate nearest-neighbour search on jvector: an HNSW-style graph (jvector's
  * {@link GraphIndexBuilder}: Vamana neighbour selection with an HNSW hierarchy on top) over
- * vectors that stay where the caller keeps them. Each added block (a stored file's rows) is
- * given to jvector as one view of its array, so nothing is copied; nodes are numbered in the
- * order blocks are added, and each knows its block's owner and its row.
+ * vectors that stay where the caller keeps them, mapped segment files included. Nodes are
+ * numbered in the order blocks (a stored file's rows) are added; each knows its block's owner
+ * and its row.
  *
- * <p>Distances are jvector's own ({@link VectorUtil}, through the vectorization provider jvector
- * picked in this JVM, see {@link #vectorization()}), turned into jvector's similarities, higher
- * is nearer. Hits carry the owner and the row; the caller reports its own exact distance.
+ * <p>jvector asks this index for similarities through score functions; they are computed by
+ * our {@link VectorKernels} on the stored rows where they lie, and turned into jvector's
+ * similarities (higher is nearer). jvector 4.0.2 cannot read memory it did not allocate: its
+ * vectors wrap a float[] (Panama and scalar providers) or its own native memory (the native
+ * provider's Buffer constructor copies), so its own distance functions would need a copy of
+ * every row they score; our kernels read the mapped row in place (a query-side row, for
+ * inserts, is copied once per score function). Hits carry the owner and the row; the caller
+ * reports its own exact distance.
  *
  * <p>Copies: a row bit-identical to a row already in the graph is not inserted; it joins that
  * node's copies and is returned with it. Graph indexes lose copies otherwise (a hundred copies
  * of one vector crowd each other's neighbour lists, and some become unreachable), and copied
- * files are common in a filesystem.
+ * files are common in a filesystem. When the row a graph node holds is removed while copies of
+ * it live on, the node moves to a copy's memory (the same bits, so the graph stays as it is):
+ * compaction, which rewrites files elsewhere, costs no graph insert.
  *
- * <p>Threads: {@link #addAll}, {@link #remove}, {@link #purgeIfNeeded} and {@link #rebuilt} must be
- * serialised by the caller (one writer); {@link #addAll} spreads its inserts over the pool it was
- * given. {@link #search} may run on any number of threads at once, also while the writer works,
- * and never waits for it: jvector's concurrent view shows a search only the nodes completely
- * inserted when it began. A removed row is never returned by a search that starts after
- * {@link #remove} returns; jvector repairs the graph around removed nodes in
- * {@link #purgeIfNeeded}. The arrays of removed blocks stay reachable until {@link #rebuilt}
- * (a search in flight may still score them).
+ * <p>Memory: each block comes with a {@link Pin} on what holds its memory. The index keeps it
+ * pinned while a search could read it: after a block is removed, until the graph no longer
+ * reaches its rows (jvector's removeDeletedNodes has run, or its nodes moved to copies) and
+ * every search that began before that has finished (a grace period: searches register in one
+ * of two phases, the writer flips the phase and waits for the old one to empty).
+ *
+ * <p>Threads: {@link #addAll}, {@link #remove}, {@link #purgeIfNeeded}, {@link #releaseRetired},
+ * {@link #rebuilt} and {@link #close} must be serialised by the caller (one writer);
+ * {@link #addAll} spreads its inserts over the pool it was given. {@link #search} may run on any
+ * number of threads at once, also while the writer works, and never waits for it: jvector's
+ * concurrent view shows a search only the nodes completely inserted when it began. A removed
+ * row is never returned by a search that starts after {@link #remove} returns.
  */
 public final class AnnIndex<T> {
     /** jvector's recommended construction settings: 20% more neighbours kept while building, long edges kept up to 1.2x. */
@@ -65,30 +81,46 @@ public final class AnnIndex<T> {
     private static final int PURGE_BATCH = 1024;
     /** A graph with fewer nodes than this takes inserts one at a time. */
     private static final int SERIAL_START = 1000;
-    /** jvector reads it once, when its provider is first asked for; an explicit -D setting wins. */
-    private static final String PROVIDER_PROPERTY = "jvector.vectorization_provider";
-
-    static {
-        // jvector 4.0.2 prefers its native provider (C kernels through FFM) when it loads; on this
-        // project's machine it built and searched no faster than the Panama provider (Vector API,
-        // pure Java, no library unpacked into the temp directory), so the Panama one is asked for
-        // wherever the Vector API works (the test our own SIMD kernels pass); elsewhere jvector
-        // picks, and falls back to scalar code with a warning of its own.
-        if (System.getProperty(PROVIDER_PROPERTY) == null && VectorKernels.isSimdAvailable()) {
-            System.setProperty(PROVIDER_PROPERTY, "panama");
-        }
-    }
-
+    /** Removed rows kept as unused node numbers before a rebuild is worth it (and more than twice the live rows). */
+    private static final int REBUILD_MIN = 1000;
     private static final VectorTypeSupport VECTOR_TYPES = VectorizationProvider.getInstance().getVectorTypeSupport();
+    private static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     /** An element of an int[][] (a copy list), read with acquire and written with release. */
     private static final VarHandle LIST = MethodHandles.arrayElementVarHandle(int[][].class);
+    /** An element of a long[] (a node's location), read and written whole. */
+    private static final VarHandle LOCATION = MethodHandles.arrayElementVarHandle(long[].class);
     private static final int[] NO_COPIES = new int[0];
 
-    /** One owner's rows, row-major in {@code values}: the caller's array, referenced, never copied or written. */
-    public record Block<T>(T owner, float[] values, int rows) {
+    /** What keeps a block's memory mapped: pinned when the block is added, unpinned once no search can read it. */
+    public interface Pin {
+        /** Pins the memory; false when it is gone already. */
+        boolean tryPin();
+
+        void unpin();
+
+        /** For memory that cannot go away (heap arrays). */
+        Pin NONE = new Pin() {
+            @Override
+            public boolean tryPin() {
+                return true;
+            }
+
+            @Override
+            public void unpin() {
+                // Heap memory lives as long as the index references it.
+            }
+        };
+    }
+
+    /**
+     * One owner's rows: rows * dim float32, little-endian, row-major, in {@code vectors} (the
+     * caller's memory, read in place, never written), kept alive by {@code pin}.
+     */
+    public record Block<T>(T owner, MemorySegment vectors, int rows, Pin pin) {
         public Block {
             Objects.requireNonNull(owner, "owner");
-            Objects.requireNonNull(values, "values");
+            Objects.requireNonNull(vectors, "vectors");
+            Objects.requireNonNull(pin, "pin");
             if (rows < 0) {
                 throw new IllegalArgumentException("negative row count " + rows);
             }
@@ -100,17 +132,23 @@ public final class AnnIndex<T> {
     }
 
     /**
-     * The nodes a reader may score, published whole: node n is views[n] at offsets[n], a row of
-     * owners[n]. graphNodes[n] is n for a node in the graph, else the graph node whose row it
-     * copies; copies[g] lists a graph node's copies (swapped whole). removed[n] is set once n's
-     * block is removed. Slots at or past {@code size} are not published. inverseNorms is null
-     * unless cosine.
+     * The nodes a reader may score, published whole. Node n's vector is at locations[n]: the
+     * block memory it lies in (memory[high 32 bits]) and its row there (low 32 bits). rows[n] is
+     * n's own row in its owner's block (the location moves to a copy when that row goes).
+     * graphNodes[n] is n for a node in the graph, else the graph node whose row it copies;
+     * copies[g] lists a graph node's copies (swapped whole). removed[n] is set once n's block is
+     * removed. Slots at or past {@code size} (and {@code memoryCount}) are not published.
+     * inverseNorms is null unless cosine.
      */
-    private record Nodes(VectorFloat<?>[] views, int[] offsets, Object[] owners, int[] graphNodes, int[][] copies,
-                         boolean[] removed, float[] inverseNorms, int size) {
+    private record Nodes(long[] locations, Object[] owners, int[] rows, int[] graphNodes, int[][] copies, boolean[] removed,
+                         float[] inverseNorms, int size, MemorySegment[] memory, int memoryCount) {
     }
 
     private record Placed<T>(Block<T> block, int firstNode) {
+    }
+
+    /** A removed block waiting to be unpinned: once {@link #purges} has passed {@code purgeNeeded} (-1: none needed), after a grace period. */
+    private record Retiring<T>(Placed<T> placed, long purgeNeeded) {
     }
 
     private final Metric metric;
@@ -123,16 +161,24 @@ public final class AnnIndex<T> {
     private volatile Nodes nodes;
     /** Where each live block's nodes start; the writer's only. */
     private final Map<T, Placed<T>> placed = new IdentityHashMap<>();
+    private final List<Retiring<T>> retiring = new ArrayList<>();
     /** Content hash of a row to the graph node holding that content; the writer's only. */
     private final LongIntMap byContent = new LongIntMap();
     /** Rows inserted completely (or filed as copies) and not removed: what searches can return. */
     private final AtomicInteger indexed = new AtomicInteger();
+    /** Searches running, by the phase they registered in. */
+    private final AtomicIntegerArray searching = new AtomicIntegerArray(2);
+    private volatile int phase;
     /** Graph nodes marked deleted and still in the graph; the writer's only. */
     private int deleted;
     /** Rows removed: node numbers a rebuild would reclaim; the writer's only. */
     private int dead;
+    /** Purges done (jvector's removeDeletedNodes calls); written by the writer only. */
+    private volatile long purges;
     /** Graph nodes taken out of the graph so far; written by the writer only. */
     private volatile int purged;
+    /** Nodes found unreachable after concurrent inserts and given a stand-in; written by the writer only. */
+    private volatile int relinked;
 
     /**
      * @param pool the threads {@link #addAll} and jvector's graph repairs run on
@@ -145,18 +191,13 @@ public final class AnnIndex<T> {
             throw new IllegalArgumentException("dimension must be at least 1, got " + dim);
         }
         this.dim = dim;
-        this.nodes = new Nodes(new VectorFloat<?>[0], new int[0], new Object[0], new int[0], new int[0][], new boolean[0],
-                metric == Metric.COSINE ? new float[0] : null, 0);
+        this.nodes = new Nodes(new long[0], new Object[0], new int[0], new int[0], new int[0][], new boolean[0],
+                metric == Metric.COSINE ? new float[0] : null, 0, new MemorySegment[0], 0);
         // HNSW's degrees: 2m links on the bottom layer, m above.
         this.builder = new GraphIndexBuilder(new StoredScores(), dim, List.of(2 * params.m(), params.m()),
                 params.efConstruction(), NEIGHBOR_OVERFLOW, ALPHA, true, true, pool, pool);
         this.graph = builder.getGraph();
         this.searchers = ExplicitThreadLocal.withInitial(() -> new GraphSearcher(graph));
-    }
-
-    /** The class name of jvector's vectorization provider in this JVM (native, Panama or the scalar default). */
-    public static String vectorization() {
-        return VectorizationProvider.getInstance().getClass().getSimpleName();
     }
 
     public Metric metric() {
@@ -186,6 +227,16 @@ public final class AnnIndex<T> {
         return purged;
     }
 
+    /** Nodes found unreachable after concurrent inserts and linked again through a stand-in. */
+    public int relinkedNodes() {
+        return relinked;
+    }
+
+    /** Removed blocks still pinned, waiting for a purge or a grace period. */
+    public int retiringBlocks() {
+        return retiring.size();
+    }
+
     /** The graph's heap, as jvector estimates it (the vectors themselves are the caller's). */
     public long graphBytes() {
         return builder.ramBytesUsed();
@@ -193,54 +244,71 @@ public final class AnnIndex<T> {
 
     /**
      * Inserts every row of {@code blocks} as a graph node (or as the copy of one), on the pool's
-     * threads, and returns when all are in. {@code cancelled} is polled between inserts; when it
-     * turns true the call stops and throws {@link CancellationException}, leaving the blocks
-     * partly inserted.
+     * threads, and returns when all are in. A block whose pin fails (its memory is gone: its file
+     * was replaced meanwhile) is left out and returned. {@code cancelled} is polled between
+     * inserts; when it turns true the call stops and throws {@link CancellationException},
+     * leaving the blocks partly inserted.
      *
-     * @throws IllegalArgumentException if an owner is already in the index, or its array holds
+     * @return the blocks left out
+     * @throws IllegalArgumentException if an owner is already in the index, or its memory holds
      *                                  fewer than rows * dim floats; nothing is added then
      */
-    public void addAll(List<Block<T>> blocks, BooleanSupplier cancelled) {
-        Nodes before = nodes;
-        int total = 0;
+    public List<Block<T>> addAll(List<Block<T>> blocks, BooleanSupplier cancelled) {
         Map<T, Boolean> owners = new IdentityHashMap<>(blocks.size() * 2);
         for (Block<T> b : blocks) {
-            if (b.values().length < (long) b.rows() * dim) {
-                throw new IllegalArgumentException(b.values().length + " values do not hold " + b.rows() + " rows of " + dim);
+            if (b.vectors().byteSize() < (long) b.rows() * dim * Float.BYTES) {
+                throw new IllegalArgumentException(b.vectors().byteSize() + " bytes do not hold " + b.rows() + " rows of " + dim);
             }
             if (placed.containsKey(b.owner()) || owners.put(b.owner(), Boolean.TRUE) != null) {
                 throw new IllegalArgumentException(b.owner() + " is already in the index");
             }
-            total = Math.addExact(total, b.rows());
         }
-        Nodes t = grow(before, before.size() + total);
+        List<Block<T>> pinned = new ArrayList<>(blocks.size());
+        List<Block<T>> gone = new ArrayList<>();
+        int total = 0;
+        for (Block<T> b : blocks) {
+            if (b.pin().tryPin()) {
+                pinned.add(b);
+                total = Math.addExact(total, b.rows());
+            } else {
+                gone.add(b);
+            }
+        }
+        Nodes before = nodes;
+        Nodes t = grow(before, before.size() + total, before.memoryCount() + pinned.size());
         int[] inserts = new int[total];
         int insertCount = 0;
         int next = before.size();
-        for (Block<T> b : blocks) {
+        int memoryIndex = before.memoryCount();
+        for (Block<T> b : pinned) {
             placed.put(b.owner(), new Placed<>(b, next));
-            VectorFloat<?> view = VECTOR_TYPES.createFloatVector(b.values());
+            MemorySegment memory = b.vectors();
+            t.memory()[memoryIndex] = memory;
             for (int row = 0; row < b.rows(); row++, next++) {
-                t.views()[next] = view;
-                t.offsets()[next] = row * dim;
+                long byteOffset = (long) row * dim * Float.BYTES;
+                t.locations()[next] = (long) memoryIndex << 32 | row;
                 t.owners()[next] = b.owner();
+                t.rows()[next] = row;
                 if (t.inverseNorms() != null) {
-                    float squaredNorm = VectorUtil.dotProduct(view, row * dim, view, row * dim, dim);
+                    float squaredNorm = VectorKernels.squaredNorm(memory, byteOffset, dim);
                     t.inverseNorms()[next] = squaredNorm == 0f ? 0f : (float) (1.0 / Math.sqrt(squaredNorm));
                 }
-                int original = copyOf(t, b.values(), row * dim);
+                long hash = contentHash(memory, byteOffset);
+                int original = copyOf(t, hash, memory, byteOffset);
                 if (original >= 0) {
                     t.graphNodes()[next] = original;
                     addCopy(t, original, next);
                 } else {
                     t.graphNodes()[next] = next;
-                    byContent.put(contentHash(b.values(), row * dim), next);
+                    byContent.put(hash, next);
                     inserts[insertCount++] = next;
                 }
             }
+            memoryIndex++;
         }
         // Published before any insert starts, so every score function finds every node it is asked about.
-        nodes = new Nodes(t.views(), t.offsets(), t.owners(), t.graphNodes(), t.copies(), t.removed(), t.inverseNorms(), next);
+        nodes = new Nodes(t.locations(), t.owners(), t.rows(), t.graphNodes(), t.copies(), t.removed(), t.inverseNorms(), next,
+                t.memory(), memoryIndex);
         indexed.addAndGet(total - insertCount);
         // Concurrent inserts into a small graph leave islands (measured: 9 of 60 nodes unreachable
         // in one build of 1,000 on two threads, none on one); the first nodes go in one by one.
@@ -257,6 +325,73 @@ public final class AnnIndex<T> {
         if (cancelled.getAsBoolean()) {
             throw new CancellationException("stopped while inserting " + total + " rows");
         }
+        if (toInsert - serial > 1) {
+            relinkUnreachable();
+        }
+        return gone;
+    }
+
+    /**
+     * Concurrent inserts now and then leave a node that no other node links to, so no search
+     * can reach it (seen: one in 3,000 on two threads). Each such node gets a stand-in: a new
+     * graph node at the same memory, inserted alone, with the unreachable node (and its
+     * copies) as its copies; the unreachable one is marked deleted. Costs one pass over the
+     * bottom layer's links.
+     */
+    private void relinkUnreachable() {
+        Nodes t = nodes;
+        ImmutableGraphIndex.View view = graph.getView();
+        boolean[] linked = new boolean[t.size()];
+        for (int node = 0; node < t.size(); node++) {
+            if (t.graphNodes()[node] == node && view.contains(0, node)) {
+                for (var it = view.getNeighborsIterator(0, node); it.hasNext(); ) {
+                    int neighbour = it.nextInt();
+                    if (neighbour < linked.length) {
+                        linked[neighbour] = true;
+                    }
+                }
+            }
+        }
+        ImmutableGraphIndex.NodeAtLevel entry = view.entryNode();
+        List<Integer> unreachable = new ArrayList<>();
+        for (int node = 0; node < t.size(); node++) {
+            boolean markedDeleted = t.removed()[node] && copiesOf(t, node).length == 0;
+            if (!linked[node] && t.graphNodes()[node] == node && !markedDeleted && view.contains(0, node)
+                    && (entry == null || entry.node != node)) {
+                unreachable.add(node);
+            }
+        }
+        for (int orphan : unreachable) {
+            Nodes before = nodes;
+            Nodes g = grow(before, before.size() + 1, before.memoryCount());
+            int standIn = before.size();
+            long location = location(g, orphan);
+            g.locations()[standIn] = location;
+            g.owners()[standIn] = g.owners()[orphan];
+            g.rows()[standIn] = g.rows()[orphan];
+            g.removed()[standIn] = true;
+            g.graphNodes()[standIn] = standIn;
+            if (g.inverseNorms() != null) {
+                g.inverseNorms()[standIn] = g.inverseNorms()[orphan];
+            }
+            int[] old = copiesOf(g, orphan);
+            int[] moved = Arrays.copyOf(old, old.length + 1);
+            moved[old.length] = orphan;
+            LIST.setRelease(g.copies(), standIn, moved);
+            nodes = new Nodes(g.locations(), g.owners(), g.rows(), g.graphNodes(), g.copies(), g.removed(), g.inverseNorms(),
+                    standIn + 1, g.memory(), g.memoryCount());
+            // Out of searches' results first (jvector skips deleted nodes), then found through the stand-in.
+            builder.markNodeDeleted(orphan);
+            deleted++;
+            for (int copy : moved) {
+                g.graphNodes()[copy] = standIn;
+            }
+            LIST.setRelease(g.copies(), orphan, NO_COPIES);
+            MemorySegment memory = g.memory()[(int) (location >>> 32)];
+            byContent.put(contentHash(memory, (location & 0xFFFF_FFFFL) * dim * Float.BYTES), standIn);
+            builder.addGraphNode(standIn, new DefaultSearchScoreProvider(new NodeScores(standIn)));
+            relinked++;
+        }
     }
 
     private void insert(int node) {
@@ -264,29 +399,30 @@ public final class AnnIndex<T> {
         indexed.incrementAndGet();
     }
 
-    /** The graph node holding exactly values[offset, offset + dim) and still standing for a live row, or -1. */
-    private int copyOf(Nodes t, float[] values, int offset) {
-        int candidate = byContent.get(contentHash(values, offset));
+    private long contentHash(MemorySegment memory, long byteOffset) {
+        long h = 1;
+        for (int i = 0; i < dim; i++) {
+            h = 31 * h + memory.get(INT_LE, byteOffset + (long) i * Float.BYTES);
+        }
+        return h;
+    }
+
+    /** The graph node holding exactly the row at {@code byteOffset} of {@code memory} and still standing for a live row, or -1. */
+    private int copyOf(Nodes t, long hash, MemorySegment memory, long byteOffset) {
+        int candidate = byContent.get(hash);
         if (candidate < 0 || (t.removed()[candidate] && copiesOf(t, candidate).length == 0)) {
             return -1;
         }
-        // Element by element through the view: only rows whose hash matched get here.
-        VectorFloat<?> stored = t.views()[candidate];
-        int storedOffset = t.offsets()[candidate];
-        for (int i = 0; i < dim; i++) {
-            if (Float.floatToRawIntBits(stored.get(storedOffset + i)) != Float.floatToRawIntBits(values[offset + i])) {
-                return -1;
-            }
-        }
-        return candidate;
+        long location = location(t, candidate);
+        MemorySegment stored = t.memory()[(int) (location >>> 32)];
+        long storedOffset = (location & 0xFFFF_FFFFL) * dim * Float.BYTES;
+        long bytes = (long) dim * Float.BYTES;
+        return MemorySegment.mismatch(memory, byteOffset, byteOffset + bytes, stored, storedOffset, storedOffset + bytes) < 0
+                ? candidate : -1;
     }
 
-    private long contentHash(float[] values, int offset) {
-        long h = 1;
-        for (int i = offset; i < offset + dim; i++) {
-            h = 31 * h + Float.floatToRawIntBits(values[i]);
-        }
-        return h;
+    private static long location(Nodes t, int node) {
+        return (long) LOCATION.getOpaque(t.locations(), node);
     }
 
     private static int[] copiesOf(Nodes t, int graphNode) {
@@ -313,22 +449,29 @@ public final class AnnIndex<T> {
         LIST.setRelease(t.copies(), graphNode, shrunk);
     }
 
-    /** The same arrays with room for {@code capacity} nodes, or bigger copies of them. */
-    private static Nodes grow(Nodes t, int capacity) {
-        if (capacity <= t.offsets().length) {
-            return t;
+    /** The same arrays with room for {@code capacity} nodes and {@code memoryCapacity} blocks, or bigger copies of them. */
+    private static Nodes grow(Nodes t, int capacity, int memoryCapacity) {
+        Nodes n = t;
+        if (capacity > t.locations().length) {
+            int length = Math.max(capacity, t.locations().length + (t.locations().length >>> 1));
+            n = new Nodes(Arrays.copyOf(t.locations(), length), Arrays.copyOf(t.owners(), length),
+                    Arrays.copyOf(t.rows(), length), Arrays.copyOf(t.graphNodes(), length), Arrays.copyOf(t.copies(), length), Arrays.copyOf(t.removed(), length),
+                    t.inverseNorms() == null ? null : Arrays.copyOf(t.inverseNorms(), length), t.size(),
+                    t.memory(), t.memoryCount());
         }
-        int length = Math.max(capacity, t.offsets().length + (t.offsets().length >>> 1));
-        return new Nodes(Arrays.copyOf(t.views(), length), Arrays.copyOf(t.offsets(), length),
-                Arrays.copyOf(t.owners(), length), Arrays.copyOf(t.graphNodes(), length), Arrays.copyOf(t.copies(), length),
-                Arrays.copyOf(t.removed(), length), t.inverseNorms() == null ? null : Arrays.copyOf(t.inverseNorms(), length),
-                t.size());
+        if (memoryCapacity > n.memory().length) {
+            int length = Math.max(memoryCapacity, n.memory().length + (n.memory().length >>> 1));
+            n = new Nodes(n.locations(), n.owners(), n.rows(), n.graphNodes(), n.copies(), n.removed(), n.inverseNorms(), n.size(),
+                    Arrays.copyOf(n.memory(), length), n.memoryCount());
+        }
+        return n;
     }
 
     /**
      * Removes {@code owner}'s rows: searches that start from now on never return them. A graph
-     * node is marked deleted once neither its row nor any copy of it is left; until then it
-     * stands in the graph for its copies. False if the owner is not in the index.
+     * node whose row is removed moves to a live copy's memory if it has one; else it is marked
+     * deleted, to be taken out by {@link #purgeIfNeeded}. The block stays pinned until no search
+     * can read it ({@link #releaseRetired}). False if the owner is not in the index.
      */
     public boolean remove(T owner) {
         Placed<T> p = placed.remove(owner);
@@ -336,19 +479,39 @@ public final class AnnIndex<T> {
             return false;
         }
         Nodes t = nodes;
-        for (int node = p.firstNode(); node < p.firstNode() + p.block().rows(); node++) {
+        boolean stillReached = false;
+        int end = p.firstNode() + p.block().rows();
+        for (int node = p.firstNode(); node < end; node++) {
             t.removed()[node] = true;
+        }
+        for (int node = p.firstNode(); node < end; node++) {
             int graphNode = t.graphNodes()[node];
             if (graphNode != node) {
                 dropCopy(t, graphNode, node);
             }
-            if (t.removed()[graphNode] && copiesOf(t, graphNode).length == 0) {
+            if (!t.removed()[graphNode] || location(t, graphNode) != location(t, node)) {
+                // Its graph node lives on, in memory of another block.
+                continue;
+            }
+            int live = -1;
+            for (int copy : copiesOf(t, graphNode)) {
+                if (!t.removed()[copy]) {
+                    live = copy;
+                    break;
+                }
+            }
+            if (live >= 0) {
+                // The same bits elsewhere: the graph node stays, reading the copy's memory.
+                LOCATION.setOpaque(t.locations(), graphNode, location(t, live));
+            } else {
                 builder.markNodeDeleted(graphNode);
                 deleted++;
+                stillReached = true;
             }
         }
         indexed.addAndGet(-p.block().rows());
         dead += p.block().rows();
+        retiring.add(new Retiring<>(p, stillReached ? purges : -1));
         return true;
     }
 
@@ -357,19 +520,79 @@ public final class AnnIndex<T> {
      * tenth of the live rows), reconnecting their neighbours (jvector's removeDeletedNodes, after
      * FreshDiskANN); searches go on meanwhile. Until then deleted nodes still route searches.
      *
-     * @return whether as many rows were removed as are live, so a {@link #rebuilt} index would be
-     * at most half the size
+     * @return whether so many node numbers are unused (more than twice the live rows, and at
+     * least 1,000) that a {@link #rebuilt} index would be a third of the size or less
      */
     public boolean purgeIfNeeded() {
         if (deleted > 0 && (deleted >= PURGE_BATCH || deleted * 10L >= indexed.get())) {
             builder.removeDeletedNodes();
             purged += deleted;
             deleted = 0;
+            purges++;
         }
-        return dead > 0 && dead >= indexed.get();
+        return dead >= REBUILD_MIN && dead > 2L * indexed.get();
     }
 
-    /** A new index of the live blocks, in the order they were added, built on the same pool; this one is left as it was. */
+    /**
+     * Unpins the removed blocks no search can read any more: those the graph no longer reaches,
+     * after a grace period for the searches that began before. Waits for those searches.
+     *
+     * @return how many blocks were unpinned
+     */
+    public int releaseRetired() {
+        List<Retiring<T>> ready = new ArrayList<>();
+        for (Retiring<T> r : retiring) {
+            if (r.purgeNeeded() < purges) {
+                ready.add(r);
+            }
+        }
+        if (ready.isEmpty()) {
+            return 0;
+        }
+        awaitGrace();
+        retiring.removeAll(ready);
+        for (Retiring<T> r : ready) {
+            r.placed().block().pin().unpin();
+        }
+        return ready.size();
+    }
+
+    /** Waits until every search that registered before the call has finished. */
+    private void awaitGrace() {
+        int old = phase;
+        phase = 1 - old;
+        while (searching.get(old) != 0) {
+            // Searches take milliseconds; the writer can afford to sleep between looks.
+            sleep(Duration.ofMillis(1));
+        }
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CancellationException("interrupted while waiting for searches to finish");
+        }
+    }
+
+    /**
+     * Unpins every block, live or removed, after the searches running now have finished: the
+     * index is no longer used (replaced, or the store closes). Nothing may be called afterwards.
+     */
+    public void close() {
+        awaitGrace();
+        for (Retiring<T> r : retiring) {
+            r.placed().block().pin().unpin();
+        }
+        retiring.clear();
+        for (Iterator<Placed<T>> it = placed.values().iterator(); it.hasNext(); ) {
+            it.next().block().pin().unpin();
+            it.remove();
+        }
+    }
+
+    /** A new index of the live blocks, in the order they were added, built on the same pool; this one is left as it was (close it). */
     public AnnIndex<T> rebuilt(BooleanSupplier cancelled) {
         List<Placed<T>> live = new ArrayList<>(placed.values());
         live.sort((a, b) -> Integer.compare(a.firstNode(), b.firstNode()));
@@ -397,39 +620,34 @@ public final class AnnIndex<T> {
         if (k < 1 || ef < 1) {
             throw new IllegalArgumentException("k and ef must be at least 1, got k=" + k + ", ef=" + ef);
         }
-        GraphSearcher searcher = searchers.get();
-        // A view first, then the nodes: every node the view can reach was published before it.
-        searcher.setView(graph.getView());
-        QueryScores scores = new QueryScores(VECTOR_TYPES.createFloatVector(query), offset, nodes);
-        Bits acceptNode = node -> scores.acceptsRowOrCopy(node, accept);
-        SearchResult result = searcher.search(new DefaultSearchScoreProvider(scores), k, Math.max(k, ef), 0f, 0f, acceptNode);
-        List<Hit<T>> hits = new ArrayList<>(k);
-        for (SearchResult.NodeScore n : result.getNodes()) {
-            scores.addAccepted(n.node, accept, hits, k);
-            for (int copy : copiesOf(scores.table, n.node)) {
-                scores.addAccepted(copy, accept, hits, k);
+        int registered;
+        while (true) {
+            registered = phase;
+            searching.incrementAndGet(registered);
+            if (phase == registered) {
+                break;
             }
+            // The writer flipped the phase meanwhile and may not wait for this one: register again.
+            searching.decrementAndGet(registered);
         }
-        return hits;
-    }
-
-    /**
-     * jvector's similarity, higher is nearer, from a squared distance or a dot product: what its
-     * EUCLIDEAN and COSINE functions return. For dot, jvector's (1 + dot) / 2 would go negative for
-     * vectors that are not unit length, and jvector treats similarities below 0 as "nothing
-     * found"; this keeps the order of dot products and stays positive: 1 + dot, or 1 / (1 - dot)
-     * below 0.
-     */
-    private float similarity(VectorFloat<?> a, int aOffset, float aInverseNorm, Nodes t, int node) {
-        return switch (metric) {
-            case L2 -> 1f / (1f + VectorUtil.squareL2Distance(a, aOffset, t.views()[node], t.offsets()[node], dim));
-            case COSINE -> (1f + VectorUtil.dotProduct(a, aOffset, t.views()[node], t.offsets()[node], dim)
-                    * aInverseNorm * t.inverseNorms()[node]) / 2f;
-            case DOT -> {
-                float dot = VectorUtil.dotProduct(a, aOffset, t.views()[node], t.offsets()[node], dim);
-                yield dot >= 0f ? 1f + dot : 1f / (1f - dot);
+        try {
+            GraphSearcher searcher = searchers.get();
+            // A view first, then the nodes: every node the view can reach was published before it.
+            searcher.setView(graph.getView());
+            QueryScores scores = new QueryScores(query, offset, nodes);
+            Bits acceptNode = node -> scores.acceptsRowOrCopy(node, accept);
+            SearchResult result = searcher.search(new DefaultSearchScoreProvider(scores), k, Math.max(k, ef), 0f, 0f, acceptNode);
+            List<Hit<T>> hits = new ArrayList<>(k);
+            for (SearchResult.NodeScore n : result.getNodes()) {
+                scores.addAccepted(n.node, accept, hits, k);
+                for (int copy : copiesOf(scores.table, n.node)) {
+                    scores.addAccepted(copy, accept, hits, k);
+                }
             }
-        };
+            return hits;
+        } finally {
+            searching.decrementAndGet(registered);
+        }
     }
 
     /**
@@ -440,29 +658,54 @@ public final class AnnIndex<T> {
         return node < t.size() ? t : nodes;
     }
 
-    /** A query's similarity to each node, and which of its rows a search may return. Used by one thread. */
-    private final class QueryScores implements ScoreFunction.ExactScoreFunction {
-        private final VectorFloat<?> query;
+    /** A score function: one vector's similarity to stored nodes, read where they lie. Used by one thread. */
+    private abstract class Scores implements ScoreFunction.ExactScoreFunction {
+        Nodes table;
+        /** The vector compared, at {@code offset}, and its inverse norm (cosine only). */
+        private final float[] vector;
         private final int offset;
         private final float inverseNorm;
-        private Nodes table;
 
-        QueryScores(VectorFloat<?> query, int offset, Nodes table) {
-            this.query = query;
-            this.offset = offset;
+        Scores(Nodes table, float[] vector, int offset) {
             this.table = table;
+            this.vector = vector;
+            this.offset = offset;
             if (metric == Metric.COSINE) {
-                float squaredNorm = VectorUtil.dotProduct(query, offset, query, offset, dim);
+                float squaredNorm = VectorKernels.squaredNorm(vector, offset, dim);
                 this.inverseNorm = squaredNorm == 0f ? 0f : (float) (1.0 / Math.sqrt(squaredNorm));
             } else {
                 this.inverseNorm = 0f;
             }
         }
 
+        /**
+         * jvector's similarity to a stored node: what its EUCLIDEAN and COSINE functions
+         * return. For dot, jvector's (1 + dot) / 2 would go negative for vectors that are not
+         * unit length, and jvector treats similarities below 0 as "nothing found"; this keeps the
+         * order of dot products and stays positive: 1 + dot, or 1 / (1 - dot) below 0.
+         */
         @Override
-        public float similarityTo(int node) {
+        public final float similarityTo(int node) {
             table = covering(table, node);
-            return similarity(query, offset, inverseNorm, table, node);
+            long location = location(table, node);
+            MemorySegment memory = table.memory()[(int) (location >>> 32)];
+            long byteOffset = (location & 0xFFFF_FFFFL) * dim * Float.BYTES;
+            return switch (metric) {
+                case L2 -> 1f / (1f + VectorKernels.squaredL2(vector, offset, memory, byteOffset, dim));
+                case COSINE -> (1f + VectorKernels.dot(vector, offset, memory, byteOffset, dim)
+                        * inverseNorm * table.inverseNorms()[node]) / 2f;
+                case DOT -> {
+                    float dot = VectorKernels.dot(vector, offset, memory, byteOffset, dim);
+                    yield dot >= 0f ? 1f + dot : 1f / (1f - dot);
+                }
+            };
+        }
+    }
+
+    /** A query's similarity to each node, and which of its rows a search may return. */
+    private final class QueryScores extends Scores {
+        QueryScores(float[] query, int offset, Nodes table) {
+            super(table, query, offset);
         }
 
         /** Whether the row of {@code node} may be returned. */
@@ -488,27 +731,29 @@ public final class AnnIndex<T> {
         @SuppressWarnings("unchecked")
         void addAccepted(int node, Predicate<? super T> accept, List<Hit<T>> hits, int k) {
             if (hits.size() < k && accepts(node, accept)) {
-                hits.add(new Hit<>((T) table.owners()[node], table.offsets()[node] / dim));
+                hits.add(new Hit<>((T) table.owners()[node], table.rows()[node]));
             }
         }
     }
 
-    /** A stored node's similarity to each node: what inserts, neighbour selection and repairs compare. */
-    private final class NodeScores implements ScoreFunction.ExactScoreFunction {
-        private final int node;
-        private Nodes table;
-
+    /** A stored node's similarity to each node (its row copied once): what inserts, neighbour selection and repairs compare. */
+    private final class NodeScores extends Scores {
         NodeScores(int node) {
-            this.node = node;
-            this.table = covering(nodes, node);
+            this(covering(nodes, node), node);
         }
 
-        @Override
-        public float similarityTo(int other) {
-            table = covering(table, other);
-            float inverseNorm = table.inverseNorms() == null ? 0f : table.inverseNorms()[node];
-            return similarity(table.views()[node], table.offsets()[node], inverseNorm, table, other);
+        private NodeScores(Nodes table, int node) {
+            super(table, rowOf(table, node), 0);
         }
+    }
+
+    /** A copy of the stored row of {@code node}. */
+    private float[] rowOf(Nodes table, int node) {
+        long location = location(table, node);
+        float[] row = new float[dim];
+        MemorySegment.copy(table.memory()[(int) (location >>> 32)], VectorKernels.FLOAT_LE,
+                (location & 0xFFFF_FFFFL) * dim * Float.BYTES, row, 0, dim);
+        return row;
     }
 
     /** How jvector's builder compares: exactly, node to node, on the stored rows. */
@@ -522,21 +767,27 @@ public final class AnnIndex<T> {
         @Override
         public VectorFloat<?> approximateCentroid() {
             Nodes t = nodes;
-            VectorFloat<?> sum = VECTOR_TYPES.createFloatVector(dim);
+            float[] sum = new float[dim];
             for (int node = 0; node < t.size(); node++) {
+                float[] row = rowOf(t, node);
                 for (int i = 0; i < dim; i++) {
-                    sum.set(i, sum.get(i) + t.views()[node].get(t.offsets()[node] + i));
+                    sum[i] += row[i];
                 }
             }
-            if (t.size() > 0) {
-                VectorUtil.scale(sum, 1f / t.size());
+            for (int i = 0; i < dim; i++) {
+                sum[i] /= Math.max(1, t.size());
             }
-            return sum;
+            return VECTOR_TYPES.createFloatVector(sum);
         }
 
+        /** Only {@link GraphIndexBuilder#addGraphNode(int, VectorFloat)} asks for this, which this index does not call. */
         @Override
         public SearchScoreProvider searchProviderFor(VectorFloat<?> vector) {
-            return new DefaultSearchScoreProvider(new QueryScores(vector, 0, nodes));
+            float[] copy = new float[dim];
+            for (int i = 0; i < dim; i++) {
+                copy[i] = vector.get(i);
+            }
+            return new DefaultSearchScoreProvider(new QueryScores(copy, 0, nodes));
         }
 
         @Override

@@ -1,5 +1,7 @@
 package io.vexfs.core.kernel;
 
+import java.lang.foreign.MemorySegment;
+
 /**
  * The distance kernels behind {@link VectorKernels}. Every implementation sums in one fixed
  * order, so all of them return bitwise-identical floats for the same input:
@@ -15,9 +17,11 @@ package io.vexfs.core.kernel;
  *       {@code h = lanes/2, lanes/4, ..., 1}; lane 0 holds the result.</li>
  *   <li>The last {@code dim % lanes} elements are fused-multiply-added onto it in order.</li>
  * </ol>
- * The multi-row kernels compare one query with {@code count} consecutive rows of {@code dim}
- * values from {@code rowsOffset}, and give for row r exactly what the single-row kernel gives
- * for the query and {@code rowsOffset + r * dim}.
+ * The kernels over stored rows read them from a {@link MemorySegment}: a row is {@code dim}
+ * float32 values, little-endian, at a byte offset (no alignment needed), and each gives exactly
+ * what its float[] twin gives for the same values. The multi-row kernels compare one query with
+ * {@code count} consecutive rows from byte {@code rowsOffset}, and give for row r exactly what the
+ * single-row kernel gives for the row at {@code rowsOffset + r * dim * 4}.
  */
 interface Kernels {
 
@@ -30,13 +34,19 @@ interface Kernels {
 
     float squaredNorm(float[] a, int aOffset, int dim);
 
-    /** out[r] = squaredL2(query, queryOffset, values, rowsOffset + r * dim, dim) for r in [0, count). */
-    void squaredL2Rows(float[] query, int queryOffset, float[] values, int rowsOffset, int dim, int count, float[] out);
+    float dot(float[] query, int queryOffset, MemorySegment rows, long rowOffset, int dim);
 
-    /** out[r] = dot(query, queryOffset, values, rowsOffset + r * dim, dim) for r in [0, count). */
-    void dotRows(float[] query, int queryOffset, float[] values, int rowsOffset, int dim, int count, float[] out);
+    float squaredL2(float[] query, int queryOffset, MemorySegment rows, long rowOffset, int dim);
+
+    float squaredNorm(MemorySegment rows, long rowOffset, int dim);
+
+    /** out[r] = squaredL2(query, queryOffset, rows, rowsOffset + r * dim * 4, dim) for r in [0, count). */
+    void squaredL2Rows(float[] query, int queryOffset, MemorySegment rows, long rowsOffset, int dim, int count, float[] out);
+
+    /** out[r] = dot(query, queryOffset, rows, rowsOffset + r * dim * 4, dim) for r in [0, count). */
+    void dotRows(float[] query, int queryOffset, MemorySegment rows, long rowsOffset, int dim, int count, float[] out);
 
     /** {@link #dotRows} into dots and, from the same pass, each row's squaredNorm into squaredNorms. */
-    void dotAndSquaredNormRows(float[] query, int queryOffset, float[] values, int rowsOffset, int dim, int count,
+    void dotAndSquaredNormRows(float[] query, int queryOffset, MemorySegment rows, long rowsOffset, int dim, int count,
                                float[] dots, float[] squaredNorms);
 }

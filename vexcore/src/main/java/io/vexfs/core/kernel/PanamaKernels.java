@@ -1,5 +1,7 @@
 package io.vexfs.core.kernel;
 
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
@@ -21,13 +23,28 @@ final class PanamaKernels implements Kernels {
     private static final int STRIDE = 4 * LANES;
     /** HALVINGS[j] brings lane l + lanes/2^(j+1) onto lane l: the fixed cross-lane order of {@link Kernels}. */
     private static final VectorShuffle<Float>[] HALVINGS = halvings();
+    /*
+     * A merge is one halving step (h) for two vectors x and y, each holding rows in blocks of 2h
+     * lanes: counting lanes from the block's start, lane l < h gets x[l] + x[l + h] and lane l + h
+     * gets y[l] + y[l + h], so the result holds twice as many rows in blocks of h lanes, lower
+     * lane first as in sumLanes:
+     *     x.blend(y.rearrange(UP), UPPER).add(x.rearrange(DOWN).blend(y, UPPER))
+     * The multi-row kernels spell it out rather than call a helper: C2 stops inlining our own
+     * methods once a kernel's graph is large, and a vector passed to a method it did not inline
+     * is boxed on the heap (segment loads make the graphs large).
+     */
     /** The merge of two single-row vectors (h = lanes/2): rows end up in the lower and upper halves. */
-    private static final Merge MERGE_HALVES = new Merge(LANES / 2);
+    private static final VectorShuffle<Float> HALVES_DOWN = VectorShuffle.iota(SPECIES, LANES / 2, 1, true);
+    private static final VectorShuffle<Float> HALVES_UP = VectorShuffle.iota(SPECIES, LANES - LANES / 2, 1, true);
+    private static final VectorMask<Float> HALVES_UPPER = upperBlocks(LANES / 2);
     /** The merge of two two-row vectors (h = lanes/4): x's rows end up in quarters 0 and 2, y's in 1 and 3. */
-    private static final Merge MERGE_QUARTERS = new Merge(LANES / 4);
+    private static final VectorShuffle<Float> QUARTERS_DOWN = VectorShuffle.iota(SPECIES, LANES / 4, 1, true);
+    private static final VectorShuffle<Float> QUARTERS_UP = VectorShuffle.iota(SPECIES, LANES - LANES / 4, 1, true);
+    private static final VectorMask<Float> QUARTERS_UPPER = upperBlocks(LANES / 4);
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     /**
-     * Where the sums end up after MERGE_QUARTERS.apply(x, y) and {@link #sumQuarters}: what was
-     * in the lower half of x in lane X_LOWER, and so on.
+     * Where the sums end up after the quarters merge of x and y and the halvings HALVINGS[2..]:
+     * what was in the lower half of x in lane X_LOWER, and so on.
      */
     private static final int X_LOWER = 0;
     private static final int X_UPPER = LANES / 2;
@@ -133,6 +150,79 @@ final class PanamaKernels implements Kernels {
         return sum;
     }
 
+    @Override
+    public float dot(float[] query, int queryOffset, MemorySegment rows, long rowOffset, int dim) {
+        FloatVector acc0 = FloatVector.zero(SPECIES);
+        FloatVector acc1 = FloatVector.zero(SPECIES);
+        FloatVector acc2 = FloatVector.zero(SPECIES);
+        FloatVector acc3 = FloatVector.zero(SPECIES);
+        int strided = dim - dim % STRIDE;
+        int i = 0;
+        for (; i < strided; i += STRIDE) {
+            acc0 = load(query, queryOffset + i).fma(load(rows, rowOffset, i), acc0);
+            acc1 = load(query, queryOffset + i + LANES).fma(load(rows, rowOffset, i + LANES), acc1);
+            acc2 = load(query, queryOffset + i + 2 * LANES).fma(load(rows, rowOffset, i + 2 * LANES), acc2);
+            acc3 = load(query, queryOffset + i + 3 * LANES).fma(load(rows, rowOffset, i + 3 * LANES), acc3);
+        }
+        int vectorized = dim - dim % LANES;
+        for (; i < vectorized; i += LANES) {
+            acc0 = load(query, queryOffset + i).fma(load(rows, rowOffset, i), acc0);
+        }
+        return dotTail(query, queryOffset, rows, rowOffset, vectorized, dim, sumLanes(acc0.add(acc1).add(acc2.add(acc3))));
+    }
+
+    @Override
+    public float squaredL2(float[] query, int queryOffset, MemorySegment rows, long rowOffset, int dim) {
+        FloatVector acc0 = FloatVector.zero(SPECIES);
+        FloatVector acc1 = FloatVector.zero(SPECIES);
+        FloatVector acc2 = FloatVector.zero(SPECIES);
+        FloatVector acc3 = FloatVector.zero(SPECIES);
+        int strided = dim - dim % STRIDE;
+        int i = 0;
+        for (; i < strided; i += STRIDE) {
+            FloatVector d0 = load(query, queryOffset + i).sub(load(rows, rowOffset, i));
+            FloatVector d1 = load(query, queryOffset + i + LANES).sub(load(rows, rowOffset, i + LANES));
+            FloatVector d2 = load(query, queryOffset + i + 2 * LANES).sub(load(rows, rowOffset, i + 2 * LANES));
+            FloatVector d3 = load(query, queryOffset + i + 3 * LANES).sub(load(rows, rowOffset, i + 3 * LANES));
+            acc0 = d0.fma(d0, acc0);
+            acc1 = d1.fma(d1, acc1);
+            acc2 = d2.fma(d2, acc2);
+            acc3 = d3.fma(d3, acc3);
+        }
+        int vectorized = dim - dim % LANES;
+        for (; i < vectorized; i += LANES) {
+            FloatVector d = load(query, queryOffset + i).sub(load(rows, rowOffset, i));
+            acc0 = d.fma(d, acc0);
+        }
+        return squaredL2Tail(query, queryOffset, rows, rowOffset, vectorized, dim, sumLanes(acc0.add(acc1).add(acc2.add(acc3))));
+    }
+
+    @Override
+    public float squaredNorm(MemorySegment rows, long rowOffset, int dim) {
+        FloatVector acc0 = FloatVector.zero(SPECIES);
+        FloatVector acc1 = FloatVector.zero(SPECIES);
+        FloatVector acc2 = FloatVector.zero(SPECIES);
+        FloatVector acc3 = FloatVector.zero(SPECIES);
+        int strided = dim - dim % STRIDE;
+        int i = 0;
+        for (; i < strided; i += STRIDE) {
+            FloatVector v0 = load(rows, rowOffset, i);
+            FloatVector v1 = load(rows, rowOffset, i + LANES);
+            FloatVector v2 = load(rows, rowOffset, i + 2 * LANES);
+            FloatVector v3 = load(rows, rowOffset, i + 3 * LANES);
+            acc0 = v0.fma(v0, acc0);
+            acc1 = v1.fma(v1, acc1);
+            acc2 = v2.fma(v2, acc2);
+            acc3 = v3.fma(v3, acc3);
+        }
+        int vectorized = dim - dim % LANES;
+        for (; i < vectorized; i += LANES) {
+            FloatVector v = load(rows, rowOffset, i);
+            acc0 = v.fma(v, acc0);
+        }
+        return squaredNormTail(rows, rowOffset, vectorized, dim, sumLanes(acc0.add(acc1).add(acc2.add(acc3))));
+    }
+
     /**
      * Rows two at a time, r and r + count/2: the pairs walk two sequential streams, which the
      * hardware prefetchers follow far better than two adjacent rows (a new stream every pair).
@@ -140,14 +230,15 @@ final class PanamaKernels implements Kernels {
      * in this one method because a vector passed between methods C2 does not inline is boxed.
      */
     @Override
-    public void squaredL2Rows(float[] query, int queryOffset, float[] values, int rowsOffset, int dim, int count, float[] out) {
+    public void squaredL2Rows(float[] query, int queryOffset, MemorySegment rows, long rowsOffset, int dim, int count, float[] out) {
         int strided = dim - dim % STRIDE;
         int vectorized = dim - dim % LANES;
+        long rowBytes = (long) dim * Float.BYTES;
         FloatVector previousPair = FloatVector.zero(SPECIES);
         int pairs = count / 2;
         for (int r = 0; r < pairs; r++) {
-            int row0 = rowsOffset + r * dim;
-            int row1 = row0 + pairs * dim;
+            long row0 = rowsOffset + r * rowBytes;
+            long row1 = row0 + pairs * rowBytes;
             FloatVector acc00 = FloatVector.zero(SPECIES);
             FloatVector acc01 = FloatVector.zero(SPECIES);
             FloatVector acc02 = FloatVector.zero(SPECIES);
@@ -158,18 +249,18 @@ final class PanamaKernels implements Kernels {
             FloatVector acc13 = FloatVector.zero(SPECIES);
             int i = 0;
             for (; i < strided; i += STRIDE) {
-                FloatVector q0 = load(query, queryOffset + i);
-                FloatVector q1 = load(query, queryOffset + i + LANES);
-                FloatVector q2 = load(query, queryOffset + i + 2 * LANES);
-                FloatVector q3 = load(query, queryOffset + i + 3 * LANES);
-                FloatVector d00 = q0.sub(load(values, row0 + i));
-                FloatVector d01 = q1.sub(load(values, row0 + i + LANES));
-                FloatVector d02 = q2.sub(load(values, row0 + i + 2 * LANES));
-                FloatVector d03 = q3.sub(load(values, row0 + i + 3 * LANES));
-                FloatVector d10 = q0.sub(load(values, row1 + i));
-                FloatVector d11 = q1.sub(load(values, row1 + i + LANES));
-                FloatVector d12 = q2.sub(load(values, row1 + i + 2 * LANES));
-                FloatVector d13 = q3.sub(load(values, row1 + i + 3 * LANES));
+                FloatVector q0 = FloatVector.fromArray(SPECIES, query, queryOffset + i);
+                FloatVector q1 = FloatVector.fromArray(SPECIES, query, queryOffset + i + LANES);
+                FloatVector q2 = FloatVector.fromArray(SPECIES, query, queryOffset + i + 2 * LANES);
+                FloatVector q3 = FloatVector.fromArray(SPECIES, query, queryOffset + i + 3 * LANES);
+                FloatVector d00 = q0.sub(FloatVector.fromMemorySegment(SPECIES, rows, row0 + i * 4L, LE));
+                FloatVector d01 = q1.sub(FloatVector.fromMemorySegment(SPECIES, rows, row0 + (i + LANES) * 4L, LE));
+                FloatVector d02 = q2.sub(FloatVector.fromMemorySegment(SPECIES, rows, row0 + (i + 2 * LANES) * 4L, LE));
+                FloatVector d03 = q3.sub(FloatVector.fromMemorySegment(SPECIES, rows, row0 + (i + 3 * LANES) * 4L, LE));
+                FloatVector d10 = q0.sub(FloatVector.fromMemorySegment(SPECIES, rows, row1 + i * 4L, LE));
+                FloatVector d11 = q1.sub(FloatVector.fromMemorySegment(SPECIES, rows, row1 + (i + LANES) * 4L, LE));
+                FloatVector d12 = q2.sub(FloatVector.fromMemorySegment(SPECIES, rows, row1 + (i + 2 * LANES) * 4L, LE));
+                FloatVector d13 = q3.sub(FloatVector.fromMemorySegment(SPECIES, rows, row1 + (i + 3 * LANES) * 4L, LE));
                 acc00 = d00.fma(d00, acc00);
                 acc01 = d01.fma(d01, acc01);
                 acc02 = d02.fma(d02, acc02);
@@ -180,41 +271,48 @@ final class PanamaKernels implements Kernels {
                 acc13 = d13.fma(d13, acc13);
             }
             for (; i < vectorized; i += LANES) {
-                FloatVector q = load(query, queryOffset + i);
-                FloatVector d0 = q.sub(load(values, row0 + i));
-                FloatVector d1 = q.sub(load(values, row1 + i));
+                FloatVector q = FloatVector.fromArray(SPECIES, query, queryOffset + i);
+                FloatVector d0 = q.sub(FloatVector.fromMemorySegment(SPECIES, rows, row0 + i * 4L, LE));
+                FloatVector d1 = q.sub(FloatVector.fromMemorySegment(SPECIES, rows, row1 + i * 4L, LE));
                 acc00 = d0.fma(d0, acc00);
                 acc10 = d1.fma(d1, acc10);
             }
-            FloatVector pair = MERGE_HALVES.apply(acc00.add(acc01).add(acc02.add(acc03)), acc10.add(acc11).add(acc12.add(acc13)));
+            FloatVector x = acc00.add(acc01).add(acc02.add(acc03));
+            FloatVector y = acc10.add(acc11).add(acc12.add(acc13));
+            FloatVector pair = x.blend(y.rearrange(HALVES_UP), HALVES_UPPER).add(x.rearrange(HALVES_DOWN).blend(y, HALVES_UPPER));
             if (r % 2 == 0 && r + 2 <= pairs) {
                 previousPair = pair;
                 continue;
             }
             boolean partnered = r % 2 == 1;
-            FloatVector sums = sumQuarters(MERGE_QUARTERS.apply(partnered ? previousPair : pair, pair));
-            out[r] = squaredL2Tail(query, queryOffset, values, row0, vectorized, dim, sums.lane(Y_LOWER));
-            out[r + pairs] = squaredL2Tail(query, queryOffset, values, row1, vectorized, dim, sums.lane(Y_UPPER));
+            FloatVector first = partnered ? previousPair : pair;
+            FloatVector sums = first.blend(pair.rearrange(QUARTERS_UP), QUARTERS_UPPER).add(first.rearrange(QUARTERS_DOWN).blend(pair, QUARTERS_UPPER));
+            for (int h = 2; h < HALVINGS.length; h++) {
+                sums = sums.add(sums.rearrange(HALVINGS[h]));
+            }
+            out[r] = squaredL2Tail(query, queryOffset, rows, row0, vectorized, dim, sums.lane(Y_LOWER));
+            out[r + pairs] = squaredL2Tail(query, queryOffset, rows, row1, vectorized, dim, sums.lane(Y_UPPER));
             if (partnered) {
-                out[r - 1] = squaredL2Tail(query, queryOffset, values, row0 - dim, vectorized, dim, sums.lane(X_LOWER));
-                out[r - 1 + pairs] = squaredL2Tail(query, queryOffset, values, row1 - dim, vectorized, dim, sums.lane(X_UPPER));
+                out[r - 1] = squaredL2Tail(query, queryOffset, rows, row0 - rowBytes, vectorized, dim, sums.lane(X_LOWER));
+                out[r - 1 + pairs] = squaredL2Tail(query, queryOffset, rows, row1 - rowBytes, vectorized, dim, sums.lane(X_UPPER));
             }
         }
         if (count % 2 == 1) {
-            out[count - 1] = squaredL2(query, queryOffset, values, rowsOffset + (count - 1) * dim, dim);
+            out[count - 1] = squaredL2(query, queryOffset, rows, rowsOffset + (count - 1) * rowBytes, dim);
         }
     }
 
     /** As {@link #squaredL2Rows}, with the dot product's arithmetic. */
     @Override
-    public void dotRows(float[] query, int queryOffset, float[] values, int rowsOffset, int dim, int count, float[] out) {
+    public void dotRows(float[] query, int queryOffset, MemorySegment rows, long rowsOffset, int dim, int count, float[] out) {
         int strided = dim - dim % STRIDE;
         int vectorized = dim - dim % LANES;
+        long rowBytes = (long) dim * Float.BYTES;
         FloatVector previousPair = FloatVector.zero(SPECIES);
         int pairs = count / 2;
         for (int r = 0; r < pairs; r++) {
-            int row0 = rowsOffset + r * dim;
-            int row1 = row0 + pairs * dim;
+            long row0 = rowsOffset + r * rowBytes;
+            long row1 = row0 + pairs * rowBytes;
             FloatVector acc00 = FloatVector.zero(SPECIES);
             FloatVector acc01 = FloatVector.zero(SPECIES);
             FloatVector acc02 = FloatVector.zero(SPECIES);
@@ -225,40 +323,46 @@ final class PanamaKernels implements Kernels {
             FloatVector acc13 = FloatVector.zero(SPECIES);
             int i = 0;
             for (; i < strided; i += STRIDE) {
-                FloatVector q0 = load(query, queryOffset + i);
-                FloatVector q1 = load(query, queryOffset + i + LANES);
-                FloatVector q2 = load(query, queryOffset + i + 2 * LANES);
-                FloatVector q3 = load(query, queryOffset + i + 3 * LANES);
-                acc00 = q0.fma(load(values, row0 + i), acc00);
-                acc01 = q1.fma(load(values, row0 + i + LANES), acc01);
-                acc02 = q2.fma(load(values, row0 + i + 2 * LANES), acc02);
-                acc03 = q3.fma(load(values, row0 + i + 3 * LANES), acc03);
-                acc10 = q0.fma(load(values, row1 + i), acc10);
-                acc11 = q1.fma(load(values, row1 + i + LANES), acc11);
-                acc12 = q2.fma(load(values, row1 + i + 2 * LANES), acc12);
-                acc13 = q3.fma(load(values, row1 + i + 3 * LANES), acc13);
+                FloatVector q0 = FloatVector.fromArray(SPECIES, query, queryOffset + i);
+                FloatVector q1 = FloatVector.fromArray(SPECIES, query, queryOffset + i + LANES);
+                FloatVector q2 = FloatVector.fromArray(SPECIES, query, queryOffset + i + 2 * LANES);
+                FloatVector q3 = FloatVector.fromArray(SPECIES, query, queryOffset + i + 3 * LANES);
+                acc00 = q0.fma(FloatVector.fromMemorySegment(SPECIES, rows, row0 + i * 4L, LE), acc00);
+                acc01 = q1.fma(FloatVector.fromMemorySegment(SPECIES, rows, row0 + (i + LANES) * 4L, LE), acc01);
+                acc02 = q2.fma(FloatVector.fromMemorySegment(SPECIES, rows, row0 + (i + 2 * LANES) * 4L, LE), acc02);
+                acc03 = q3.fma(FloatVector.fromMemorySegment(SPECIES, rows, row0 + (i + 3 * LANES) * 4L, LE), acc03);
+                acc10 = q0.fma(FloatVector.fromMemorySegment(SPECIES, rows, row1 + i * 4L, LE), acc10);
+                acc11 = q1.fma(FloatVector.fromMemorySegment(SPECIES, rows, row1 + (i + LANES) * 4L, LE), acc11);
+                acc12 = q2.fma(FloatVector.fromMemorySegment(SPECIES, rows, row1 + (i + 2 * LANES) * 4L, LE), acc12);
+                acc13 = q3.fma(FloatVector.fromMemorySegment(SPECIES, rows, row1 + (i + 3 * LANES) * 4L, LE), acc13);
             }
             for (; i < vectorized; i += LANES) {
-                FloatVector q = load(query, queryOffset + i);
-                acc00 = q.fma(load(values, row0 + i), acc00);
-                acc10 = q.fma(load(values, row1 + i), acc10);
+                FloatVector q = FloatVector.fromArray(SPECIES, query, queryOffset + i);
+                acc00 = q.fma(FloatVector.fromMemorySegment(SPECIES, rows, row0 + i * 4L, LE), acc00);
+                acc10 = q.fma(FloatVector.fromMemorySegment(SPECIES, rows, row1 + i * 4L, LE), acc10);
             }
-            FloatVector pair = MERGE_HALVES.apply(acc00.add(acc01).add(acc02.add(acc03)), acc10.add(acc11).add(acc12.add(acc13)));
+            FloatVector x = acc00.add(acc01).add(acc02.add(acc03));
+            FloatVector y = acc10.add(acc11).add(acc12.add(acc13));
+            FloatVector pair = x.blend(y.rearrange(HALVES_UP), HALVES_UPPER).add(x.rearrange(HALVES_DOWN).blend(y, HALVES_UPPER));
             if (r % 2 == 0 && r + 2 <= pairs) {
                 previousPair = pair;
                 continue;
             }
             boolean partnered = r % 2 == 1;
-            FloatVector sums = sumQuarters(MERGE_QUARTERS.apply(partnered ? previousPair : pair, pair));
-            out[r] = dotTail(query, queryOffset, values, row0, vectorized, dim, sums.lane(Y_LOWER));
-            out[r + pairs] = dotTail(query, queryOffset, values, row1, vectorized, dim, sums.lane(Y_UPPER));
+            FloatVector first = partnered ? previousPair : pair;
+            FloatVector sums = first.blend(pair.rearrange(QUARTERS_UP), QUARTERS_UPPER).add(first.rearrange(QUARTERS_DOWN).blend(pair, QUARTERS_UPPER));
+            for (int h = 2; h < HALVINGS.length; h++) {
+                sums = sums.add(sums.rearrange(HALVINGS[h]));
+            }
+            out[r] = dotTail(query, queryOffset, rows, row0, vectorized, dim, sums.lane(Y_LOWER));
+            out[r + pairs] = dotTail(query, queryOffset, rows, row1, vectorized, dim, sums.lane(Y_UPPER));
             if (partnered) {
-                out[r - 1] = dotTail(query, queryOffset, values, row0 - dim, vectorized, dim, sums.lane(X_LOWER));
-                out[r - 1 + pairs] = dotTail(query, queryOffset, values, row1 - dim, vectorized, dim, sums.lane(X_UPPER));
+                out[r - 1] = dotTail(query, queryOffset, rows, row0 - rowBytes, vectorized, dim, sums.lane(X_LOWER));
+                out[r - 1 + pairs] = dotTail(query, queryOffset, rows, row1 - rowBytes, vectorized, dim, sums.lane(X_UPPER));
             }
         }
         if (count % 2 == 1) {
-            out[count - 1] = dot(query, queryOffset, values, rowsOffset + (count - 1) * dim, dim);
+            out[count - 1] = dot(query, queryOffset, rows, rowsOffset + (count - 1) * rowBytes, dim);
         }
     }
 
@@ -268,15 +372,16 @@ final class PanamaKernels implements Kernels {
      * sequential streams as in {@link #squaredL2Rows}, and each merges with the one before.
      */
     @Override
-    public void dotAndSquaredNormRows(float[] query, int queryOffset, float[] values, int rowsOffset, int dim, int count,
+    public void dotAndSquaredNormRows(float[] query, int queryOffset, MemorySegment rows, long rowsOffset, int dim, int count,
                                       float[] dots, float[] squaredNorms) {
         int strided = dim - dim % STRIDE;
         int vectorized = dim - dim % LANES;
+        long rowBytes = (long) dim * Float.BYTES;
         FloatVector previousRow = FloatVector.zero(SPECIES);
         int pairs = count / 2;
         for (int j = 0; j < count; j++) {
             int r = j < 2 * pairs ? j / 2 + j % 2 * pairs : j;
-            int row = rowsOffset + r * dim;
+            long row = rowsOffset + r * rowBytes;
             FloatVector dot0 = FloatVector.zero(SPECIES);
             FloatVector dot1 = FloatVector.zero(SPECIES);
             FloatVector dot2 = FloatVector.zero(SPECIES);
@@ -287,97 +392,97 @@ final class PanamaKernels implements Kernels {
             FloatVector norm3 = FloatVector.zero(SPECIES);
             int i = 0;
             for (; i < strided; i += STRIDE) {
-                FloatVector v0 = load(values, row + i);
-                FloatVector v1 = load(values, row + i + LANES);
-                FloatVector v2 = load(values, row + i + 2 * LANES);
-                FloatVector v3 = load(values, row + i + 3 * LANES);
-                dot0 = load(query, queryOffset + i).fma(v0, dot0);
-                dot1 = load(query, queryOffset + i + LANES).fma(v1, dot1);
-                dot2 = load(query, queryOffset + i + 2 * LANES).fma(v2, dot2);
-                dot3 = load(query, queryOffset + i + 3 * LANES).fma(v3, dot3);
+                FloatVector v0 = FloatVector.fromMemorySegment(SPECIES, rows, row + i * 4L, LE);
+                FloatVector v1 = FloatVector.fromMemorySegment(SPECIES, rows, row + (i + LANES) * 4L, LE);
+                FloatVector v2 = FloatVector.fromMemorySegment(SPECIES, rows, row + (i + 2 * LANES) * 4L, LE);
+                FloatVector v3 = FloatVector.fromMemorySegment(SPECIES, rows, row + (i + 3 * LANES) * 4L, LE);
+                dot0 = FloatVector.fromArray(SPECIES, query, queryOffset + i).fma(v0, dot0);
+                dot1 = FloatVector.fromArray(SPECIES, query, queryOffset + i + LANES).fma(v1, dot1);
+                dot2 = FloatVector.fromArray(SPECIES, query, queryOffset + i + 2 * LANES).fma(v2, dot2);
+                dot3 = FloatVector.fromArray(SPECIES, query, queryOffset + i + 3 * LANES).fma(v3, dot3);
                 norm0 = v0.fma(v0, norm0);
                 norm1 = v1.fma(v1, norm1);
                 norm2 = v2.fma(v2, norm2);
                 norm3 = v3.fma(v3, norm3);
             }
             for (; i < vectorized; i += LANES) {
-                FloatVector v = load(values, row + i);
-                dot0 = load(query, queryOffset + i).fma(v, dot0);
+                FloatVector v = FloatVector.fromMemorySegment(SPECIES, rows, row + i * 4L, LE);
+                dot0 = FloatVector.fromArray(SPECIES, query, queryOffset + i).fma(v, dot0);
                 norm0 = v.fma(v, norm0);
             }
-            FloatVector both = MERGE_HALVES.apply(dot0.add(dot1).add(dot2.add(dot3)), norm0.add(norm1).add(norm2.add(norm3)));
+            FloatVector x = dot0.add(dot1).add(dot2.add(dot3));
+            FloatVector y = norm0.add(norm1).add(norm2.add(norm3));
+            FloatVector both = x.blend(y.rearrange(HALVES_UP), HALVES_UPPER).add(x.rearrange(HALVES_DOWN).blend(y, HALVES_UPPER));
             if (j % 2 == 0 && j + 1 < count) {
                 previousRow = both;
                 continue;
             }
             boolean partnered = j % 2 == 1;
-            FloatVector sums = sumQuarters(MERGE_QUARTERS.apply(partnered ? previousRow : both, both));
-            dots[r] = dotTail(query, queryOffset, values, row, vectorized, dim, sums.lane(Y_LOWER));
-            squaredNorms[r] = dotTail(values, row, values, row, vectorized, dim, sums.lane(Y_UPPER));
+            FloatVector first = partnered ? previousRow : both;
+            FloatVector sums = first.blend(both.rearrange(QUARTERS_UP), QUARTERS_UPPER).add(first.rearrange(QUARTERS_DOWN).blend(both, QUARTERS_UPPER));
+            for (int h = 2; h < HALVINGS.length; h++) {
+                sums = sums.add(sums.rearrange(HALVINGS[h]));
+            }
+            dots[r] = dotTail(query, queryOffset, rows, row, vectorized, dim, sums.lane(Y_LOWER));
+            squaredNorms[r] = squaredNormTail(rows, row, vectorized, dim, sums.lane(Y_UPPER));
             if (partnered) {
-                int partner = row - pairs * dim;
-                dots[r - pairs] = dotTail(query, queryOffset, values, partner, vectorized, dim, sums.lane(X_LOWER));
-                squaredNorms[r - pairs] = dotTail(values, partner, values, partner, vectorized, dim, sums.lane(X_UPPER));
+                long partner = row - pairs * rowBytes;
+                dots[r - pairs] = dotTail(query, queryOffset, rows, partner, vectorized, dim, sums.lane(X_LOWER));
+                squaredNorms[r - pairs] = squaredNormTail(rows, partner, vectorized, dim, sums.lane(X_UPPER));
             }
         }
     }
 
     /** The scalar tail of {@link #squaredL2}: elements [vectorized, dim) onto the lane sum. */
-    private static float squaredL2Tail(float[] a, int aOffset, float[] b, int bOffset, int vectorized, int dim, float laneSum) {
+    private static float squaredL2Tail(float[] query, int queryOffset, MemorySegment rows, long rowOffset, int vectorized, int dim,
+                                       float laneSum) {
         float sum = laneSum;
         for (int i = vectorized; i < dim; i++) {
-            float d = a[aOffset + i] - b[bOffset + i];
+            float d = query[queryOffset + i] - element(rows, rowOffset, i);
             sum = Math.fma(d, d, sum);
         }
         return sum;
     }
 
-    /** The scalar tail of {@link #dot}, and of {@link #squaredNorm} with a and b the same: elements [vectorized, dim) onto the lane sum. */
-    private static float dotTail(float[] a, int aOffset, float[] b, int bOffset, int vectorized, int dim, float laneSum) {
+    /** The scalar tail of {@link #dot}: elements [vectorized, dim) onto the lane sum. */
+    private static float dotTail(float[] query, int queryOffset, MemorySegment rows, long rowOffset, int vectorized, int dim, float laneSum) {
         float sum = laneSum;
         for (int i = vectorized; i < dim; i++) {
-            sum = Math.fma(a[aOffset + i], b[bOffset + i], sum);
+            sum = Math.fma(query[queryOffset + i], element(rows, rowOffset, i), sum);
         }
         return sum;
     }
 
-    /** The halvings left after the two merges, h = lanes/8 down to 1, within each quarter. */
-    private static FloatVector sumQuarters(FloatVector merged) {
-        FloatVector sum = merged;
-        for (int j = 2; j < HALVINGS.length; j++) {
-            sum = sum.add(sum.rearrange(HALVINGS[j]));
+    /** The scalar tail of {@link #squaredNorm}: elements [vectorized, dim) onto the lane sum. */
+    private static float squaredNormTail(MemorySegment rows, long rowOffset, int vectorized, int dim, float laneSum) {
+        float sum = laneSum;
+        for (int i = vectorized; i < dim; i++) {
+            float v = element(rows, rowOffset, i);
+            sum = Math.fma(v, v, sum);
         }
         return sum;
     }
 
-    /**
-     * One halving step (h) for two vectors, each holding rows in blocks of 2h lanes: counting
-     * lanes from the block's start, lane l < h gets x[l] + x[l + h] and lane l + h gets
-     * y[l] + y[l + h], so the result holds twice as many rows in blocks of h lanes. Lower lane
-     * first, as in {@link PanamaKernels#sumLanes}.
-     */
-    private record Merge(VectorShuffle<Float> down, VectorShuffle<Float> up, VectorMask<Float> upperHalves) {
-        Merge(int h) {
-            this(VectorShuffle.iota(SPECIES, h, 1, true), VectorShuffle.iota(SPECIES, LANES - h, 1, true), upperHalves(h));
+    /** The lanes l with bit h set: the upper half of every block of 2h lanes. */
+    private static VectorMask<Float> upperBlocks(int h) {
+        boolean[] upper = new boolean[LANES];
+        for (int lane = 0; lane < LANES; lane++) {
+            upper[lane] = (lane & h) != 0;
         }
-
-        FloatVector apply(FloatVector x, FloatVector y) {
-            FloatVector lower = x.blend(y.rearrange(up), upperHalves);
-            FloatVector upper = x.rearrange(down).blend(y, upperHalves);
-            return lower.add(upper);
-        }
-
-        private static VectorMask<Float> upperHalves(int h) {
-            boolean[] upper = new boolean[LANES];
-            for (int lane = 0; lane < LANES; lane++) {
-                upper[lane] = (lane & h) != 0;
-            }
-            return VectorMask.fromArray(SPECIES, upper, 0);
-        }
+        return VectorMask.fromArray(SPECIES, upper, 0);
     }
 
     private static FloatVector load(float[] array, int offset) {
         return FloatVector.fromArray(SPECIES, array, offset);
+    }
+
+    /** The lanes from float {@code index} of the row at byte {@code rowOffset}. */
+    private static FloatVector load(MemorySegment rows, long rowOffset, int index) {
+        return FloatVector.fromMemorySegment(SPECIES, rows, rowOffset + (long) index * Float.BYTES, LE);
+    }
+
+    private static float element(MemorySegment rows, long rowOffset, int index) {
+        return rows.get(VectorKernels.FLOAT_LE, rowOffset + (long) index * Float.BYTES);
     }
 
     /** Not reduceLanes: its order is unspecified, and the scalar kernels must reproduce ours exactly. */

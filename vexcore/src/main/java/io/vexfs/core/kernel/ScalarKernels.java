@@ -1,5 +1,7 @@
 package io.vexfs.core.kernel;
 
+import java.lang.foreign.MemorySegment;
+
 /**
  * The kernels in plain Java, summing in exactly the order of {@link PanamaKernels} (see
  * {@link Kernels}) so that switching SIMD off changes no result, not even in the last bit.
@@ -58,25 +60,63 @@ final class ScalarKernels implements Kernels {
     }
 
     @Override
-    public void squaredL2Rows(float[] query, int queryOffset, float[] values, int rowsOffset, int dim, int count, float[] out) {
+    public float dot(float[] query, int queryOffset, MemorySegment rows, long rowOffset, int dim) {
+        int strided = dim - dim % stride;
+        int vectorized = dim - dim % lanes;
+        float sum = dotLanes(query, queryOffset, rows, rowOffset, strided, vectorized, 0, 1);
+        for (int i = vectorized; i < dim; i++) {
+            sum = Math.fma(query[queryOffset + i], element(rows, rowOffset, i), sum);
+        }
+        return sum;
+    }
+
+    @Override
+    public float squaredL2(float[] query, int queryOffset, MemorySegment rows, long rowOffset, int dim) {
+        int strided = dim - dim % stride;
+        int vectorized = dim - dim % lanes;
+        float sum = squaredL2Lanes(query, queryOffset, rows, rowOffset, strided, vectorized, 0, 1);
+        for (int i = vectorized; i < dim; i++) {
+            float d = query[queryOffset + i] - element(rows, rowOffset, i);
+            sum = Math.fma(d, d, sum);
+        }
+        return sum;
+    }
+
+    @Override
+    public float squaredNorm(MemorySegment rows, long rowOffset, int dim) {
+        int strided = dim - dim % stride;
+        int vectorized = dim - dim % lanes;
+        float sum = squaredNormLanes(rows, rowOffset, strided, vectorized, 0, 1);
+        for (int i = vectorized; i < dim; i++) {
+            float v = element(rows, rowOffset, i);
+            sum = Math.fma(v, v, sum);
+        }
+        return sum;
+    }
+
+    @Override
+    public void squaredL2Rows(float[] query, int queryOffset, MemorySegment rows, long rowsOffset, int dim, int count, float[] out) {
+        long rowBytes = (long) dim * Float.BYTES;
         for (int r = 0; r < count; r++) {
-            out[r] = squaredL2(query, queryOffset, values, rowsOffset + r * dim, dim);
+            out[r] = squaredL2(query, queryOffset, rows, rowsOffset + r * rowBytes, dim);
         }
     }
 
     @Override
-    public void dotRows(float[] query, int queryOffset, float[] values, int rowsOffset, int dim, int count, float[] out) {
+    public void dotRows(float[] query, int queryOffset, MemorySegment rows, long rowsOffset, int dim, int count, float[] out) {
+        long rowBytes = (long) dim * Float.BYTES;
         for (int r = 0; r < count; r++) {
-            out[r] = dot(query, queryOffset, values, rowsOffset + r * dim, dim);
+            out[r] = dot(query, queryOffset, rows, rowsOffset + r * rowBytes, dim);
         }
     }
 
     @Override
-    public void dotAndSquaredNormRows(float[] query, int queryOffset, float[] values, int rowsOffset, int dim, int count,
+    public void dotAndSquaredNormRows(float[] query, int queryOffset, MemorySegment rows, long rowsOffset, int dim, int count,
                                       float[] dots, float[] squaredNorms) {
+        long rowBytes = (long) dim * Float.BYTES;
         for (int r = 0; r < count; r++) {
-            dots[r] = dot(query, queryOffset, values, rowsOffset + r * dim, dim);
-            squaredNorms[r] = squaredNorm(values, rowsOffset + r * dim, dim);
+            dots[r] = dot(query, queryOffset, rows, rowsOffset + r * rowBytes, dim);
+            squaredNorms[r] = squaredNorm(rows, rowsOffset + r * rowBytes, dim);
         }
     }
 
@@ -169,5 +209,98 @@ final class ScalarKernels implements Kernels {
             acc0 = Math.fma(a[aOffset + i], a[aOffset + i], acc0);
         }
         return (acc0 + acc1) + (acc2 + acc3);
+    }
+
+    /** {@link #dotLanes} with b a stored row. */
+    private float dotLanes(float[] a, int aOffset, MemorySegment b, long bOffset, int strided, int vectorized, int lane, int spacing) {
+        if (spacing == lanes) {
+            return dotLane(a, aOffset, b, bOffset, strided, vectorized, lane);
+        }
+        return dotLanes(a, aOffset, b, bOffset, strided, vectorized, lane, 2 * spacing)
+                + dotLanes(a, aOffset, b, bOffset, strided, vectorized, lane + spacing, 2 * spacing);
+    }
+
+    private float dotLane(float[] a, int aOffset, MemorySegment b, long bOffset, int strided, int vectorized, int lane) {
+        float acc0 = 0f;
+        float acc1 = 0f;
+        float acc2 = 0f;
+        float acc3 = 0f;
+        int i = lane;
+        for (; i < strided; i += stride) {
+            acc0 = Math.fma(a[aOffset + i], element(b, bOffset, i), acc0);
+            acc1 = Math.fma(a[aOffset + i + lanes], element(b, bOffset, i + lanes), acc1);
+            acc2 = Math.fma(a[aOffset + i + 2 * lanes], element(b, bOffset, i + 2 * lanes), acc2);
+            acc3 = Math.fma(a[aOffset + i + 3 * lanes], element(b, bOffset, i + 3 * lanes), acc3);
+        }
+        for (; i < vectorized; i += lanes) {
+            acc0 = Math.fma(a[aOffset + i], element(b, bOffset, i), acc0);
+        }
+        return (acc0 + acc1) + (acc2 + acc3);
+    }
+
+    private float squaredL2Lanes(float[] a, int aOffset, MemorySegment b, long bOffset, int strided, int vectorized, int lane, int spacing) {
+        if (spacing == lanes) {
+            return squaredL2Lane(a, aOffset, b, bOffset, strided, vectorized, lane);
+        }
+        return squaredL2Lanes(a, aOffset, b, bOffset, strided, vectorized, lane, 2 * spacing)
+                + squaredL2Lanes(a, aOffset, b, bOffset, strided, vectorized, lane + spacing, 2 * spacing);
+    }
+
+    private float squaredL2Lane(float[] a, int aOffset, MemorySegment b, long bOffset, int strided, int vectorized, int lane) {
+        float acc0 = 0f;
+        float acc1 = 0f;
+        float acc2 = 0f;
+        float acc3 = 0f;
+        int i = lane;
+        for (; i < strided; i += stride) {
+            float d0 = a[aOffset + i] - element(b, bOffset, i);
+            float d1 = a[aOffset + i + lanes] - element(b, bOffset, i + lanes);
+            float d2 = a[aOffset + i + 2 * lanes] - element(b, bOffset, i + 2 * lanes);
+            float d3 = a[aOffset + i + 3 * lanes] - element(b, bOffset, i + 3 * lanes);
+            acc0 = Math.fma(d0, d0, acc0);
+            acc1 = Math.fma(d1, d1, acc1);
+            acc2 = Math.fma(d2, d2, acc2);
+            acc3 = Math.fma(d3, d3, acc3);
+        }
+        for (; i < vectorized; i += lanes) {
+            float d = a[aOffset + i] - element(b, bOffset, i);
+            acc0 = Math.fma(d, d, acc0);
+        }
+        return (acc0 + acc1) + (acc2 + acc3);
+    }
+
+    private float squaredNormLanes(MemorySegment a, long aOffset, int strided, int vectorized, int lane, int spacing) {
+        if (spacing == lanes) {
+            return squaredNormLane(a, aOffset, strided, vectorized, lane);
+        }
+        return squaredNormLanes(a, aOffset, strided, vectorized, lane, 2 * spacing)
+                + squaredNormLanes(a, aOffset, strided, vectorized, lane + spacing, 2 * spacing);
+    }
+
+    private float squaredNormLane(MemorySegment a, long aOffset, int strided, int vectorized, int lane) {
+        float acc0 = 0f;
+        float acc1 = 0f;
+        float acc2 = 0f;
+        float acc3 = 0f;
+        int i = lane;
+        for (; i < strided; i += stride) {
+            float v0 = element(a, aOffset, i);
+            float v1 = element(a, aOffset, i + lanes);
+            float v2 = element(a, aOffset, i + 2 * lanes);
+            float v3 = element(a, aOffset, i + 3 * lanes);
+            acc0 = Math.fma(v0, v0, acc0);
+            acc1 = Math.fma(v1, v1, acc1);
+            acc2 = Math.fma(v2, v2, acc2);
+            acc3 = Math.fma(v3, v3, acc3);
+        }
+        for (; i < vectorized; i += lanes) {
+            float v = element(a, aOffset, i);
+            acc0 = Math.fma(v, v, acc0);
+        }
+        return (acc0 + acc1) + (acc2 + acc3);
+    }
+
+    private static float element(MemorySegment rows, long rowOffset, int index) {
+        return rows.get(VectorKernels.FLOAT_LE, rowOffset + (long) index * Float.BYTES);
     }
 }

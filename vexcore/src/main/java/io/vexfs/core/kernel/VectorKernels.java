@@ -1,12 +1,16 @@
 package io.vexfs.core.kernel;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The distance kernels every search uses, over float arrays in the storage's own layout: a
- * stored file is one float[] of rows * dim values, row-major, so a vector is an array and an
- * offset, and nothing is copied per comparison.
+ * The distance kernels every search uses. Queries are float arrays; stored rows are read where
+ * the storage keeps them, as a {@link MemorySegment} (heap or native, e.g. a slice of a mapped
+ * segment file) holding rows * dim float32 values, little-endian, row-major, so a stored vector is
+ * a segment and a byte offset and nothing is copied per comparison.
  *
  * <p>Two implementations sit behind this facade, SIMD on the Vector API and plain scalar Java,
  * switched live with {@link #setSimd(boolean)} (the {@code simd} toggle and the config key
@@ -14,6 +18,9 @@ import java.util.Optional;
  * identical and a search ranks and prints the same whichever is on.
  */
 public final class VectorKernels {
+    /** How stored rows hold a float: little-endian whatever the platform, at any byte offset. */
+    public static final ValueLayout.OfFloat FLOAT_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
     private static final System.Logger LOG = System.getLogger(VectorKernels.class.getName());
     /** The lane count the scalar kernels mirror when there is no Vector API to match: AVX2's. */
     private static final int FALLBACK_LANES = 8;
@@ -91,39 +98,62 @@ public final class VectorKernels {
         return current.squaredNorm(a, aOffset, dim);
     }
 
+    /** The dot product of query[queryOffset, queryOffset + dim) and the stored row at byte {@code rowOffset} of {@code rows}. */
+    public static float dot(float[] query, int queryOffset, MemorySegment rows, long rowOffset, int dim) {
+        checkRows(query, queryOffset, rows, rowOffset, dim, 1);
+        return current.dot(query, queryOffset, rows, rowOffset, dim);
+    }
+
+    /** The squared Euclidean distance between query[queryOffset, queryOffset + dim) and the stored row at byte {@code rowOffset}. */
+    public static float squaredL2(float[] query, int queryOffset, MemorySegment rows, long rowOffset, int dim) {
+        checkRows(query, queryOffset, rows, rowOffset, dim, 1);
+        return current.squaredL2(query, queryOffset, rows, rowOffset, dim);
+    }
+
+    /** The squared Euclidean norm of the stored row at byte {@code rowOffset} of {@code rows}. */
+    public static float squaredNorm(MemorySegment rows, long rowOffset, int dim) {
+        Objects.checkFromIndexSize(rowOffset, (long) dim * Float.BYTES, rows.byteSize());
+        return current.squaredNorm(rows, rowOffset, dim);
+    }
+
     /**
      * The squared Euclidean distances between the query at query[queryOffset, queryOffset + dim)
-     * and the {@code count} consecutive rows of {@code dim} values from values[rowsOffset], into
-     * out[0, count): each bitwise what {@link #squaredL2} gives for that row. Several rows per call
-     * share the query's loads and the final reduction, which is what makes a scan memory-bound.
+     * and the {@code count} consecutive stored rows of {@code dim} values from byte
+     * {@code rowsOffset} of {@code rows}, into out[0, count): each bitwise what
+     * {@link #squaredL2(float[], int, MemorySegment, long, int)} gives for that row. Several rows
+     * per call share the query's loads and the final reduction, which is what makes a scan
+     * memory-bound.
      */
-    public static void squaredL2Rows(float[] query, int queryOffset, float[] values, int rowsOffset, int dim, int count, float[] out) {
-        checkRows(query, queryOffset, values, rowsOffset, dim, count, out);
-        current.squaredL2Rows(query, queryOffset, values, rowsOffset, dim, count, out);
+    public static void squaredL2Rows(float[] query, int queryOffset, MemorySegment rows, long rowsOffset, int dim, int count,
+                                     float[] out) {
+        checkRows(query, queryOffset, rows, rowsOffset, dim, count);
+        Objects.checkFromIndexSize(0, count, out.length);
+        current.squaredL2Rows(query, queryOffset, rows, rowsOffset, dim, count, out);
     }
 
-    /** The dot products of the query with {@code count} consecutive rows, as {@link #squaredL2Rows}: each bitwise {@link #dot}. */
-    public static void dotRows(float[] query, int queryOffset, float[] values, int rowsOffset, int dim, int count, float[] out) {
-        checkRows(query, queryOffset, values, rowsOffset, dim, count, out);
-        current.dotRows(query, queryOffset, values, rowsOffset, dim, count, out);
+    /** The dot products of the query with {@code count} consecutive stored rows, as {@link #squaredL2Rows}: each bitwise the single-row dot. */
+    public static void dotRows(float[] query, int queryOffset, MemorySegment rows, long rowsOffset, int dim, int count, float[] out) {
+        checkRows(query, queryOffset, rows, rowsOffset, dim, count);
+        Objects.checkFromIndexSize(0, count, out.length);
+        current.dotRows(query, queryOffset, rows, rowsOffset, dim, count, out);
     }
 
     /**
-     * {@link #dotRows} into dots and each row's {@link #squaredNorm} into squaredNorms, both
-     * bitwise as the single-row kernels, from one pass over the rows: what cosine needs per row.
+     * {@link #dotRows} into dots and each row's squared norm into squaredNorms, both bitwise as
+     * the single-row kernels, from one pass over the rows: what cosine needs per row.
      */
-    public static void dotAndSquaredNormRows(float[] query, int queryOffset, float[] values, int rowsOffset, int dim, int count,
+    public static void dotAndSquaredNormRows(float[] query, int queryOffset, MemorySegment rows, long rowsOffset, int dim, int count,
                                              float[] dots, float[] squaredNorms) {
-        checkRows(query, queryOffset, values, rowsOffset, dim, count, dots);
+        checkRows(query, queryOffset, rows, rowsOffset, dim, count);
+        Objects.checkFromIndexSize(0, count, dots.length);
         Objects.checkFromIndexSize(0, count, squaredNorms.length);
-        current.dotAndSquaredNormRows(query, queryOffset, values, rowsOffset, dim, count, dots, squaredNorms);
+        current.dotAndSquaredNormRows(query, queryOffset, rows, rowsOffset, dim, count, dots, squaredNorms);
     }
 
     /** Once per call, so the kernels' loops index within proven ranges. */
-    private static void checkRows(float[] query, int queryOffset, float[] values, int rowsOffset, int dim, int count, float[] out) {
+    private static void checkRows(float[] query, int queryOffset, MemorySegment rows, long rowsOffset, int dim, int count) {
         Objects.checkFromIndexSize(queryOffset, dim, query.length);
-        Objects.checkFromIndexSize(0, count, out.length);
-        Objects.checkFromIndexSize(rowsOffset, (long) dim * count, values.length);
+        Objects.checkFromIndexSize(rowsOffset, (long) dim * count * Float.BYTES, rows.byteSize());
     }
 
     private static Optional<String> findSimdUnavailableReason() {

@@ -16,7 +16,8 @@ public enum VexCounter {
     QUERY_CACHE_MISSES("vexfs.query.cache.misses", null, "Queries the result cache could not answer"),
     WAL_BYTES("vexfs.wal.written", "bytes", "Bytes appended to the write-ahead log"),
     WAL_FSYNCS("vexfs.wal.fsyncs", null, "fsync calls on the write-ahead log"),
-    COMPACTIONS("vexfs.compactions", null, "Checkpoints written that dropped old log files"),
+    COMPACTIONS("vexfs.compactions", null, "Checkpoints written (each drops the log before it and retires dead segments)"),
+    BYTES_COMPACTED("vexfs.segments.compacted", "bytes", "Live bytes rewritten out of mostly-dead segments by compaction"),
     REJECTED_OPERATIONS("vexfs.rejected", null, "Operations refused with an error (see .vexfs/errors)");
 
     private final String metricName;

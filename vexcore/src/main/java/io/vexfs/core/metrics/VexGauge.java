@@ -10,7 +10,9 @@ package io.vexfs.core.metrics;
 public enum VexGauge {
     VECTORS_STORED("vexfs.vectors.stored", null, false, "Vectors committed and searchable"),
     COLLECTIONS("vexfs.collections", null, false, "Collections (top-level directories)"),
-    SEGMENTS("vexfs.segments", null, false, "Storage segment files"),
+    SEGMENTS("vexfs.segments", null, false, "Data segment files"),
+    DATA_BYTES("vexfs.segments.data", "bytes", false, "Bytes held by data segment files"),
+    LIVE_BYTES("vexfs.segments.live", "bytes", false, "Bytes of data segments that live files reference"),
     POOL_CAPACITY("vexfs.pool.capacity", "bytes", false, "Off-heap buffer pool size"),
     POOL_USED("vexfs.pool.used", "bytes", false, "Off-heap buffer pool bytes handed out"),
     POOL_HITS("vexfs.pool.hits", null, true, "Buffer requests served from a pool tier"),

@@ -215,7 +215,7 @@ public final class QueryEngine implements AutoCloseable {
         for (AnnIndex.Hit<Collection.Entry> h : graphHits) {
             SearchEntry e = h.owner().search();
             // The distance flat search reports, from the same kernels, so both paths rank and print alike.
-            float distance = metric.distance(queries, q * dim, e.values(), h.row() * dim, dim);
+            float distance = metric.distance(queries, q * dim, e.vectors(), (long) h.row() * dim * Float.BYTES, dim);
             merged.add(new Hit(distance, e.path(), e.multiRow() ? h.row() : -1));
         }
         merged.sort(RANKED);

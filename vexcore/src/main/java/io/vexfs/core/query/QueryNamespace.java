@@ -64,22 +64,22 @@ public final class QueryNamespace implements QueryFiles {
     public StatInfo stat(FsPath path, Collection collection, Attributes owner) throws FsException {
         boolean search = isSearch(path);
         if (path.depth() == 2) {
-            return virtual(true, search ? SEARCH_DIR_MODE : SIMILAR_DIR_MODE, 4096, owner);
+            return StatInfo.virtual(path, true, search ? SEARCH_DIR_MODE : SIMILAR_DIR_MODE, 4096, owner);
         }
         if (search) {
             QueryFile f = files.policy().getIfPresentQuietly(queryName(path, collection));
             if (f == null) {
                 throw new FsException(Errno.ENOENT, "no such query");
             }
-            return virtual(false, QUERY_MODE, f.results().length, owner);
+            return StatInfo.virtual(path, false, QUERY_MODE, f.state().results().length, owner);
         }
         FsPath target = similarTarget(path);
         StatInfo s = store.stat(target.toString());
         if (s.directory()) {
-            return withMode(s, SIMILAR_DIR_MODE, s.size());
+            return StatInfo.virtual(path, true, SIMILAR_DIR_MODE, s.size(), owner);
         }
         requireVectorFile(target);
-        return withMode(s, SIMILAR_FILE_MODE, similar(collection, target).length);
+        return StatInfo.virtual(path, false, SIMILAR_FILE_MODE, similar(collection, target).length, owner);
     }
 
     @Override
@@ -116,9 +116,8 @@ public final class QueryNamespace implements QueryFiles {
             if (f == null) {
                 throw new FsException(Errno.ENOENT, "no such query");
             }
-            String collectionName = path.collection();
-            QueryHandle.Commit commit = write ? (query, length) -> commit(name, collectionName, f, query, length) : null;
-            return new QueryHandle(f.results(), commit, () -> files.getIfPresent(name), truncate, store.pool());
+            QueryHandle.Writer writer = write ? new NameWriter(name, path.collection(), f) : null;
+            return new QueryHandle(f.state(), writer, () -> files.getIfPresent(name), truncate, store.pool());
         }
         if (write) {
             throw new FsException(Errno.EACCES, ".similar/ is read-only");
@@ -128,7 +127,7 @@ public final class QueryNamespace implements QueryFiles {
             throw new FsException(Errno.EISDIR, "is a directory");
         }
         requireVectorFile(target);
-        return new QueryHandle(similar(collection, target), null, () -> { }, false, store.pool());
+        return new QueryHandle(QueryFile.State.of(similar(collection, target)), null, () -> { }, false, store.pool());
     }
 
     @Override
@@ -138,32 +137,72 @@ public final class QueryNamespace implements QueryFiles {
         }
     }
 
-    /** Searches what a writer put in {@code f} and makes it the name's results. */
-    private byte[] commit(QueryName name, String collectionName, QueryFile f, byte[] query, int length) throws FsException {
-        Collection c = name.collection();
-        // The snapshot first: a collection's dimension is set before its first vector is published.
-        Collection.Snapshot snapshot = c.snapshot();
-        CollectionSettings settings = c.settings();
-        QueryBatch batch;
-        try {
-            batch = QueryParser.parse(name.name(), query, length, settings,
-                    dir -> isDirectory("/" + collectionName + "/" + dir));
-        } catch (InvalidInputException e) {
-            throw FsException.invalid(e);
+    /** The write side of one name under .search/, for one open handle. */
+    private final class NameWriter implements QueryHandle.Writer {
+        private final QueryName name;
+        private final String collectionName;
+        private final QueryFile file;
+
+        NameWriter(QueryName name, String collectionName, QueryFile file) {
+            this.name = name;
+            this.collectionName = collectionName;
+            this.file = file;
         }
-        String pathPrefix = batch.prefix().isEmpty() ? "" : collectionName + "/" + batch.prefix();
-        List<List<Hit>> hits = engine.search(c, snapshot, settings.metric(), batch.dim(), batch.k(), batch.ef(), pathPrefix,
-                batch.vectors(), batch.count());
-        byte[] text = ResultText.render(hits);
-        f.setResults(text);
-        // A commit is a write: the name's time to live starts over.
-        files.getIfPresent(name);
-        return text;
+
+        @Override
+        public CollectionSettings settings() {
+            return name.collection().settings();
+        }
+
+        @Override
+        public QueryReader reader(CollectionSettings settings) {
+            return new QueryReader(name.name(), settings, dir -> isDirectory("/" + collectionName + "/" + dir));
+        }
+
+        @Override
+        public QueryFile.State commit(QueryHandle.BatchSource query) throws InvalidInputException {
+            Collection c = name.collection();
+            // The snapshot first: a collection's dimension is set before its first vector is published.
+            Collection.Snapshot snapshot = c.snapshot();
+            CollectionSettings settings = c.settings();
+            QueryBatch batch = query.batch(settings);
+            String pathPrefix = batch.prefix().isEmpty() ? "" : collectionName + "/" + batch.prefix();
+            Collection.Snapshot pinned = c.pinned(snapshot, pathPrefix);
+            List<List<Hit>> hits;
+            try {
+                hits = engine.search(c, pinned, settings.metric(), batch.dim(), batch.k(), batch.ef(),
+                        pathPrefix, batch.vectors(), batch.count());
+            } finally {
+                pinned.unpin();
+            }
+            QueryFile.State results = QueryFile.State.of(ResultText.render(hits));
+            publish(results);
+            return results;
+        }
+
+        @Override
+        public void refuse(InvalidInputException refusal) {
+            publish(QueryFile.State.refused(refusal));
+        }
+
+        private void publish(QueryFile.State state) {
+            file.set(state);
+            // A commit is a write: the name's time to live starts over.
+            files.getIfPresent(name);
+        }
     }
 
     /** The neighbours of every row of the vector file at {@code target}, each row's own hit left out. */
     private byte[] similar(Collection c, FsPath target) throws FsException {
-        Collection.Snapshot snapshot = c.snapshot();
+        Collection.Snapshot snapshot = c.pinned(c.snapshot(), "");
+        try {
+            return similar(c, snapshot, target);
+        } finally {
+            snapshot.unpin();
+        }
+    }
+
+    private byte[] similar(Collection c, Collection.Snapshot snapshot, FsPath target) throws FsException {
         CollectionSettings settings = c.settings();
         String path = target.relative();
         SearchEntry entry = null;
@@ -177,22 +216,23 @@ public final class QueryNamespace implements QueryFiles {
             return ResultText.render(List.of());
         }
         int k = settings.k();
-        if ((long) entry.rows() * k > QueryParser.MAX_RESULT_LINES) {
+        if ((long) entry.rows() * k > QueryReader.MAX_RESULT_LINES) {
             // A stat (ls -l) computes this too: one huge file must not start a search of hours.
             throw new FsException(Errno.EINVAL, "", entry.rows() + " rows × k = " + k + " is more than "
-                    + QueryParser.MAX_RESULT_LINES + " result lines; copy fewer of its rows into a query under .search/");
+                    + QueryReader.MAX_RESULT_LINES + " result lines; copy fewer of its rows into a query under .search/");
         }
         int dim = settings.dim();
+        float[] rows = entry.floats();
         if (settings.metric() == Metric.COSINE) {
             for (int row = 0; row < entry.rows(); row++) {
-                if (Metric.isZero(entry.values(), row * dim, dim)) {
+                if (Metric.isZero(rows, row * dim, dim)) {
                     throw new FsException(Errno.EINVAL, "row " + row,
                             "a zero vector has no direction, so it has no cosine neighbours");
                 }
             }
         }
         List<List<Hit>> withSelf = engine.search(c, snapshot, settings.metric(), dim, k + 1, settings.ef(), "",
-                entry.values(), entry.rows());
+                rows, entry.rows());
         List<List<Hit>> hits = new ArrayList<>(withSelf.size());
         for (int row = 0; row < withSelf.size(); row++) {
             int selfRow = entry.multiRow() ? row : -1;
@@ -245,12 +285,5 @@ public final class QueryNamespace implements QueryFiles {
         }
     }
 
-    private static StatInfo virtual(boolean directory, int mode, long size, Attributes owner) {
-        return new StatInfo(directory, mode, size, directory ? 2 : 1, owner.uid(), owner.gid(),
-                owner.atimeNs(), owner.mtimeNs(), owner.ctimeNs());
-    }
 
-    private static StatInfo withMode(StatInfo s, int mode, long size) {
-        return new StatInfo(s.directory(), mode, size, s.nlink(), s.uid(), s.gid(), s.atimeNs(), s.mtimeNs(), s.ctimeNs());
-    }
 }

@@ -1,6 +1,7 @@
 package io.vexfs.core.search;
 
 import io.vexfs.core.kernel.VectorKernels;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -56,8 +57,8 @@ public final class FlatSearch {
         List<SearchEntry> stored = entries instanceof RandomAccess ? entries : List.copyOf(entries);
         long totalRows = 0;
         for (SearchEntry entry : stored) {
-            if ((long) entry.rows() * dim != entry.values().length) {
-                throw new IllegalArgumentException(entry.path() + ": " + entry.values().length + " values are not "
+            if ((long) entry.rows() * dim * Float.BYTES != entry.vectors().byteSize()) {
+                throw new IllegalArgumentException(entry.path() + ": " + entry.vectors().byteSize() + " bytes are not "
                         + entry.rows() + " vectors of dimension " + dim);
             }
             totalRows += entry.rows();
@@ -224,19 +225,19 @@ public final class FlatSearch {
                 SearchEntry entry = entries.get(e);
                 int rowEnd = e == endEntry ? endRow : entry.rows();
                 for (int row = e == firstEntry ? firstRow : 0; row < rowEnd; row += groupRows) {
-                    compare(heaps, entry.values(), e, row, Math.min(groupRows, rowEnd - row), from, to, results, rowNorms);
+                    compare(heaps, entry.vectors(), e, row, Math.min(groupRows, rowEnd - row), from, to, results, rowNorms);
                 }
             }
         }
 
         /** Stored rows [firstRow, firstRow + count) of one entry against queries [from, to), while they sit in L2. */
-        private void compare(TopKHeaps heaps, float[] values, int entry, int firstRow, int count, int from, int to,
+        private void compare(TopKHeaps heaps, MemorySegment vectors, int entry, int firstRow, int count, int from, int to,
                              float[] results, float[] rowNorms) {
-            int offset = firstRow * dim;
+            long offset = (long) firstRow * dim * Float.BYTES;
             switch (metric) {
                 case L2 -> {
                     for (int q = from; q < to; q++) {
-                        VectorKernels.squaredL2Rows(queries, q * dim, values, offset, dim, count, results);
+                        VectorKernels.squaredL2Rows(queries, q * dim, vectors, offset, dim, count, results);
                         for (int r = 0; r < count; r++) {
                             heaps.offer(q - from, Metric.l2Distance(results[r]), entry, firstRow + r);
                         }
@@ -244,10 +245,10 @@ public final class FlatSearch {
                 }
                 case COSINE -> {
                     // The rows' norms come with the first query's dots, from the same pass.
-                    VectorKernels.dotAndSquaredNormRows(queries, from * dim, values, offset, dim, count, results, rowNorms);
+                    VectorKernels.dotAndSquaredNormRows(queries, from * dim, vectors, offset, dim, count, results, rowNorms);
                     for (int q = from; q < to; q++) {
                         if (q > from) {
-                            VectorKernels.dotRows(queries, q * dim, values, offset, dim, count, results);
+                            VectorKernels.dotRows(queries, q * dim, vectors, offset, dim, count, results);
                         }
                         for (int r = 0; r < count; r++) {
                             heaps.offer(q - from, Metric.cosineDistance(results[r], queryNorms[q], rowNorms[r]), entry, firstRow + r);
@@ -256,7 +257,7 @@ public final class FlatSearch {
                 }
                 case DOT -> {
                     for (int q = from; q < to; q++) {
-                        VectorKernels.dotRows(queries, q * dim, values, offset, dim, count, results);
+                        VectorKernels.dotRows(queries, q * dim, vectors, offset, dim, count, results);
                         for (int r = 0; r < count; r++) {
                             heaps.offer(q - from, Metric.dotDistance(results[r]), entry, firstRow + r);
                         }

@@ -23,7 +23,8 @@ import java.nio.file.StandardOpenOption;
  * framed bytes before it: a checkpoint without it is incomplete.
  */
 final class LogFormat {
-    static final int VERSION = 1;
+    /** 2: records are namespace changes (fs.Change); 1 (the first release) carried file bytes and is read only to convert it. */
+    static final int VERSION = 2;
     static final int FILE_HEADER_BYTES = 24;
     static final int RECORD_HEADER_BYTES = 9;
     static final long MAX_BODY_BYTES = Integer.MAX_VALUE - RECORD_HEADER_BYTES;

@@ -25,15 +25,15 @@ import java.util.TreeMap;
  * repairs the same way: files after a corruption are set aside before the corrupt file is cut.
  */
 final class LogRecovery {
-    /** A segment that stays in the log after recovery. */
-    record Segment(long seq, Path path, long bytes) {
+    /** A log file that stays after recovery. */
+    record LogFile(long seq, Path path, long bytes) {
     }
 
     /**
      * The recovered directory: {@code segments} are in seq order and the last one, which
      * always exists and has a valid header, is where appends continue.
      */
-    record Recovered(RecoveryReport report, long checkpointSeq, long checkpointBytes, List<Segment> segments) {
+    record Recovered(RecoveryReport report, long checkpointSeq, long checkpointBytes, List<LogFile> segments) {
     }
 
     private final Path dir;
@@ -79,12 +79,12 @@ final class LogRecovery {
             }
             checkpointBytes = scan.fileSize();
         }
-        List<Segment> kept = replaySegments(segments, checkpointSeq > 0 ? checkpointSeq : segments.isEmpty() ? 1 : segments.firstKey());
+        List<LogFile> kept = replaySegments(segments, checkpointSeq > 0 ? checkpointSeq : segments.isEmpty() ? 1 : segments.firstKey());
         return new Recovered(report(checkpointSeq), checkpointSeq, checkpointBytes, kept);
     }
 
-    private List<Segment> replaySegments(NavigableMap<Long, Path> segments, long firstSeq) throws IOException {
-        List<Segment> kept = new ArrayList<>();
+    private List<LogFile> replaySegments(NavigableMap<Long, Path> segments, long firstSeq) throws IOException {
+        List<LogFile> kept = new ArrayList<>();
         long expected = firstSeq;
         for (Map.Entry<Long, Path> entry : segments.entrySet()) {
             long seq = entry.getKey();
@@ -103,16 +103,16 @@ final class LogRecovery {
                         + " at offset " + scan.validEnd() + ", " + scan.droppedBytes() + " bytes dropped (" + scan.failure() + ")";
                 problems.add(later.isEmpty() ? where : where + "; replay stopped here");
                 setAside(later.values(), "it follows the corruption in " + path.getFileName());
-                kept.add(new Segment(seq, path, cut(path, seq, scan.validEnd())));
+                kept.add(new LogFile(seq, path, cut(path, seq, scan.validEnd())));
                 return kept;
             }
-            kept.add(new Segment(seq, path, scan.fileSize()));
+            kept.add(new LogFile(seq, path, scan.fileSize()));
             expected++;
         }
         if (kept.isEmpty()) {
             Path path = dir.resolve(LogFormat.Kind.SEGMENT.fileName(expected));
             createFile(LogFormat.Kind.SEGMENT, path, expected);
-            kept.add(new Segment(expected, path, LogFormat.FILE_HEADER_BYTES));
+            kept.add(new LogFile(expected, path, LogFormat.FILE_HEADER_BYTES));
         }
         return kept;
     }
@@ -150,7 +150,7 @@ final class LogRecovery {
         createFile(LogFormat.Kind.SEGMENT, segment, seq);
         long salvagedBytes = Files.size(salvaged);
         return new Recovered(report(damagedSeq), seq, salvagedBytes,
-                List.of(new Segment(seq, segment, LogFormat.FILE_HEADER_BYTES)));
+                List.of(new LogFile(seq, segment, LogFormat.FILE_HEADER_BYTES)));
     }
 
     private RecoveryReport report(long checkpointSeq) {

@@ -10,7 +10,4 @@ public interface RecordSink {
      * limit; the parts' positions are advanced to their limits. {@code type} must be in 1..255.
      */
     void append(int type, ByteBuffer... parts) throws IOException;
-
-    /** Appends one record whose body is {@code head} then {@code floats} as float32 little-endian. */
-    void appendFloats(int type, ByteBuffer head, float[] floats) throws IOException;
 }

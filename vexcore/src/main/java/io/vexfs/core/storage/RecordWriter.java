@@ -1,8 +1,6 @@
 package io.vexfs.core.storage;
 
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -22,13 +20,7 @@ final class RecordWriter {
      */
     private static final int HEAP_CHUNK_BYTES = 1 << 20;
 
-    private static final ValueLayout.OfFloat FLOAT_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-
     private final ByteBuffer header = ByteBuffer.allocateDirect(LogFormat.RECORD_HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-    /** Staging for float payloads, made on first use: one copy from the array, then the write. */
-    private ByteBuffer floatChunk;
-    /** The whole of {@link #floatChunk}, taken once: a view made later would start at its position. */
-    private MemorySegment floatChunkMemory;
     private final CRC32C crc = new CRC32C();
     private ByteBuffer[] batch = new ByteBuffer[8];
 
@@ -59,52 +51,6 @@ final class RecordWriter {
             Arrays.fill(batch, 0, count, null);
         }
         return LogFormat.RECORD_HEADER_BYTES + bodyLength;
-    }
-
-    /**
-     * Writes one record whose body is {@code head} then {@code floats} as float32 little-endian,
-     * without materialising the body: the floats pass through one reused direct buffer while
-     * the checksum is computed, and the checksum is written into the header last. A crash before
-     * that leaves a record whose checksum does not match, which recovery drops as a torn tail.
-     */
-    long writeFloats(FileChannel channel, int type, ByteBuffer head, float[] floats) throws IOException {
-        long bodyLength = head.remaining() + 4L * floats.length;
-        long start = channel.position();
-        crc.reset();
-        crc.update(type);
-        header.clear();
-        header.putInt((int) bodyLength).putInt(0).put((byte) type).flip();
-        writeFully(channel, header);
-        int headStart = head.position();
-        crc.update(head);
-        head.position(headStart);
-        writeFully(channel, head);
-        if (floatChunk == null) {
-            floatChunk = ByteBuffer.allocateDirect(HEAP_CHUNK_BYTES);
-            floatChunkMemory = MemorySegment.ofBuffer(floatChunk);
-        }
-        int perChunk = HEAP_CHUNK_BYTES / 4;
-        for (int from = 0; from < floats.length; from += perChunk) {
-            int n = Math.min(perChunk, floats.length - from);
-            MemorySegment.copy(floats, from, floatChunkMemory, FLOAT_LE, 0, n);
-            floatChunk.clear().limit(4 * n);
-            crc.update(floatChunk);
-            floatChunk.flip();
-            writeFully(channel, floatChunk);
-        }
-        header.clear();
-        header.putInt((int) crc.getValue()).flip();
-        long at = start + 4;
-        while (header.hasRemaining()) {
-            at += channel.write(header, at);
-        }
-        return LogFormat.RECORD_HEADER_BYTES + bodyLength;
-    }
-
-    private static void writeFully(FileChannel channel, ByteBuffer buffer) throws IOException {
-        while (buffer.hasRemaining()) {
-            channel.write(buffer);
-        }
     }
 
     private void writeBatch(FileChannel channel, int count) throws IOException {

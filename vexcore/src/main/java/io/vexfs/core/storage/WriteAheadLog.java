@@ -46,7 +46,7 @@ public final class WriteAheadLog implements Closeable {
     /** Serialises checkpoints and keeps close() from running under one. */
     private final ReentrantLock checkpointLock = new ReentrantLock();
     private final RecordWriter writer = new RecordWriter();
-    private final ArrayDeque<LogRecovery.Segment> sealed = new ArrayDeque<>();
+    private final ArrayDeque<LogRecovery.LogFile> sealed = new ArrayDeque<>();
     private FileChannel current;
     private long currentSeq;
     private long currentSize;
@@ -71,15 +71,15 @@ public final class WriteAheadLog implements Closeable {
         this.report = recovered.report();
         this.checkpointSeq = recovered.checkpointSeq();
         this.checkpointBytes = recovered.checkpointBytes();
-        List<LogRecovery.Segment> segments = recovered.segments();
-        LogRecovery.Segment last = segments.getLast();
+        List<LogRecovery.LogFile> segments = recovered.segments();
+        LogRecovery.LogFile last = segments.getLast();
         sealed.addAll(segments.subList(0, segments.size() - 1));
         current = FileChannel.open(last.path(), StandardOpenOption.WRITE);
         current.position(last.bytes());
         currentSeq = last.seq();
         currentSize = last.bytes();
         segmentCount = segments.size();
-        liveLogBytes = segments.stream().mapToLong(LogRecovery.Segment::bytes).sum();
+        liveLogBytes = segments.stream().mapToLong(LogRecovery.LogFile::bytes).sum();
     }
 
     /**
@@ -143,6 +143,11 @@ public final class WriteAheadLog implements Closeable {
         }
     }
 
+    /** fsyncs a directory so that files created, renamed or deleted in it stay so after a power cut. */
+    public static void syncDirectory(Path dir) throws IOException {
+        LogFormat.forceDirectory(dir);
+    }
+
     /** What the last {@link #open} replayed and repaired. */
     public RecoveryReport report() {
         return report;
@@ -167,33 +172,6 @@ public final class WriteAheadLog implements Closeable {
             prepare(framed);
             try {
                 writer.write(current, type, bodyLength, parts);
-            } catch (IOException | RuntimeException | Error e) {
-                discardPartialRecord(e);
-                throw e;
-            }
-            return appended(framed);
-        } finally {
-            appendLock.unlock();
-        }
-    }
-
-    /**
-     * Appends one record whose body is {@code head} then {@code floats} (float32 little-endian),
-     * streamed from the array: a file of a million vectors goes to the log without a second
-     * copy of its floats in memory. Otherwise as {@link #append}.
-     */
-    public long appendFloats(int type, ByteBuffer head, float[] floats) throws IOException {
-        LogFormat.checkType(type);
-        long bodyLength = head.remaining() + 4L * floats.length;
-        if (bodyLength > Integer.MAX_VALUE - LogFormat.RECORD_HEADER_BYTES) {
-            throw new IOException("record body of " + bodyLength + " bytes is too large");
-        }
-        long framed = LogFormat.RECORD_HEADER_BYTES + bodyLength;
-        appendLock.lock();
-        try {
-            prepare(framed);
-            try {
-                writer.writeFloats(current, type, head, floats);
             } catch (IOException | RuntimeException | Error e) {
                 discardPartialRecord(e);
                 throw e;
@@ -331,7 +309,7 @@ public final class WriteAheadLog implements Closeable {
         appendLock.lock();
         try {
             while (!sealed.isEmpty() && sealed.peekFirst().seq() < seq) {
-                LogRecovery.Segment segment = sealed.removeFirst();
+                LogRecovery.LogFile segment = sealed.removeFirst();
                 covered.add(segment.path());
                 liveLogBytes -= segment.bytes();
             }
@@ -406,7 +384,7 @@ public final class WriteAheadLog implements Closeable {
             throw e;
         }
         current.close();
-        sealed.addLast(new LogRecovery.Segment(currentSeq, segmentPath(currentSeq), currentSize));
+        sealed.addLast(new LogRecovery.LogFile(currentSeq, segmentPath(currentSeq), currentSize));
         current = next;
         currentSeq = seq;
         currentSize = LogFormat.FILE_HEADER_BYTES;
@@ -462,13 +440,6 @@ public final class WriteAheadLog implements Closeable {
         public void append(int type, ByteBuffer... parts) throws IOException {
             LogFormat.checkType(type);
             bytes += writer.write(channel, type, LogFormat.bodyLength(parts), parts);
-            records++;
-        }
-
-        @Override
-        public void appendFloats(int type, ByteBuffer head, float[] floats) throws IOException {
-            LogFormat.checkType(type);
-            bytes += writer.writeFloats(channel, type, head, floats);
             records++;
         }
 

@@ -219,7 +219,8 @@ class VexConfigTest {
     @Test
     void toTomlRoundTripsEveryChangedValue() throws Exception {
         VexConfig changed = new VexConfig(dir.resolve("odd \"name\"\\with\ttab"), Path.of("/srv/data"), true,
-                4097, Duration.ZERO, Duration.ofMillis(250), true, 3 * Units.GIB, 0, 0.25, 768 * Units.MIB + 1, false, 1, 4, 0,
+                4097, Duration.ZERO, Duration.ofMillis(250), true, 3 * Units.GIB, 0, 0.25, 5 * Units.MIB, 2000, 768 * Units.MIB + 1,
+                false, 1, 4, 0,
                 Duration.ofMillis(1500), Duration.ofNanos(250_000), 9464, false, false, false, false);
         String toml = changed.toToml();
         assertEquals(changed, load(toml));

@@ -1,5 +1,6 @@
 package io.vexfs.core.index;
 
+import io.vexfs.core.kernel.VectorKernels;
 import io.vexfs.core.search.Metric;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -7,6 +8,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -15,6 +18,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -39,10 +43,48 @@ class AnnIndexTest {
         pool.shutdown();
     }
 
-    /** A file of {@code rows} vectors: the owner of a block, named by its number. */
-    record File(int number, float[] values, int rows) {
+    /**
+     * A file of {@code rows} vectors: the owner of a block, named by its number. Its floats are
+     * kept twice: in {@code values} for the exact answers, and in native memory, little-endian,
+     * as a mapped segment file holds them, for the index.
+     */
+    record File(int number, float[] values, int rows, MemorySegment memory) {
+        File(int number, float[] values, int rows) {
+            this(number, values, rows, nativeCopy(values));
+        }
+
         AnnIndex.Block<File> block() {
-            return new AnnIndex.Block<>(this, values, rows);
+            return new AnnIndex.Block<>(this, memory, rows, AnnIndex.Pin.NONE);
+        }
+
+        AnnIndex.Block<File> block(AnnIndex.Pin pin) {
+            return new AnnIndex.Block<>(this, memory, rows, pin);
+        }
+    }
+
+    static MemorySegment nativeCopy(float[] values) {
+        MemorySegment m = Arena.ofAuto().allocate((long) values.length * Float.BYTES, Float.BYTES);
+        MemorySegment.copy(values, 0, m, VectorKernels.FLOAT_LE, 0, values.length);
+        return m;
+    }
+
+    /** Pins counted, as a segment counts them. */
+    static final class CountingPin implements AnnIndex.Pin {
+        final AtomicInteger pins = new AtomicInteger();
+        volatile boolean gone;
+
+        @Override
+        public boolean tryPin() {
+            if (gone) {
+                return false;
+            }
+            pins.incrementAndGet();
+            return true;
+        }
+
+        @Override
+        public void unpin() {
+            assertTrue(pins.decrementAndGet() >= 0, "unpinned more often than pinned");
         }
     }
 
@@ -118,9 +160,82 @@ class AnnIndexTest {
     }
 
     @Test
-    void jvectorRunsOnItsPanamaProviderInThisJvm() {
-        // The Vector API provider: not the scalar default (no jdk.incubator.vector, or no C2), not the native one.
-        assertEquals("PanamaVectorizationProvider", AnnIndex.vectorization());
+    void rowsOnTheHeapAreReadToo() {
+        float[] data = randomVectors(500, DIM, 23);
+        AnnIndex<File> index = new AnnIndex<>(Metric.L2, DIM, AnnParams.DEFAULTS, pool);
+        File f = new File(0, data, 500);
+        // A slice that starts past the array's first float: rows count from where the slice does.
+        index.addAll(List.of(new AnnIndex.Block<>(f, MemorySegment.ofArray(data).asSlice(DIM * Float.BYTES), 499,
+                AnnIndex.Pin.NONE)), () -> false);
+        for (int row = 0; row < 499; row += 50) {
+            assertEquals(List.of("0:" + row), names(index.search(data, (row + 1) * DIM, 1, 64, ALL)));
+        }
+    }
+
+    @Test
+    void pinsAreHeldWhileSearchesCouldReadAndReleasedAfter() {
+        List<File> files = files(randomVectors(2_000, DIM, 24), DIM, 100);
+        List<CountingPin> pins = new ArrayList<>();
+        AnnIndex<File> index = new AnnIndex<>(Metric.L2, DIM, AnnParams.DEFAULTS, pool);
+        List<AnnIndex.Block<File>> blocks = new ArrayList<>();
+        for (File f : files) {
+            CountingPin pin = new CountingPin();
+            pins.add(pin);
+            blocks.add(f.block(pin));
+        }
+        CountingPin goneAlready = new CountingPin();
+        goneAlready.gone = true;
+        File late = new File(99, randomVectors(3, DIM, 25), 3);
+        blocks.add(late.block(goneAlready));
+
+        List<AnnIndex.Block<File>> left = index.addAll(blocks, () -> false);
+
+        assertEquals(List.of(late), left.stream().map(AnnIndex.Block::owner).toList(), "a block whose memory is gone is left out");
+        assertEquals(2_000, index.indexed());
+        assertTrue(pins.stream().allMatch(p -> p.pins.get() == 1));
+        index.remove(files.get(0));
+        assertEquals(0, index.releaseRetired(), "its graph nodes are only marked deleted: searches still reach them");
+        assertEquals(1, pins.get(0).pins.get());
+        for (int i = 1; i < 10; i++) {
+            index.remove(files.get(i));
+        }
+        assertFalse(index.purgeIfNeeded());
+        assertEquals(10, index.releaseRetired(), "purged: after the grace period, nothing reaches them");
+        assertTrue(pins.subList(0, 10).stream().allMatch(p -> p.pins.get() == 0));
+        assertEquals(0, index.retiringBlocks());
+
+        index.close();
+        assertTrue(pins.stream().allMatch(p -> p.pins.get() == 0), "a closed index holds no pin");
+    }
+
+    @Test
+    void aGraphNodeWhoseRowGoesMovesToACopyAndReleasesItsMemoryAtOnce() {
+        // A compaction rewrites files elsewhere: the new rows are copies of the old, then the old go.
+        float[] data = randomVectors(1_500, DIM, 26);
+        List<File> originals = files(data, DIM, 100);
+        AnnIndex<File> index = new AnnIndex<>(Metric.L2, DIM, AnnParams.DEFAULTS, pool);
+        List<CountingPin> pins = new ArrayList<>();
+        List<AnnIndex.Block<File>> blocks = new ArrayList<>();
+        for (File f : originals) {
+            CountingPin pin = new CountingPin();
+            pins.add(pin);
+            blocks.add(f.block(pin));
+        }
+        index.addAll(blocks, () -> false);
+        List<File> moved = new ArrayList<>();
+        for (File f : originals) {
+            moved.add(new File(100 + f.number(), f.values(), f.rows()));
+        }
+        index.addAll(moved.stream().map(File::block).toList(), () -> false);
+        for (File f : originals) {
+            index.remove(f);
+        }
+
+        assertEquals(originals.size(), index.releaseRetired(), "no purge needed: the graph reads the copies now");
+        assertTrue(pins.stream().allMatch(p -> p.pins.get() == 0));
+        assertEquals(1_500, index.indexed());
+        double recall = recall(index, Metric.L2, moved, randomVectors(100, DIM, 27), 64, ALL);
+        assertTrue(recall >= 0.95, "recall@10 after every row moved: " + recall);
     }
 
     @ParameterizedTest
@@ -303,8 +418,8 @@ class AnnIndexTest {
         assertThrows(IllegalArgumentException.class, () -> index.addAll(List.of(g.block(), g.block()), () -> false),
                 "an owner twice in one call");
         assertEquals(2, index.nodeCount(), "a refused call adds nothing");
-        assertThrows(IllegalArgumentException.class,
-                () -> index.addAll(List.of(new AnnIndex.Block<>(g, new float[DIM], 2)), () -> false), "too few values");
+        assertThrows(IllegalArgumentException.class, () -> index.addAll(List.of(new AnnIndex.Block<>(g,
+                MemorySegment.ofArray(new float[DIM]), 2, AnnIndex.Pin.NONE)), () -> false), "too few values");
         assertThrows(IllegalArgumentException.class, () -> index.search(new float[DIM], 0, 0, 10, ALL));
         assertThrows(IllegalArgumentException.class, () -> index.search(new float[DIM], 0, 10, 0, ALL));
         assertThrows(IndexOutOfBoundsException.class, () -> index.search(new float[DIM - 1], 0, 10, 10, ALL));

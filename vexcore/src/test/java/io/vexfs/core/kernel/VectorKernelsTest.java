@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vexfs.core.search.StoredRows;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.Random;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
@@ -48,37 +51,79 @@ class VectorKernelsTest {
         return IntStream.of(MULTI_ROW_DIMS);
     }
 
-    /** Every multi-row kernel, SIMD and scalar, gives each row what the single-row kernel gives it, to the bit. */
+    /**
+     * Every kernel over stored rows, SIMD and scalar, in every kind of memory and at every byte
+     * offset, gives each row what the float[] single-row kernel gives it, to the bit.
+     */
     @ParameterizedTest
     @MethodSource("multiRowDims")
-    void multiRowKernelsEqualTheSingleRowOnes(int dim) {
+    void segmentKernelsEqualTheArrayOnes(int dim) {
         Kernels simd = new PanamaKernels();
         Kernels scalar = new ScalarKernels(simd.lanes());
         Random random = new Random(17L * dim);
-        for (int count = 1; count <= MAX_ROWS; count++) {
-            for (int trial = 0; trial < 4; trial++) {
-                int queryOffset = random.nextInt(5);
-                int rowsOffset = random.nextInt(5);
-                float[] query = randomArray(random, queryOffset + dim + random.nextInt(3), trial);
-                float[] values = randomArray(random, rowsOffset + count * dim + random.nextInt(3), trial);
-                for (Kernels kernels : new Kernels[] {simd, scalar}) {
-                    String where = (kernels == simd ? "simd" : "scalar") + " rows " + count + " dim " + dim;
-                    float[] squaredL2s = new float[count];
-                    float[] dots = new float[count];
-                    float[] fusedDots = new float[count];
-                    float[] fusedNorms = new float[count];
-                    kernels.squaredL2Rows(query, queryOffset, values, rowsOffset, dim, count, squaredL2s);
-                    kernels.dotRows(query, queryOffset, values, rowsOffset, dim, count, dots);
-                    kernels.dotAndSquaredNormRows(query, queryOffset, values, rowsOffset, dim, count, fusedDots, fusedNorms);
-                    for (int r = 0; r < count; r++) {
-                        int row = rowsOffset + r * dim;
-                        String which = where + " row " + r;
-                        assertBitwise(scalar.squaredL2(query, queryOffset, values, row, dim), squaredL2s[r], "squaredL2Rows " + which, dim);
-                        assertBitwise(scalar.dot(query, queryOffset, values, row, dim), dots[r], "dotRows " + which, dim);
-                        assertBitwise(scalar.dot(query, queryOffset, values, row, dim), fusedDots[r], "fused dot " + which, dim);
-                        assertBitwise(scalar.squaredNorm(values, row, dim), fusedNorms[r], "fused norm " + which, dim);
-                        assertBitwise(simd.squaredL2(query, queryOffset, values, row, dim), squaredL2s[r], "squaredL2Rows " + which, dim);
+        for (StoredRows kind : StoredRows.values()) {
+            for (int count = 1; count <= MAX_ROWS; count++) {
+                for (int trial = 0; trial < 4; trial++) {
+                    int queryOffset = random.nextInt(5);
+                    int rowsOffset = random.nextInt(5);
+                    float[] query = randomArray(random, queryOffset + dim + random.nextInt(3), trial);
+                    float[] values = randomArray(random, rowsOffset + count * dim + random.nextInt(3), trial);
+                    MemorySegment rows = kind.of(values);
+                    long rowsByte = (long) rowsOffset * Float.BYTES;
+                    for (Kernels kernels : new Kernels[] {simd, scalar}) {
+                        String where = kind + " " + (kernels == simd ? "simd" : "scalar") + " rows " + count + " dim " + dim;
+                        float[] squaredL2s = new float[count];
+                        float[] dots = new float[count];
+                        float[] fusedDots = new float[count];
+                        float[] fusedNorms = new float[count];
+                        kernels.squaredL2Rows(query, queryOffset, rows, rowsByte, dim, count, squaredL2s);
+                        kernels.dotRows(query, queryOffset, rows, rowsByte, dim, count, dots);
+                        kernels.dotAndSquaredNormRows(query, queryOffset, rows, rowsByte, dim, count, fusedDots, fusedNorms);
+                        for (int r = 0; r < count; r++) {
+                            int row = rowsOffset + r * dim;
+                            long rowByte = (long) row * Float.BYTES;
+                            String which = where + " row " + r;
+                            float squaredL2 = scalar.squaredL2(query, queryOffset, values, row, dim);
+                            float dot = scalar.dot(query, queryOffset, values, row, dim);
+                            float norm = scalar.squaredNorm(values, row, dim);
+                            assertBitwise(squaredL2, squaredL2s[r], "squaredL2Rows " + which, dim);
+                            assertBitwise(dot, dots[r], "dotRows " + which, dim);
+                            assertBitwise(dot, fusedDots[r], "fused dot " + which, dim);
+                            assertBitwise(norm, fusedNorms[r], "fused norm " + which, dim);
+                            assertBitwise(squaredL2, kernels.squaredL2(query, queryOffset, rows, rowByte, dim), "squaredL2 " + which, dim);
+                            assertBitwise(dot, kernels.dot(query, queryOffset, rows, rowByte, dim), "dot " + which, dim);
+                            assertBitwise(norm, kernels.squaredNorm(rows, rowByte, dim), "squaredNorm " + which, dim);
+                            assertBitwise(simd.squaredL2(query, queryOffset, values, row, dim), squaredL2, "array squaredL2 " + which, dim);
+                        }
                     }
+                }
+            }
+        }
+    }
+
+    /** Rows at every byte offset, not only whole floats from an aligned base: a segment file need not align them. */
+    @Test
+    void rowsAtAnyByteOffset() {
+        Random random = new Random(5);
+        int dim = 37;
+        int count = 5;
+        float[] query = randomArray(random, dim, 1);
+        float[] values = randomArray(random, count * dim, 1);
+        for (int shift = 0; shift < 8; shift++) {
+            MemorySegment rows = Arena.ofAuto().allocate(values.length * Float.BYTES + 8L, 64);
+            MemorySegment.copy(values, 0, rows, VectorKernels.FLOAT_LE, shift, values.length);
+            for (boolean simd : new boolean[] {true, false}) {
+                VectorKernels.setSimd(simd);
+                float[] squaredL2s = new float[count];
+                float[] dots = new float[count];
+                float[] norms = new float[count];
+                VectorKernels.squaredL2Rows(query, 0, rows, shift, dim, count, squaredL2s);
+                VectorKernels.dotAndSquaredNormRows(query, 0, rows, shift, dim, count, dots, norms);
+                for (int r = 0; r < count; r++) {
+                    String where = "shift " + shift + (simd ? " simd" : " scalar") + " row " + r;
+                    assertBitwise(VectorKernels.squaredL2(query, 0, values, r * dim, dim), squaredL2s[r], where, dim);
+                    assertBitwise(VectorKernels.dot(query, 0, values, r * dim, dim), dots[r], where, dim);
+                    assertBitwise(VectorKernels.squaredNorm(values, r * dim, dim), norms[r], where, dim);
                 }
             }
         }
@@ -89,6 +134,7 @@ class VectorKernelsTest {
         Random random = new Random(3);
         float[] query = randomArray(random, 130, 1);
         float[] values = randomArray(random, 7 * 129, 1);
+        MemorySegment rows = StoredRows.NATIVE.of(values);
         float[][] results = new float[2][];
         for (boolean simd : new boolean[] {true, false}) {
             VectorKernels.setSimd(simd);
@@ -96,9 +142,9 @@ class VectorKernelsTest {
             float[] dots = new float[7];
             float[] fusedDots = new float[7];
             float[] norms = new float[7];
-            VectorKernels.squaredL2Rows(query, 1, values, 0, 129, 7, squaredL2s);
-            VectorKernels.dotRows(query, 1, values, 0, 129, 7, dots);
-            VectorKernels.dotAndSquaredNormRows(query, 1, values, 0, 129, 7, fusedDots, norms);
+            VectorKernels.squaredL2Rows(query, 1, rows, 0, 129, 7, squaredL2s);
+            VectorKernels.dotRows(query, 1, rows, 0, 129, 7, dots);
+            VectorKernels.dotAndSquaredNormRows(query, 1, rows, 0, 129, 7, fusedDots, norms);
             for (int r = 0; r < 7; r++) {
                 assertBitwise(VectorKernels.squaredL2(query, 1, values, r * 129, 129), squaredL2s[r], "squaredL2Rows", 129);
                 assertBitwise(VectorKernels.dot(query, 1, values, r * 129, 129), dots[r], "dotRows", 129);
@@ -183,12 +229,18 @@ class VectorKernelsTest {
         assertThrows(IndexOutOfBoundsException.class, () -> VectorKernels.squaredNorm(a, 8, 9));
         assertThrows(IllegalArgumentException.class, () -> new ScalarKernels(6));
         float[] out = new float[4];
-        assertThrows(IndexOutOfBoundsException.class, () -> VectorKernels.squaredL2Rows(a, 0, a, 4, 4, 4, out));
-        assertThrows(IndexOutOfBoundsException.class, () -> VectorKernels.dotRows(a, 0, a, 0, 4, 5, new float[5]));
-        assertThrows(IndexOutOfBoundsException.class, () -> VectorKernels.dotRows(a, 0, a, 0, 4, 4, new float[3]));
-        assertThrows(IndexOutOfBoundsException.class, () -> VectorKernels.dotRows(a, 13, a, 0, 4, 1, out));
-        assertThrows(IndexOutOfBoundsException.class, () -> VectorKernels.dotAndSquaredNormRows(a, 0, a, 0, 4, 4, out, new float[2]));
-        assertThrows(IndexOutOfBoundsException.class, () -> VectorKernels.squaredL2Rows(a, 0, a, 0, 1 << 16, 1 << 16, out));
+        MemorySegment rows = MemorySegment.ofArray(a);
+        assertThrows(IndexOutOfBoundsException.class, () -> VectorKernels.squaredL2Rows(a, 0, rows, 16, 4, 4, out));
+        assertThrows(IndexOutOfBoundsException.class, () -> VectorKernels.squaredL2Rows(a, 0, rows, 1, 4, 4, out));
+        assertThrows(IndexOutOfBoundsException.class, () -> VectorKernels.dotRows(a, 0, rows, 0, 4, 5, new float[5]));
+        assertThrows(IndexOutOfBoundsException.class, () -> VectorKernels.dotRows(a, 0, rows, 0, 4, 4, new float[3]));
+        assertThrows(IndexOutOfBoundsException.class, () -> VectorKernels.dotRows(a, 13, rows, 0, 4, 1, out));
+        assertThrows(IndexOutOfBoundsException.class, () -> VectorKernels.dotRows(a, 0, rows, -4, 4, 1, out));
+        assertThrows(IndexOutOfBoundsException.class, () -> VectorKernels.dotAndSquaredNormRows(a, 0, rows, 0, 4, 4, out, new float[2]));
+        assertThrows(IndexOutOfBoundsException.class, () -> VectorKernels.squaredL2Rows(a, 0, rows, 0, 1 << 16, 1 << 16, out));
+        assertThrows(IndexOutOfBoundsException.class, () -> VectorKernels.dot(a, 0, rows, 4, 16));
+        assertThrows(IndexOutOfBoundsException.class, () -> VectorKernels.squaredL2(a, 0, rows, 60, 2));
+        assertThrows(IndexOutOfBoundsException.class, () -> VectorKernels.squaredNorm(rows, 0, 17));
     }
 
     private static void assertBitwise(float expected, float actual, String kernel, int dim) {

@@ -326,7 +326,9 @@ class QueryNamespaceTest {
         assertEquals("line 3", e.where());
         e = refused(() -> write("/docs/.search/q.fvecs", new byte[] {3, 0, 0, 0}));
         assertEquals("row 0", e.where());
-        assertEquals("", read("/docs/.search/q"), "a refused query leaves no results");
+        e = refused(() -> read("/docs/.search/q"));
+        assertEquals("line 3", e.where(), "a refused query reads as its refusal, not as no results");
+        assertTrue(e.getMessage().contains("refused"), e.getMessage());
         Handle h = store.open("/docs/.search/q", true, false);
         try {
             e = refused(() -> h.write(10, MemorySegment.ofArray(ok.getBytes(StandardCharsets.UTF_8))));
@@ -334,6 +336,88 @@ class QueryNamespaceTest {
         } finally {
             h.release("/docs/.search/q");
         }
+    }
+
+    @Test
+    void aBadLineIsRefusedByTheWriteThatHoldsIt() throws FsException {
+        fill();
+        String ok = vecText(randomVectors(1), 1);
+        Handle h = store.create("/docs/.search/w", 0644, 0, 0);
+        try {
+            h.write(0, segment("k=2\n" + ok));
+            FsException e = refused(() -> h.write(4 + ok.length(), segment("1 2 x 4 5 6 7 8\n")));
+            assertEquals("line 3", e.where());
+            assertEquals("line 3", refused(() -> h.write(4 + ok.length(), segment(ok))).where(), "it stays refused");
+            h.flush("/docs/.search/w");
+            assertEquals("line 3", refused(() -> h.read(0, MemorySegment.ofArray(new byte[64]))).where());
+        } finally {
+            h.release("/docs/.search/w");
+        }
+        assertEquals("line 3", refused(() -> read("/docs/.search/w")).where(), "a new reader sees the refusal");
+
+        Handle dims = store.create("/docs/.search/d", 0644, 0, 0);
+        try {
+            assertTrue(refused(() -> dims.write(0, segment("1 2 3\n"))).getMessage().contains("differs from the collection's 8"));
+            dims.truncate(0);
+            dims.write(0, segment(ok));
+            dims.flush("/docs/.search/d");
+        } finally {
+            dims.release("/docs/.search/d");
+        }
+        assertEquals(10, read("/docs/.search/d").lines().count(), "truncated to nothing, the name takes a new query");
+    }
+
+    @Test
+    void whatOnlyTheEndShowsIsRefusedByClose() throws FsException {
+        fill();
+        Handle h = store.create("/docs/.search/u", 0644, 0, 0);
+        try {
+            h.write(0, segment("1 2 3 4 5 6 7 x"));
+            assertEquals("line 1", refused(() -> h.flush("/docs/.search/u")).where());
+        } finally {
+            h.release("/docs/.search/u");
+        }
+        Handle b = store.create("/docs/.search/u.fvecs", 0644, 0, 0);
+        try {
+            b.write(0, MemorySegment.ofArray(new byte[] {8, 0, 0, 0, 1, 2}));
+            assertTrue(refused(() -> b.flush("/docs/.search/u.fvecs")).getMessage().contains("truncated"));
+        } finally {
+            b.release("/docs/.search/u.fvecs");
+        }
+    }
+
+    @Test
+    void aQueryWrittenBeforeTheCollectionHadADimensionIsJudgedAgainAtClose() throws FsException {
+        Handle h = store.create("/docs/.search/early", 0644, 0, 0);
+        try {
+            h.write(0, segment("1 2 3\n"));
+            fill();
+            FsException e = refused(() -> h.flush("/docs/.search/early"));
+            assertEquals("line 1", e.where());
+            assertTrue(e.getMessage().contains("differs from the collection's 8"), e.getMessage());
+        } finally {
+            h.release("/docs/.search/early");
+        }
+    }
+
+    @Test
+    void aQueryRewrittenInPlaceIsReadWholeAtClose() throws FsException {
+        fill();
+        float[] q = randomVectors(1);
+        String ok = vecText(q, 1);
+        Handle h = store.create("/docs/.search/r", 0644, 0, 0);
+        try {
+            h.write(0, segment("k=1\n" + "x".repeat(ok.length())));
+            h.write(4, segment(ok));
+            h.flush("/docs/.search/r");
+        } finally {
+            h.release("/docs/.search/r");
+        }
+        assertEquals(expected(q, 1, 1, entries()), read("/docs/.search/r"));
+    }
+
+    private static MemorySegment segment(String text) {
+        return MemorySegment.ofArray(text.getBytes(StandardCharsets.UTF_8));
     }
 
     @Test
@@ -385,7 +469,7 @@ class QueryNamespaceTest {
         assertEquals(10, single.lines().count());
         assertFalse(single.contains("docs/v3.vec\n"), single);
         SearchEntry v3 = entries().stream().filter(e -> e.path().equals("docs/v3.vec")).findFirst().orElseThrow();
-        String withSelf = expected(v3.values(), 1, 11, entries());
+        String withSelf = expected(v3.floats(), 1, 11, entries());
         assertEquals(withSelf.lines().skip(1).map(l -> l.replaceFirst("\t\\d+\t", "\tR\t")).toList(),
                 single.lines().map(l -> l.replaceFirst("\t\\d+\t", "\tR\t")).toList(), "the 10 after itself");
 

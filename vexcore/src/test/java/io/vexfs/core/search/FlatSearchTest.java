@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vexfs.core.kernel.VectorKernels;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -83,11 +84,11 @@ class FlatSearchTest {
         float[] v = {0.5f, -1f, 2f};
         float[] other = {-3f, 1f, 0.25f};
         List<SearchEntry> entries = List.of(
-                new SearchEntry("d.vec", v.clone(), 1, false),
-                new SearchEntry("c.fvecs", concat(v, other, v, v), 4, true),
-                new SearchEntry("a/z.vec", v.clone(), 1, false),
-                new SearchEntry("b.npy", concat(other, v), 2, true),
-                new SearchEntry("a.vec", v.clone(), 1, false));
+                StoredRows.entry("d.vec", v.clone(), 1, false),
+                StoredRows.entry("c.fvecs", concat(v, other, v, v), 4, true),
+                StoredRows.entry("a/z.vec", v.clone(), 1, false),
+                StoredRows.entry("b.npy", concat(other, v), 2, true),
+                StoredRows.entry("a.vec", v.clone(), 1, false));
         float[] query = {1f, 0.5f, 1.5f};
         List<String> expected = List.of("a.vec", "a/z.vec", "b.npy#1", "c.fvecs#0", "c.fvecs#2", "c.fvecs#3", "d.vec");
         for (int k = 1; k <= expected.size(); k++) {
@@ -102,9 +103,9 @@ class FlatSearchTest {
     @Test
     void kLargerThanTheCollectionReturnsEverythingRanked() {
         List<SearchEntry> entries = List.of(
-                new SearchEntry("far.vec", new float[] {10f, 0f}, 1, false),
-                new SearchEntry("rows.fvecs", new float[] {3f, 4f, 0f, 1f}, 2, true),
-                new SearchEntry("empty.npy", new float[0], 0, true));
+                StoredRows.entry("far.vec", new float[] {10f, 0f}, 1, false),
+                StoredRows.entry("rows.fvecs", new float[] {3f, 4f, 0f, 1f}, 2, true),
+                StoredRows.entry("empty.npy", new float[0], 0, true));
         SearchResult result = FlatSearch.search(Metric.L2, 2, new float[] {0f, 0f}, 1, 50, entries, SearchOptions.CALLER_THREAD);
         assertEquals(List.of(new Hit(1f, "rows.fvecs", 1), new Hit(5f, "rows.fvecs", 0), new Hit(10f, "far.vec", -1)),
                 result.hits().get(0));
@@ -133,7 +134,7 @@ class FlatSearchTest {
         assertEquals(List.of(List.of(), List.of()), empty.hits());
         assertEquals(0, empty.vectorsScanned());
         SearchResult noQueries = FlatSearch.search(Metric.L2, 4, new float[0], 0, 10,
-                List.of(new SearchEntry("a.vec", new float[4], 1, false)), SearchOptions.CALLER_THREAD);
+                List.of(StoredRows.entry("a.vec", new float[4], 1, false)), SearchOptions.CALLER_THREAD);
         assertEquals(List.of(), noQueries.hits());
         assertEquals(0, noQueries.vectorsScanned());
     }
@@ -164,8 +165,8 @@ class FlatSearchTest {
         int dim = 9;
         Random random = new Random(23);
         List<SearchEntry> entries = new ArrayList<>(randomCollection(random, dim, 500));
-        entries.add(2, new SearchEntry("big.fvecs", gaussian(random, 3000 * dim), 3000, true));
-        entries.add(new SearchEntry("dup-of-big-row.vec", Arrays.copyOfRange(entries.get(2).values(), 5 * dim, 6 * dim), 1, false));
+        entries.add(2, StoredRows.entry("big.fvecs", gaussian(random, 3000 * dim), 3000, true));
+        entries.add(StoredRows.entry("dup-of-big-row.vec", entries.get(2).copyRows(5, 1), 1, false));
         int queryCount = 5;
         float[] queries = gaussian(random, queryCount * dim);
         List<List<Hit>> expected = FlatSearch.search(metric, dim, queries, queryCount, 25, entries,
@@ -198,8 +199,8 @@ class FlatSearchTest {
     @Test
     void reportedDistancesFollowTheMetrics() {
         List<SearchEntry> entries = List.of(
-                new SearchEntry("a.vec", new float[] {3f, 4f}, 1, false),
-                new SearchEntry("z.vec", new float[] {0f, 0f}, 1, false));
+                StoredRows.entry("a.vec", new float[] {3f, 4f}, 1, false),
+                StoredRows.entry("z.vec", new float[] {0f, 0f}, 1, false));
         float[] query = {1f, 0f};
         assertEquals(List.of(new Hit(1f, "z.vec", -1), new Hit((float) Math.sqrt(20), "a.vec", -1)),
                 FlatSearch.search(Metric.L2, 2, query, 1, 5, entries, SearchOptions.CALLER_THREAD).hits().get(0));
@@ -213,7 +214,7 @@ class FlatSearchTest {
 
     @Test
     void badInputIsRefused() {
-        List<SearchEntry> entries = List.of(new SearchEntry("a.npy", new float[6], 2, true));
+        List<SearchEntry> entries = List.of(StoredRows.entry("a.npy", new float[6], 2, true));
         assertThrows(IllegalArgumentException.class,
                 () -> FlatSearch.search(Metric.L2, 2, new float[2], 1, 3, entries, SearchOptions.CALLER_THREAD), "6 values are not 2 rows of 2");
         assertThrows(IllegalArgumentException.class,
@@ -223,8 +224,8 @@ class FlatSearchTest {
         IllegalArgumentException zero = assertThrows(IllegalArgumentException.class,
                 () -> FlatSearch.search(Metric.COSINE, 3, new float[] {1, 0, 0, 0, 0, 0}, 2, 1, entries, SearchOptions.CALLER_THREAD));
         assertTrue(zero.getMessage().contains("query 1"), zero.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> new SearchEntry("b.vec", new float[4], 2, false));
-        assertThrows(IllegalArgumentException.class, () -> new SearchEntry("c.npy", new float[5], 2, true));
+        assertThrows(IllegalArgumentException.class, () -> new SearchEntry("b.vec", MemorySegment.ofArray(new float[4]), 2, false));
+        assertThrows(IllegalArgumentException.class, () -> new SearchEntry("c.npy", MemorySegment.ofArray(new float[5]), 2, true));
         assertThrows(IllegalArgumentException.class, () -> new SearchOptions(null, 0, true));
         assertEquals("x.npy#3", new Hit(1f, "x.npy", 3).name());
         assertEquals("x.vec", new Hit(1f, "x.vec", -1).name());
@@ -253,6 +254,7 @@ class FlatSearchTest {
         double unit = (dim + 10) * 0x1p-23;
         List<Exact> all = new ArrayList<>();
         for (SearchEntry entry : entries) {
+            float[] values = entry.copyRows(0, entry.rows());
             for (int row = 0; row < entry.rows(); row++) {
                 double dot = 0;
                 double magnitude = 0;
@@ -261,7 +263,7 @@ class FlatSearchTest {
                 double norm = 0;
                 for (int i = 0; i < dim; i++) {
                     double x = queries[q * dim + i];
-                    double y = entry.values()[row * dim + i];
+                    double y = values[row * dim + i];
                     dot += x * y;
                     magnitude += Math.abs(x * y);
                     l2 += (x - y) * (x - y);
@@ -300,11 +302,11 @@ class FlatSearchTest {
         while (stored < vectors) {
             String path = "f" + Integer.toString(random.nextInt(1_000_000), 36) + "-" + file++;
             if (random.nextInt(3) == 0) {
-                entries.add(new SearchEntry(path + ".vec", gaussian(random, dim), 1, false));
+                entries.add(StoredRows.entry(path + ".vec", gaussian(random, dim), 1, false));
                 stored++;
             } else {
                 int rows = 1 + random.nextInt(40);
-                entries.add(new SearchEntry(path + ".fvecs", gaussian(random, rows * dim), rows, true));
+                entries.add(StoredRows.entry(path + ".fvecs", gaussian(random, rows * dim), rows, true));
                 stored += rows;
             }
         }

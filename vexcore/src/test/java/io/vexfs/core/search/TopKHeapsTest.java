@@ -2,6 +2,7 @@ package io.vexfs.core.search;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -17,7 +18,7 @@ class TopKHeapsTest {
         List<SearchEntry> entries = new ArrayList<>();
         String[] names = {"d", "b", "a", "c", "e"};
         for (String name : names) {
-            entries.add(new SearchEntry(name, new float[4], 4, true));
+            entries.add(new SearchEntry(name, MemorySegment.ofArray(new float[4]), 4, true));
         }
         Comparator<Candidate> order = Comparator.comparingDouble(Candidate::distance)
                 .thenComparing(c -> entries.get(c.entry()).path())
@@ -53,7 +54,7 @@ class TopKHeapsTest {
 
     @Test
     void resetEmptiesAndTrimKeepsWorking() {
-        List<SearchEntry> entries = List.of(new SearchEntry("a", new float[1], 1, false));
+        List<SearchEntry> entries = List.of(new SearchEntry("a", MemorySegment.ofArray(new float[1]), 1, false));
         TopKHeaps heaps = new TopKHeaps();
         heaps.reset(2, 3, entries);
         heaps.offer(1, 5f, 0, 0);

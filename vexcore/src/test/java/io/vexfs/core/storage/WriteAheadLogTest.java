@@ -217,7 +217,7 @@ class WriteAheadLogTest {
         Path segment = segments().getFirst();
         overwrite(segment, 8, ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(7).flip());
         IOException newer = assertThrows(IOException.class, () -> WriteAheadLog.open(dir, SEGMENT_BYTES, new Replayed()));
-        assertTrue(newer.getMessage().endsWith("format version 7 is newer than this build (1)"), newer.getMessage());
+        assertTrue(newer.getMessage().endsWith("format version 7 is newer than this build (2)"), newer.getMessage());
         overwrite(segment, 0, ByteBuffer.wrap("NOTVEXFS".getBytes()));
         IOException foreign = assertThrows(IOException.class, () -> WriteAheadLog.open(dir, SEGMENT_BYTES, new Replayed()));
         assertTrue(foreign.getMessage().endsWith("not a vexfs log file"), foreign.getMessage());
