@@ -1,13 +1,9 @@
 package io.vexfs.fuse;
 
+import io.vexfs.core.Vexfs;
 import io.vexfs.core.config.ConfigException;
 import io.vexfs.core.config.VexConfig;
-import io.vexfs.core.fs.StoreOptions;
-import io.vexfs.core.fs.VexStore;
-import io.vexfs.core.metrics.ErrorLog;
-import io.vexfs.core.metrics.VexMetrics;
 import io.vexfs.core.storage.RecoveryReport;
-import io.vexfs.pool.BufferPool;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -31,14 +27,17 @@ public final class Main {
             System.exit(run(args));
         } catch (UsageException e) {
             System.err.println("vexfs: " + e.getMessage());
-            System.err.println("usage: vexfs mount [--config FILE] [--data DIR] [--mountpoint DIR] [--debug]");
+            System.err.println("usage: vexfs mount [--config FILE] [--data DIR] [--mountpoint DIR] [--debug] | vexfs warmup");
             System.exit(2);
         }
     }
 
     static int run(String[] args) throws UsageException {
+        if (args.length == 1 && args[0].equals("warmup")) {
+            return Warmup.run();
+        }
         if (args.length == 0 || !args[0].equals("mount")) {
-            throw new UsageException("expected the command 'mount'");
+            throw new UsageException("expected the command 'mount' (or 'warmup')");
         }
         Path config = null;
         Path data = null;
@@ -77,37 +76,24 @@ public final class Main {
             System.err.println("vexfs: cannot create the mount point " + cfg.mountpoint() + ": " + e.getMessage());
             return 1;
         }
-        BufferPool pool = BufferPool.builder().capacity(cfg.memoryPoolSize()).build();
-        pool.setPooling(cfg.enableMemoryOptimization());
-        long t0 = System.nanoTime();
-        VexStore store;
+        Vexfs node;
         try {
-            store = VexStore.open(new StoreOptions(cfg.dataDir(), cfg.walSegmentSize(), cfg.syncOnClose(),
-                    cfg.compactionMinDead(), cfg.compactionDeadRatio(), cfg.checkpointLogSize(), cfg.checkpointLogRecords(),
-                    pool, new VexMetrics(), new ErrorLog()));
-        } catch (IOException | RuntimeException e) {
-            System.err.println("vexfs: cannot open the data directory " + cfg.dataDir() + ": " + e.getMessage());
+            node = Vexfs.open(cfg, configFile);
+        } catch (IOException e) {
+            System.err.println("vexfs: " + e.getMessage());
             return 1;
         }
-        long replayMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-        RecoveryReport report = store.recoveryReport();
+        node.notices().forEach(notice -> System.err.println("vexfs: " + notice));
+        RecoveryReport report = node.recoveryReport();
         for (String problem : report.problems()) {
             System.err.println("vexfs: recovery: " + problem);
         }
-        System.out.println("vexfs: replayed " + report.recordsReplayed() + " log records in " + replayMs + " ms");
-
-        Mount mount = new Mount(cfg, configFile, store, pool);
-        MetricsEndpoint endpoint = null;
-        if (cfg.metricsPort() != 0) {
-            try {
-                endpoint = new MetricsEndpoint(cfg.metricsPort(), store.metrics());
-                System.out.println("vexfs: metrics at http://127.0.0.1:" + endpoint.port() + "/metrics");
-            } catch (IOException e) {
-                System.err.println("vexfs: cannot serve metrics on port " + cfg.metricsPort() + ": " + e.getMessage());
-                closeQuietlyAfterFailure(store);
-                return 1;
-            }
+        System.out.println("vexfs: replayed " + report.recordsReplayed() + " log records in " + node.replayMillis() + " ms");
+        if (node.metricsPort() != 0) {
+            System.out.println("vexfs: metrics at http://127.0.0.1:" + node.metricsPort() + "/metrics");
         }
+
+        Mount mount = new Mount(node);
         VexFuse fuse = mount.fuse();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -115,7 +101,7 @@ public final class Main {
             try {
                 if (!stopped.await(30, TimeUnit.SECONDS)) {
                     System.err.println("vexfs: the mount did not stop within 30 s; syncing the log anyway");
-                    store.close();
+                    node.store().close();
                 }
             } catch (InterruptedException | IOException e) {
                 System.err.println("vexfs: shutdown: " + e);
@@ -138,16 +124,12 @@ public final class Main {
             rc = 1;
         } finally {
             announcer.interrupt();
-            if (endpoint != null) {
-                endpoint.close();
-            }
             try {
-                store.close();
+                node.close();
             } catch (IOException e) {
                 System.err.println("vexfs: closing the store: " + e.getMessage());
                 rc = 1;
             }
-            pool.close();
             if (rc == 0) {
                 System.out.println("vexfs: unmounted " + cfg.mountpoint());
             }
@@ -158,26 +140,23 @@ public final class Main {
         return rc;
     }
 
-    /** The mount is not starting; the store's own close error is reported, not thrown. */
-    private static void closeQuietlyAfterFailure(VexStore store) {
-        try {
-            store.close();
-        } catch (IOException e) {
-            System.err.println("vexfs: closing the store: " + e.getMessage());
-        }
-    }
-
     static String[] mountOptions(VexConfig cfg) {
         double attr = cfg.attrTimeout().toMillis() / 1000.0;
         double entry = cfg.entryTimeout().toMillis() / 1000.0;
         List<String> o = new ArrayList<>(List.of(
-                "fsname=vexfs", "subtype=vexfs", "big_writes", "max_write=" + cfg.maxWrite(),
+                // The data directory is the mount's source in /proc/mounts, df and `vexfs status`.
+                "fsname=" + optionValue(cfg.dataDir().toString()), "subtype=vexfs", "big_writes", "max_write=" + cfg.maxWrite(),
                 "max_read=" + cfg.maxWrite(), "default_permissions", "atomic_o_trunc", "use_ino", "hard_remove",
                 "attr_timeout=" + attr, "entry_timeout=" + entry, "negative_timeout=0"));
         if (cfg.allowOther()) {
             o.add("allow_other");
         }
         return new String[]{"-o", String.join(",", o)};
+    }
+
+    /** A value inside -o: libfuse splits options at commas, and a backslash escapes the next character. */
+    private static String optionValue(String value) {
+        return value.replace("\\", "\\\\").replace(",", "\\,");
     }
 
     private static String value(String[] args, int i, String option) throws UsageException {

@@ -157,7 +157,7 @@ class SearchTest {
         return errors.lines().filter(l -> l.contains(path)).reduce((a, b) -> b).orElse("no error for " + path + " in:\n" + errors);
     }
 
-    /** A bad query: close() fails with EINVAL and .vexfs/errors names the query file, the place and the reason. */
+    /** A bad query: its write (or, for what only the end shows, its close) fails with EINVAL and .vexfs/errors names the query file, the place and the reason. */
     private static void refused(String name, String query, String where, String reason) throws IOException {
         IOException e = refusedWrite("docs/.search/" + name, query.getBytes(StandardCharsets.UTF_8));
         assertTrue(e.getMessage().contains("Invalid argument"), e.getMessage());
@@ -245,7 +245,7 @@ class SearchTest {
         refused("b4", "ef=64\n1 2 3 4\n", "line 1", "hnsw");
         refused("b5", "1 2 3 4\nk=3\n", "line 2", "before the query vectors");
         MountFixture.Result dd = m.sh("printf '1 2 3 4\\n1 NaN 3 4\\n' | dd of=docs/.search/b6 status=none");
-        assertNotEquals(0, dd.exit(), "the shell sees the refused close");
+        assertNotEquals(0, dd.exit(), "the shell sees the refused write");
         assertTrue(dd.err().contains("Invalid argument"), dd.err());
         assertTrue(lastError("/docs/.search/b6").contains("line 2"), lastError("/docs/.search/b6"));
 

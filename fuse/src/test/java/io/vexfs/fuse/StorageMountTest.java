@@ -47,6 +47,11 @@ class StorageMountTest {
         return crc.getValue();
     }
 
+    private static long rssAnonKb(long pid) throws IOException {
+        return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream().filter(l -> l.startsWith("RssAnon:"))
+                .mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", ""))).findFirst().orElseThrow();
+    }
+
     private static String search(MountFixture m, String collection, String query) throws IOException {
         Path q = m.path(collection + "/.search/q");
         Files.writeString(q, query);
@@ -90,6 +95,14 @@ class StorageMountTest {
             long heap = (long) Double.parseDouble(metrics.lines().filter(l -> l.startsWith("vexfs_heap_used_bytes "))
                     .findFirst().orElseThrow().split(" ")[1]);
             assertTrue(heap < 256L << 20, "heap " + heap);
+            // Anonymous memory (heap, pool, staging) stays bounded; mapped segment pages are file-backed and the OS's to drop.
+            long anon = rssAnonKb(m.pid());
+            assertTrue(anon < 1024 * 1024, "RssAnon " + anon + " kB");
+            java.util.regex.Matcher water = java.util.regex.Pattern.compile("of ([0-9.]+) MiB, high water ([0-9.]+) MiB")
+                    .matcher(Files.readString(m.path(".vexfs/stats")));
+            assertTrue(water.find());
+            assertTrue(Double.parseDouble(water.group(2)) <= Double.parseDouble(water.group(1)),
+                    "the pool's size is a cap: " + water.group());
             m.stop();
             m.mount();
             assertEquals(written.getValue(), crcOf(m.path("big/base.fvecs")));

@@ -5,67 +5,27 @@ import picocli.CommandLine.TypeConversionException;
 
 import java.time.Duration;
 import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
-/** Parsing of durations and sizes as the config and the command line write them, and formatting of figures. */
+/** Formatting of figures, and the command line's durations (parsed by the mount's own {@link io.vexfs.core.config.Units}). */
 final class Units {
-    private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|ms|s|m|h)");
-    private static final Pattern SIZE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(B|KiB|MiB|GiB|TiB|K|M|G|T)?");
-
     private Units() {
     }
 
-    /** "300s", "5m", "1h", "500ms" (also us and ns); a bare number is refused because its unit would be a guess. */
-    static Duration parseDuration(String text) {
-        Matcher m = DURATION.matcher(text.strip());
-        if (!m.matches()) {
-            throw new IllegalArgumentException("bad duration '" + text + "': expected a number with ms, s, m or h, e.g. 300s, 5m, 1h, 500ms");
-        }
-        double amount = Double.parseDouble(m.group(1));
-        double nanosPerUnit = switch (m.group(2)) {
-            case "ns" -> 1;
-            case "us" -> 1e3;
-            case "ms" -> 1e6;
-            case "s" -> 1e9;
-            case "m" -> 60e9;
-            default -> 3600e9;
-        };
-        return Duration.ofNanos(Math.round(amount * nanosPerUnit));
-    }
-
-    /** Picocli converter for duration options: a bad one is a usage error (exit 2). */
+    /** Picocli converter for duration options, in the mount's grammar (300s, 5m, 1h, 500ms): a bad one is a usage error (exit 2). */
     static final class DurationConverter implements ITypeConverter<Duration> {
         @Override
         public Duration convert(String value) {
             try {
-                Duration d = parseDuration(value);
+                Duration d = io.vexfs.core.config.Units.parseDuration(value);
                 if (d.isZero()) {
                     throw new TypeConversionException("duration '" + value + "' must be more than zero");
                 }
                 return d;
-            } catch (IllegalArgumentException e) {
-                throw new TypeConversionException(e.getMessage());
+            } catch (io.vexfs.core.config.Units.UnitException e) {
+                throw new TypeConversionException("bad duration '" + value + "': "
+                        + (e.tooLarge() ? "too large" : "expected " + e.expected()));
             }
         }
-    }
-
-    /** Bytes from "512", "4KiB", "64M" (K, M, G, T are binary multiples, as in the config). */
-    static long parseSize(String text) {
-        Matcher m = SIZE.matcher(text.strip());
-        if (!m.matches()) {
-            throw new IllegalArgumentException("bad size '" + text + "': expected bytes or a number with B, KiB, MiB, GiB, TiB");
-        }
-        double amount = Double.parseDouble(m.group(1));
-        String unit = m.group(2) == null ? "B" : m.group(2).substring(0, 1);
-        int shift = switch (unit) {
-            case "K" -> 10;
-            case "M" -> 20;
-            case "G" -> 30;
-            case "T" -> 40;
-            default -> 0;
-        };
-        return Math.round(amount * (1L << shift));
     }
 
     static String bytes(double bytes) {

@@ -46,17 +46,17 @@ record VexConfigFile(Path source, TomlParseResult toml) {
         return toml.isLong(key) ? Optional.of(toml.getLong(key)) : Optional.empty();
     }
 
-    /** A size written as a number of bytes or a string like "256MiB". */
+    /** A size written as a number of bytes or a string like "256MiB", in the mount's grammar. */
     Optional<Long> size(String key) {
-        return string(key).map(Units::parseSize);
+        return string(key).map(io.vexfs.core.config.Units::parseSize);
     }
 
-    /** A duration written as whole seconds or a string like "10ms". */
+    /** A duration written as whole seconds or a string like "10ms", in the mount's grammar. */
     Optional<Duration> duration(String key) {
         if (toml.isLong(key)) {
             return Optional.of(Duration.ofSeconds(toml.getLong(key)));
         }
-        return string(key).map(Units::parseDuration);
+        return string(key).map(io.vexfs.core.config.Units::parseDuration);
     }
 
     /** Where the mount appears: the config's mountpoint (default ./mnt), resolved against the current directory. */

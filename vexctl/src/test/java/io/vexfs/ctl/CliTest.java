@@ -1,5 +1,7 @@
 package io.vexfs.ctl;
 
+import io.vexfs.core.config.ConfigException;
+import io.vexfs.core.config.VexConfig;
 import jdk.jfr.Configuration;
 import jdk.jfr.Recording;
 import org.junit.jupiter.api.Test;
@@ -14,6 +16,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** What needs no mount: usage errors and their exit codes, compare arithmetic, config checks, JFR analysis. */
@@ -41,10 +44,26 @@ class CliTest {
 
     @Test
     void durationsParseEveryUnit() {
-        assertEquals(300_000, Units.parseDuration("300s").toMillis());
-        assertEquals(300_000, Units.parseDuration("5m").toMillis());
-        assertEquals(3_600_000, Units.parseDuration("1h").toMillis());
-        assertEquals(500, Units.parseDuration("500ms").toMillis());
+        Units.DurationConverter converter = new Units.DurationConverter();
+        assertEquals(300_000, converter.convert("300s").toMillis());
+        assertEquals(300_000, converter.convert("5m").toMillis());
+        assertEquals(3_600_000, converter.convert("1h").toMillis());
+        assertEquals(500, converter.convert("500ms").toMillis());
+        assertEquals(90_000, converter.convert("90").toMillis(), "bare seconds, as in the config");
+    }
+
+    /** vexctl reads sizes and durations with the mount's own parser: what the mount refuses, vexctl refuses. */
+    @Test
+    void sizesAndDurationsFollowTheMountsGrammar() throws Exception {
+        assertOneLineError(LiveMount.run("--mount", dir.toString(), "load-test", "generate", "--duration", "1.5s"),
+                Vexctl.USAGE, "bad duration '1.5s': expected a whole number");
+        Path conf = dir.resolve("fractional.conf");
+        Files.writeString(conf, "[performance]\nmemory_pool_size = \"1.5GiB\"\n");
+        LiveMount.Run r = LiveMount.run("--config", conf.toString(), "config", "validate-performance");
+        assertEquals(Vexctl.CHECK_FAILED, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("'1.5GiB' is not a size"), r.out());
+        ConfigException mount = assertThrows(ConfigException.class, () -> VexConfig.load(conf, dir));
+        assertTrue(mount.getMessage().contains("memory_pool_size must be a size like"), mount.getMessage());
     }
 
     @Test

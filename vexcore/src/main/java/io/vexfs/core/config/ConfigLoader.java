@@ -6,7 +6,6 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
@@ -59,7 +58,7 @@ final class ConfigLoader {
         }
         checkSimdNamesAgree(values, lines);
         checkMemory(values, lines);
-        return build(values);
+        return VexConfig.of(values);
     }
 
     private String read() throws ConfigException {
@@ -135,36 +134,8 @@ final class ConfigLoader {
         long pool = (Long) values.get(ConfigKey.MEMORY_POOL_SIZE);
         if (pool >= physicalMemoryBytes) {
             throw new ConfigException(file, lines.getOrDefault(ConfigKey.MEMORY_POOL_SIZE, 0),
-                    "memory_pool_size " + ValueType.Size.format(pool) + " does not fit in this machine's memory ("
+                    "memory_pool_size " + Units.formatSize(pool) + " does not fit in this machine's memory ("
                             + String.format(Locale.ROOT, "%.1f GiB", physicalMemoryBytes / (double) Units.GIB) + ")");
         }
-    }
-
-    private static VexConfig build(Map<ConfigKey, Object> v) {
-        return new VexConfig(
-                (Path) v.get(ConfigKey.MOUNTPOINT),
-                (Path) v.get(ConfigKey.DATA_DIR),
-                (Boolean) v.get(ConfigKey.ALLOW_OTHER),
-                (Long) v.get(ConfigKey.MAX_WRITE),
-                (Duration) v.get(ConfigKey.ATTR_TIMEOUT),
-                (Duration) v.get(ConfigKey.ENTRY_TIMEOUT),
-                (Boolean) v.get(ConfigKey.SYNC_ON_CLOSE),
-                (Long) v.get(ConfigKey.WAL_SEGMENT_SIZE),
-                (Long) v.get(ConfigKey.COMPACTION_MIN_DEAD),
-                (Double) v.get(ConfigKey.COMPACTION_DEAD_RATIO),
-                (Long) v.get(ConfigKey.CHECKPOINT_LOG_SIZE),
-                (Integer) v.get(ConfigKey.CHECKPOINT_LOG_RECORDS),
-                (Long) v.get(ConfigKey.MEMORY_POOL_SIZE),
-                (Boolean) v.get(ConfigKey.ENABLE_SIMD),
-                (Integer) v.get(ConfigKey.MAX_CONCURRENT_OPERATIONS),
-                (Integer) v.get(ConfigKey.IO_THREADS),
-                (Integer) v.get(ConfigKey.CACHE_SIZE),
-                (Duration) v.get(ConfigKey.QUERY_TTL),
-                (Duration) v.get(ConfigKey.SLOW_OP_THRESHOLD),
-                (Integer) v.get(ConfigKey.METRICS_PORT),
-                (Boolean) v.get(ConfigKey.ENABLE_MEMORY_OPTIMIZATION),
-                (Boolean) v.get(ConfigKey.ENABLE_STACK_OPTIMIZATION),
-                (Boolean) v.get(ConfigKey.ENABLE_CROSS_LAYER_OPTIMIZATION),
-                (Boolean) v.get(ConfigKey.ENABLE_QUERY_CACHE));
     }
 }

@@ -1,14 +1,9 @@
 package io.vexfs.core.config;
 
-import java.math.BigInteger;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.tomlj.TomlArray;
 import org.tomlj.TomlTable;
 
@@ -87,42 +82,24 @@ sealed interface ValueType {
         }
     }
 
-    /** Bytes: an integer, or a string with a binary unit. K, M, G, T mean KiB, MiB, GiB, TiB. */
+    /** Bytes: an integer, or a string with a binary unit ({@link Units#parseSize}). */
     record Size(long min, long max) implements ValueType {
-        private static final Pattern FORM = Pattern.compile("\\s*(\\d+)\\s*([A-Za-z]*)\\s*");
-        private static final Map<String, Long> UNITS = Map.of(
-                "", 1L, "B", 1L,
-                "K", Units.KIB, "KiB", Units.KIB,
-                "M", Units.MIB, "MiB", Units.MIB,
-                "G", Units.GIB, "GiB", Units.GIB,
-                "T", Units.TIB, "TiB", Units.TIB);
-        private static final List<Map.Entry<String, Long>> RENDER_UNITS = List.of(
-                Map.entry("TiB", Units.TIB), Map.entry("GiB", Units.GIB),
-                Map.entry("MiB", Units.MIB), Map.entry("KiB", Units.KIB));
-
         @Override
         public Object parse(String key, Object raw, Path baseDir) throws InvalidValueException {
-            BigInteger bytes = switch (raw) {
-                case Long n -> BigInteger.valueOf(n);
-                case String s -> parseText(key, s);
-                default -> throw notASize(key, raw);
-            };
-            if (bytes.bitLength() > 63) {
-                throw new InvalidValueException(key + " is too large: " + describe(raw));
+            long bytes;
+            try {
+                bytes = switch (raw) {
+                    case Long n -> n;
+                    case String s -> Units.parseSize(s);
+                    default -> throw notASize(key, raw);
+                };
+            } catch (Units.UnitException e) {
+                throw e.tooLarge() ? new InvalidValueException(key + " is too large: " + describe(raw)) : notASize(key, raw);
             }
-            if (bytes.compareTo(BigInteger.valueOf(min)) < 0 || bytes.compareTo(BigInteger.valueOf(max)) > 0) {
+            if (bytes < min || bytes > max) {
                 throw new InvalidValueException(key + " must be " + rangeText() + ", not " + describe(raw));
             }
-            return bytes.longValueExact();
-        }
-
-        private static BigInteger parseText(String key, String text) throws InvalidValueException {
-            Matcher m = FORM.matcher(text);
-            Long unit = m.matches() ? UNITS.get(m.group(2)) : null;
-            if (unit == null) {
-                throw notASize(key, text);
-            }
-            return new BigInteger(m.group(1)).multiply(BigInteger.valueOf(unit));
+            return bytes;
         }
 
         private static InvalidValueException notASize(String key, Object raw) {
@@ -131,55 +108,41 @@ sealed interface ValueType {
         }
 
         private String rangeText() {
-            return max == Long.MAX_VALUE ? "at least " + format(min) : format(min) + ".." + format(max);
+            return max == Long.MAX_VALUE ? "at least " + Units.formatSize(min) : Units.formatSize(min) + ".." + Units.formatSize(max);
         }
 
         @Override
         public String render(Object value) {
-            return quote(format((Long) value));
-        }
-
-        /** The largest binary unit that represents {@code bytes} exactly: "128KiB", "4097B". */
-        static String format(long bytes) {
-            for (Map.Entry<String, Long> unit : RENDER_UNITS) {
-                if (bytes != 0 && bytes % unit.getValue() == 0) {
-                    return bytes / unit.getValue() + unit.getKey();
-                }
-            }
-            return bytes + "B";
+            return quote(Units.formatSize((Long) value));
         }
     }
 
-    /** A duration: integer seconds, or a string with ns, us, ms, s, m or h. */
+    /** A duration: integer seconds, or a string with a unit ({@link Units#parseDuration}). */
     record Span(Duration min, Duration max) implements ValueType {
-        private static final Pattern FORM = Pattern.compile("\\s*(\\d+)\\s*(ns|us|ms|s|m|h)?\\s*");
-        private static final Map<String, Duration> UNITS = Map.of(
-                "ns", Duration.ofNanos(1), "us", Duration.ofNanos(1000), "ms", Duration.ofMillis(1),
-                "s", Duration.ofSeconds(1), "m", Duration.ofMinutes(1), "h", Duration.ofHours(1));
-        private static final String[] RENDER_UNITS = {"h", "m", "s", "ms", "us", "ns"};
+        private static final long NANOS_PER_SECOND = 1_000_000_000L;
 
         @Override
         public Object parse(String key, Object raw, Path baseDir) throws InvalidValueException {
-            BigInteger nanos = switch (raw) {
-                case Long n -> BigInteger.valueOf(n).multiply(BigInteger.valueOf(1_000_000_000L));
-                case String s -> parseText(key, s);
-                default -> throw notADuration(key, raw);
-            };
-            if (nanos.compareTo(BigInteger.valueOf(min.toNanos())) < 0
-                    || nanos.compareTo(BigInteger.valueOf(max.toNanos())) > 0) {
-                throw new InvalidValueException(
-                        key + " must be " + format(min) + ".." + format(max) + ", not " + describe(raw));
+            Duration d;
+            try {
+                d = switch (raw) {
+                    case Long n when n >= 0 && n <= Long.MAX_VALUE / NANOS_PER_SECOND -> Duration.ofSeconds(n);
+                    case Long n -> throw outOfRange(key, raw);
+                    case String s -> Units.parseDuration(s);
+                    default -> throw notADuration(key, raw);
+                };
+            } catch (Units.UnitException e) {
+                throw e.tooLarge() ? outOfRange(key, raw) : notADuration(key, raw);
             }
-            return Duration.ofNanos(nanos.longValueExact());
+            if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+                throw outOfRange(key, raw);
+            }
+            return d;
         }
 
-        private static BigInteger parseText(String key, String text) throws InvalidValueException {
-            Matcher m = FORM.matcher(text);
-            if (!m.matches()) {
-                throw notADuration(key, text);
-            }
-            Duration unit = m.group(2) == null ? Duration.ofSeconds(1) : UNITS.get(m.group(2));
-            return new BigInteger(m.group(1)).multiply(BigInteger.valueOf(unit.toNanos()));
+        private InvalidValueException outOfRange(String key, Object raw) {
+            return new InvalidValueException(key + " must be " + Units.formatDuration(min) + ".."
+                    + Units.formatDuration(max) + ", not " + describe(raw));
         }
 
         private static InvalidValueException notADuration(String key, Object raw) {
@@ -189,22 +152,7 @@ sealed interface ValueType {
 
         @Override
         public String render(Object value) {
-            return quote(format((Duration) value));
-        }
-
-        /** The largest unit that represents {@code d} exactly: "10m", "500ms", "0s". */
-        static String format(Duration d) {
-            long nanos = d.toNanos();
-            if (nanos == 0) {
-                return "0s";
-            }
-            for (String unit : RENDER_UNITS) {
-                long size = UNITS.get(unit).toNanos();
-                if (nanos % size == 0) {
-                    return nanos / size + unit;
-                }
-            }
-            throw new IllegalStateException("1ns divides every duration");
+            return quote(Units.formatDuration((Duration) value));
         }
     }
 

@@ -3,6 +3,8 @@ package io.vexfs.core.config;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -45,52 +47,61 @@ public record VexConfig(
         Objects.requireNonNull(slowOpThreshold, "slowOpThreshold");
     }
 
-    /** The values etc/vexfs.conf documents as defaults, with paths resolved against {@code baseDir}. */
+    /** The defaults of {@link ConfigKey}'s table (etc/vexfs.conf documents the same), with paths resolved against {@code baseDir}. */
     public static VexConfig defaults(Path baseDir) {
-        Path base = baseDir.toAbsolutePath();
-        return new VexConfig(
-                base.resolve("mnt").normalize(),
-                base.resolve("data").normalize(),
-                false,
-                128 * Units.KIB,
-                Duration.ZERO,
-                Duration.ofSeconds(1),
-                false,
-                256 * Units.MIB,
-                64 * Units.MIB,
-                0.5,
-                64 * Units.MIB,
-                100_000,
-                256 * Units.MIB,
-                true,
-                256,
-                0,
-                1024,
-                Duration.ofMinutes(10),
-                Duration.ofMillis(10),
-                0,
-                true,
-                true,
-                true,
-                true);
+        Map<ConfigKey, Object> values = new EnumMap<>(ConfigKey.class);
+        for (ConfigKey key : ConfigKey.values()) {
+            values.put(key, key.defaultValue(baseDir));
+        }
+        return of(values);
     }
 
     /** This configuration with another data directory (the mount's --data). */
     public VexConfig withDataDir(Path dir) {
-        return new VexConfig(mountpoint, dir.toAbsolutePath().normalize(), allowOther, maxWrite, attrTimeout, entryTimeout,
-                syncOnClose, walSegmentSize, compactionMinDead, compactionDeadRatio, checkpointLogSize, checkpointLogRecords,
-                memoryPoolSize, enableSimd,
-                maxConcurrentOperations, ioThreads, cacheSize, queryTtl, slowOpThreshold, metricsPort, enableMemoryOptimization,
-                enableStackOptimization, enableCrossLayerOptimization, enableQueryCache);
+        return with(ConfigKey.DATA_DIR, dir.toAbsolutePath().normalize());
     }
 
     /** This configuration with another mount point (the mount's --mountpoint). */
     public VexConfig withMountpoint(Path dir) {
-        return new VexConfig(dir.toAbsolutePath().normalize(), dataDir, allowOther, maxWrite, attrTimeout, entryTimeout,
-                syncOnClose, walSegmentSize, compactionMinDead, compactionDeadRatio, checkpointLogSize, checkpointLogRecords,
-                memoryPoolSize, enableSimd,
-                maxConcurrentOperations, ioThreads, cacheSize, queryTtl, slowOpThreshold, metricsPort, enableMemoryOptimization,
-                enableStackOptimization, enableCrossLayerOptimization, enableQueryCache);
+        return with(ConfigKey.MOUNTPOINT, dir.toAbsolutePath().normalize());
+    }
+
+    private VexConfig with(ConfigKey key, Object value) {
+        Map<ConfigKey, Object> values = new EnumMap<>(ConfigKey.class);
+        for (ConfigKey k : ConfigKey.values()) {
+            values.put(k, k.valueIn(this));
+        }
+        values.put(key, value);
+        return of(values);
+    }
+
+    /** A configuration from a value for each key of the table (the old simd name is read through enable_simd). */
+    static VexConfig of(Map<ConfigKey, Object> v) {
+        return new VexConfig(
+                (Path) v.get(ConfigKey.MOUNTPOINT),
+                (Path) v.get(ConfigKey.DATA_DIR),
+                (Boolean) v.get(ConfigKey.ALLOW_OTHER),
+                (Long) v.get(ConfigKey.MAX_WRITE),
+                (Duration) v.get(ConfigKey.ATTR_TIMEOUT),
+                (Duration) v.get(ConfigKey.ENTRY_TIMEOUT),
+                (Boolean) v.get(ConfigKey.SYNC_ON_CLOSE),
+                (Long) v.get(ConfigKey.WAL_SEGMENT_SIZE),
+                (Long) v.get(ConfigKey.COMPACTION_MIN_DEAD),
+                (Double) v.get(ConfigKey.COMPACTION_DEAD_RATIO),
+                (Long) v.get(ConfigKey.CHECKPOINT_LOG_SIZE),
+                (Integer) v.get(ConfigKey.CHECKPOINT_LOG_RECORDS),
+                (Long) v.get(ConfigKey.MEMORY_POOL_SIZE),
+                (Boolean) v.get(ConfigKey.ENABLE_SIMD),
+                (Integer) v.get(ConfigKey.MAX_CONCURRENT_OPERATIONS),
+                (Integer) v.get(ConfigKey.IO_THREADS),
+                (Integer) v.get(ConfigKey.CACHE_SIZE),
+                (Duration) v.get(ConfigKey.QUERY_TTL),
+                (Duration) v.get(ConfigKey.SLOW_OP_THRESHOLD),
+                (Integer) v.get(ConfigKey.METRICS_PORT),
+                (Boolean) v.get(ConfigKey.ENABLE_MEMORY_OPTIMIZATION),
+                (Boolean) v.get(ConfigKey.ENABLE_STACK_OPTIMIZATION),
+                (Boolean) v.get(ConfigKey.ENABLE_CROSS_LAYER_OPTIMIZATION),
+                (Boolean) v.get(ConfigKey.ENABLE_QUERY_CACHE));
     }
 
     /**

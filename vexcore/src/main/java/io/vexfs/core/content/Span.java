@@ -47,6 +47,13 @@ public record Span(Segment segment, long offset, long length, int crc, boolean h
         return memory();
     }
 
+    /** Checks bytes [from, from + n) of the span (their blocks, on first touch). */
+    public void check(long from, long n) {
+        if (n > 0) {
+            segment.verify(offset + from, n);
+        }
+    }
+
     /** The span's bytes as mapped memory, not checked. */
     public MemorySegment memory() {
         return segment == null ? MemorySegment.NULL : segment.slice(offset, length);

@@ -1,6 +1,7 @@
 package io.vexfs.core.control;
 
 import io.vexfs.core.codec.InvalidInputException;
+import io.vexfs.core.fs.ControlFile;
 
 import java.util.Locale;
 import java.util.Map;
@@ -13,9 +14,13 @@ import java.util.function.Consumer;
  * ({@code simd}: SIMD or scalar kernels, {@code memory}: pooled or plain buffers, ...).
  * Reads as "NAME on|off" lines; takes the same lines.
  */
-public final class Optimizations {
+public final class Optimizations implements ControlFile.Writer {
     /** One toggle: how to read it and how to set it. */
     public record Toggle(String name, BooleanSupplier state, Consumer<Boolean> set) {
+    }
+
+    /** A line that names a toggle and its new state. */
+    private record Setting(Toggle toggle, boolean on) {
     }
 
     private final Map<String, Toggle> toggles = new ConcurrentSkipListMap<>();
@@ -32,37 +37,46 @@ public final class Optimizations {
         return sb.toString();
     }
 
+    @Override
+    public void checkLine(String line, int number) throws InvalidInputException {
+        parse(line, number);
+    }
+
     /** Applies "NAME on|off" lines; all are checked before any is applied. */
-    public void apply(String text) throws InvalidInputException {
+    @Override
+    public void write(String text) throws InvalidInputException {
         String[] lines = text.split("\n", -1);
-        Toggle[] which = new Toggle[lines.length];
-        boolean[] values = new boolean[lines.length];
+        Setting[] settings = new Setting[lines.length];
         for (int i = 0; i < lines.length; i++) {
-            String line = lines[i].strip();
-            if (line.isEmpty() || line.startsWith("#")) {
-                continue;
-            }
-            String[] words = line.split("\\s+");
-            String where = "line " + (i + 1);
-            if (words.length != 2) {
-                throw new InvalidInputException(where, "expected 'NAME on|off', got '" + line + "'");
-            }
-            Toggle t = toggles.get(words[0].toLowerCase(Locale.ROOT));
-            if (t == null) {
-                throw new InvalidInputException(where, "unknown optimization '" + words[0] + "' (known: "
-                        + String.join(", ", toggles.keySet()) + ")");
-            }
-            switch (words[1].toLowerCase(Locale.ROOT)) {
-                case "on" -> values[i] = true;
-                case "off" -> values[i] = false;
-                default -> throw new InvalidInputException(where, "expected on or off, got '" + words[1] + "'");
-            }
-            which[i] = t;
+            settings[i] = parse(lines[i], i + 1);
         }
-        for (int i = 0; i < lines.length; i++) {
-            if (which[i] != null) {
-                which[i].set().accept(values[i]);
+        for (Setting s : settings) {
+            if (s != null) {
+                s.toggle().set().accept(s.on());
             }
         }
+    }
+
+    /** One line; null for a blank or comment line. */
+    private Setting parse(String raw, int number) throws InvalidInputException {
+        String line = raw.strip();
+        if (line.isEmpty() || line.startsWith("#")) {
+            return null;
+        }
+        String[] words = line.split("\\s+");
+        String where = "line " + number;
+        if (words.length != 2) {
+            throw new InvalidInputException(where, "expected 'NAME on|off', got '" + line + "'");
+        }
+        Toggle t = toggles.get(words[0].toLowerCase(Locale.ROOT));
+        if (t == null) {
+            throw new InvalidInputException(where, "unknown optimization '" + words[0] + "' (known: "
+                    + String.join(", ", toggles.keySet()) + ")");
+        }
+        return switch (words[1].toLowerCase(Locale.ROOT)) {
+            case "on" -> new Setting(t, true);
+            case "off" -> new Setting(t, false);
+            default -> throw new InvalidInputException(where, "expected on or off, got '" + words[1] + "'");
+        };
     }
 }

@@ -1,6 +1,7 @@
 package io.vexfs.core.control;
 
 import io.vexfs.core.codec.InvalidInputException;
+import io.vexfs.core.fs.ControlFile;
 import jdk.jfr.Configuration;
 import jdk.jfr.Recording;
 import jdk.jfr.RecordingState;
@@ -17,7 +18,7 @@ import java.time.Instant;
  * "start SECONDS" or "stop"; read the state and the file of the last recording, which
  * vexctl profile analyze reads with jdk.jfr.consumer.
  */
-public final class Profiler {
+public final class Profiler implements ControlFile.Writer {
     private static final int MAX_SECONDS = 3600;
 
     private final Path directory;
@@ -56,31 +57,71 @@ public final class Profiler {
         return lastFile;
     }
 
-    public synchronized void apply(String text) throws InvalidInputException {
-        String command = text.strip();
-        if (command.equals("stop")) {
+    /** "start SECONDS" or "stop"; {@code seconds} is 0 for stop. */
+    private record Command(int seconds, String where) {
+    }
+
+    @Override
+    public void checkLine(String line, int number) throws InvalidInputException {
+        parse(line, number);
+    }
+
+    /** Runs the one command of {@code text}; blank lines around it are fine. */
+    @Override
+    public synchronized void write(String text) throws InvalidInputException {
+        String[] lines = text.split("\n", -1);
+        Command command = null;
+        for (int i = 0; i < lines.length; i++) {
+            Command c = parse(lines[i], i + 1);
+            if (c != null && command != null) {
+                throw new InvalidInputException(c.where(), "one command at a time: 'start SECONDS' or 'stop'");
+            }
+            command = c != null ? c : command;
+        }
+        if (command == null) {
+            throw new InvalidInputException("line 1", "expected 'start SECONDS' or 'stop', got nothing");
+        }
+        if (command.seconds() == 0) {
             if (recording == null || recording.getState() != RecordingState.RUNNING) {
-                throw new InvalidInputException("line 1", "no recording is running");
+                throw new InvalidInputException(command.where(), "no recording is running");
             }
             recording.stop();
             currentOrLast();
             return;
         }
-        String[] words = command.split("\\s+");
+        start(command);
+    }
+
+    /** One line; null when blank. */
+    private static Command parse(String raw, int number) throws InvalidInputException {
+        String line = raw.strip();
+        String where = "line " + number;
+        if (line.isEmpty()) {
+            return null;
+        }
+        if (line.equals("stop")) {
+            return new Command(0, where);
+        }
+        String[] words = line.split("\\s+");
         if (words.length != 2 || !words[0].equals("start")) {
-            throw new InvalidInputException("line 1", "expected 'start SECONDS' or 'stop', got '" + command + "'");
+            throw new InvalidInputException(where, "expected 'start SECONDS' or 'stop', got '" + line + "'");
         }
         int seconds;
         try {
             seconds = Integer.parseInt(words[1]);
         } catch (NumberFormatException e) {
-            throw new InvalidInputException("line 1", "'" + words[1] + "' is not a whole number of seconds");
+            throw new InvalidInputException(where, "'" + words[1] + "' is not a whole number of seconds");
         }
         if (seconds < 1 || seconds > MAX_SECONDS) {
-            throw new InvalidInputException("line 1", "duration must be 1.." + MAX_SECONDS + " seconds");
+            throw new InvalidInputException(where, "duration must be 1.." + MAX_SECONDS + " seconds");
         }
+        return new Command(seconds, where);
+    }
+
+    private void start(Command command) throws InvalidInputException {
+        int seconds = command.seconds();
         if (recording != null && recording.getState() == RecordingState.RUNNING) {
-            throw new InvalidInputException("line 1", "a recording is already running; write 'stop' first");
+            throw new InvalidInputException(command.where(), "a recording is already running; write 'stop' first");
         }
         currentOrLast();
         try {
@@ -93,7 +134,7 @@ public final class Profiler {
             recording = r;
             startedAt = Instant.now();
         } catch (IOException | ParseException e) {
-            throw new InvalidInputException("line 1", "cannot start a recording: " + e.getMessage());
+            throw new InvalidInputException(command.where(), "cannot start a recording: " + e.getMessage());
         }
     }
 }

@@ -69,8 +69,11 @@ public final class StatsReport {
                 + " hits, " + now.count(VexCounter.QUERY_CACHE_MISSES) + " misses)");
         line(sb, "searches", now.count(VexCounter.SEARCHES) + " (" + now.count(VexCounter.VECTORS_SCANNED) + " vectors scanned)");
         line(sb, "commits", now.count(VexCounter.COMMITS) + " (" + now.count(VexCounter.VECTOR_WRITES) + " vectors written)");
+        line(sb, "storage", (long) now.value(VexGauge.SEGMENTS) + " segments, " + mib(now.value(VexGauge.DATA_BYTES)) + " of data, "
+                + mib(now.value(VexGauge.LIVE_BYTES)) + " live, " + size(now.count(VexCounter.BYTES_COMPACTED))
+                + " compacted");
         line(sb, "log", size(now.count(VexCounter.WAL_BYTES)) + " written, " + now.count(VexCounter.WAL_FSYNCS) + " fsyncs, "
-                + (long) now.value(VexGauge.SEGMENTS) + " segments, " + now.count(VexCounter.COMPACTIONS) + " compactions");
+                + now.count(VexCounter.COMPACTIONS) + " checkpoints");
         line(sb, "rejected", now.count(VexCounter.REJECTED_OPERATIONS) + " (see .vexfs/errors)");
         sb.append(String.format(Locale.ROOT, "%nops over the last %.1f s:%n", seconds));
         sb.append(String.format(Locale.ROOT, "  %-10s %10s %10s %10s %10s %10s%n", "op", "count", "ops/s", "p50 us", "p95 us", "p99 us"));

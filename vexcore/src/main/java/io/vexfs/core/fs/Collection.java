@@ -27,7 +27,7 @@ public final class Collection {
         final SearchEntry search;
         final VectorContent content;
         final long born;
-        /** Never reused within the collection: names the file's rows in the index (RowIds). */
+        /** Never reused within the collection. */
         final int fileNumber;
         volatile long died = Long.MAX_VALUE;
         /** The generation of the {@link CollectionIndex} that holds all of its rows; 0 for none. */
@@ -69,14 +69,11 @@ public final class Collection {
      */
     public record Snapshot(long version, List<SearchEntry> entries, List<Entry> live, long vectors, List<Segment> segments) {
         /**
-         * Pins the segments (so their mappings stay while the search reads them) and checks the
-         * blocks of every entry under {@code pathPrefix} that this process has not checked yet.
-         * False, with nothing pinned, when a segment is gone already: the snapshot is old, take a
-         * new one.
-         *
-         * @throws io.vexfs.core.storage.CorruptDataException a block fails its checksum (nothing stays pinned)
+         * Pins the segments, so their mappings stay while a search reads them (the search checks
+         * each stored block on first touch as it scans: see SearchEntry.check). False, with
+         * nothing pinned, when a segment is gone already: the snapshot is old, take a new one.
          */
-        public boolean pin(String pathPrefix) {
+        public boolean pin() {
             for (int i = 0; i < segments.size(); i++) {
                 if (!segments.get(i).tryPin()) {
                     for (int j = 0; j < i; j++) {
@@ -84,16 +81,6 @@ public final class Collection {
                     }
                     return false;
                 }
-            }
-            try {
-                for (Entry e : live) {
-                    if (e.search.path().startsWith(pathPrefix)) {
-                        e.content.floats().checkedMemory();
-                    }
-                }
-            } catch (RuntimeException e) {
-                unpin();
-                throw e;
             }
             return true;
         }
@@ -231,13 +218,13 @@ public final class Collection {
     }
 
     /**
-     * {@code taken} pinned for a search of the entries under {@code pathPrefix} (see
-     * {@link Snapshot#pin}), or, if it is stale already, the current snapshot pinned. A snapshot
-     * can only go stale if it held vectors, so the collection's dimension has not changed since.
+     * {@code taken} pinned for a search (see {@link Snapshot#pin}), or, if it is stale already,
+     * the current snapshot pinned. A snapshot can only go stale if it held vectors, so the
+     * collection's dimension has not changed since.
      */
-    public Snapshot pinned(Snapshot taken, String pathPrefix) {
+    public Snapshot pinned(Snapshot taken) {
         Snapshot s = taken;
-        while (!s.pin(pathPrefix)) {
+        while (!s.pin()) {
             s = snapshot();
         }
         return s;

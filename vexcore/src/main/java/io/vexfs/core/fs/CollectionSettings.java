@@ -42,6 +42,18 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
         return new AnnParams(m, efConstruction, ef);
     }
 
+    /** One `key = value` line, its value parsed: an Integer, a Metric, or the index kind. */
+    private record Assignment(String key, Object value) {
+    }
+
+    /**
+     * Refuses a line that is wrong whatever the rest of the text says (an unknown key, a value
+     * out of range), as its write() arrives; {@code number} counts from 1.
+     */
+    public static void checkLine(String line, int number) throws InvalidInputException {
+        parseLine(line, "line " + number);
+    }
+
     /** Applies `key = value` lines to these settings; {@code hasVectors} forbids changing dim and metric. */
     public CollectionSettings apply(String text, boolean hasVectors) throws InvalidInputException {
         int newDim = dim;
@@ -57,52 +69,22 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
         String[] lines = text.split("\n", -1);
         for (int i = 0; i < lines.length; i++) {
             String where = "line " + (i + 1);
-            String line = lines[i].strip();
-            if (line.isEmpty() || line.startsWith("#")) {
+            Assignment a = parseLine(lines[i], where);
+            if (a == null) {
                 continue;
             }
-            int eq = line.indexOf('=');
-            if (eq <= 0) {
-                throw new InvalidInputException(where, "expected 'key = value', got '" + clip(line) + "'");
+            switch (a.key()) {
+                case "dim" -> newDim = (Integer) a.value();
+                case "metric" -> newMetric = (Metric) a.value();
+                case "index" -> newIndex = (String) a.value();
+                case "k" -> newK = (Integer) a.value();
+                case "m" -> newM = (Integer) a.value();
+                case "ef_construction" -> newEfConstruction = (Integer) a.value();
+                default -> newEf = (Integer) a.value();
             }
-            String key = line.substring(0, eq).strip().toLowerCase(Locale.ROOT);
-            String value = line.substring(eq + 1).strip();
-            switch (key) {
-                case "dim" -> newDim = parseInt(where, key, value, 1, MAX_DIM);
-                case "metric" -> {
-                    try {
-                        newMetric = Metric.parse(value);
-                    } catch (IllegalArgumentException e) {
-                        throw new InvalidInputException(where, e.getMessage());
-                    }
-                }
-                case "index" -> {
-                    String kind = value.toLowerCase(Locale.ROOT);
-                    if (!kind.equals(FLAT) && !kind.equals(HNSW)) {
-                        throw new InvalidInputException(where, "index must be 'flat' (exact search) or 'hnsw'"
-                                + " (approximate), not '" + clip(value) + "'");
-                    }
-                    newIndex = kind;
-                }
-                case "k" -> newK = parseInt(where, key, value, 1, MAX_K);
-                case "m", "ef_construction", "ef" -> {
-                    switch (key) {
-                        case "m" -> newM = parseInt(where, key, value, MIN_M, MAX_M, "links per graph node, 2m on the"
-                                + " bottom layer: fewer than 2 cannot connect a graph, more than 128 cost memory and time without"
-                                + " adding recall");
-                        case "ef_construction" -> newEfConstruction = parseInt(where, key, value, MIN_EF_CONSTRUCTION,
-                                MAX_EF_CONSTRUCTION, "candidates weighed per insert: below 8 the graph links poorly, above"
-                                + " 1000 a build crawls");
-                        default -> newEf = parseInt(where, key, value, MIN_EF, MAX_EF, "candidates kept per search, raised"
-                                + " to k when smaller: 10000 is the most hits a query can ask for");
-                    }
-                    if (firstHnswKey == null) {
-                        firstHnswKey = key;
-                        firstHnswWhere = where;
-                    }
-                }
-                default -> throw new InvalidInputException(where,
-                        "unknown key '" + clip(key) + "' (known: dim, metric, index, k, m, ef_construction, ef)");
+            if (firstHnswKey == null && (a.key().equals("m") || a.key().equals("ef_construction") || a.key().equals("ef"))) {
+                firstHnswKey = a.key();
+                firstHnswWhere = where;
             }
         }
         if (firstHnswKey != null && !newIndex.equals(HNSW)) {
@@ -118,6 +100,47 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
                     + newMetric.key() + " while the collection holds vectors");
         }
         return new CollectionSettings(newDim, newMetric, newIndex, newK, newM, newEfConstruction, newEf);
+    }
+
+    /** One line parsed; null for a blank or comment line. */
+    private static Assignment parseLine(String raw, String where) throws InvalidInputException {
+        String line = raw.strip();
+        if (line.isEmpty() || line.startsWith("#")) {
+            return null;
+        }
+        int eq = line.indexOf('=');
+        if (eq <= 0) {
+            throw new InvalidInputException(where, "expected 'key = value', got '" + clip(line) + "'");
+        }
+        String key = line.substring(0, eq).strip().toLowerCase(Locale.ROOT);
+        String value = line.substring(eq + 1).strip();
+        return new Assignment(key, switch (key) {
+            case "dim" -> parseInt(where, key, value, 1, MAX_DIM);
+            case "metric" -> {
+                try {
+                    yield Metric.parse(value);
+                } catch (IllegalArgumentException e) {
+                    throw new InvalidInputException(where, e.getMessage());
+                }
+            }
+            case "index" -> {
+                String kind = value.toLowerCase(Locale.ROOT);
+                if (!kind.equals(FLAT) && !kind.equals(HNSW)) {
+                    throw new InvalidInputException(where, "index must be 'flat' (exact search) or 'hnsw'"
+                            + " (approximate), not '" + clip(value) + "'");
+                }
+                yield kind;
+            }
+            case "k" -> parseInt(where, key, value, 1, MAX_K);
+            case "m" -> parseInt(where, key, value, MIN_M, MAX_M, "links per graph node, 2m on the bottom layer:"
+                    + " fewer than 2 cannot connect a graph, more than 128 cost memory and time without adding recall");
+            case "ef_construction" -> parseInt(where, key, value, MIN_EF_CONSTRUCTION, MAX_EF_CONSTRUCTION,
+                    "candidates weighed per insert: below 8 the graph links poorly, above 1000 a build crawls");
+            case "ef" -> parseInt(where, key, value, MIN_EF, MAX_EF,
+                    "candidates kept per search, raised to k when smaller: 10000 is the most hits a query can ask for");
+            default -> throw new InvalidInputException(where,
+                    "unknown key '" + clip(key) + "' (known: dim, metric, index, k, m, ef_construction, ef)");
+        });
     }
 
     /**

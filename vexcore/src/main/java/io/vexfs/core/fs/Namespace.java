@@ -236,7 +236,8 @@ final class Namespace {
             if (collection.settings().dim() == 0) {
                 collection.setSettings(collection.settings().withDim(v.dim()));
             }
-            search = new SearchEntry(path.relative(), v.floats().memory(), Math.toIntExact(v.rows()), v.rows() > 1);
+            search = new SearchEntry(path.relative(), v.floats().memory(), Math.toIntExact(v.rows()), v.rows() > 1,
+                    v.floats()::check);
         }
         if (file.entry == null && search == null) {
             return;

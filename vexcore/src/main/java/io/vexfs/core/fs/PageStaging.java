@@ -235,15 +235,13 @@ final class PageStaging implements Staging {
         return n;
     }
 
-    /** Copies the touched bytes [start, end) of a run (in memory, not spilled) into dst. */
-    void copyRun(long start, long end, MemorySegment dst) {
-        long done = 0;
-        while (done < end - start) {
-            long at = start + done;
+    /** Writes the touched bytes [start, end) of a run (in memory, not spilled) to a placer. */
+    void copyRun(long start, long end, Placer out) throws IOException {
+        for (long at = start; at < end; ) {
             long page = at / PAGE;
             long n = Math.min(end - at, (page + 1) * PAGE - at);
-            MemorySegment.copy(memory.get(page).segment(), at - page * PAGE, dst, done, n);
-            done += n;
+            out.write(memory.get(page).segment().asSlice(at - page * PAGE, n));
+            at += n;
         }
     }
 

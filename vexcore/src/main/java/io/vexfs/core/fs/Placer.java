@@ -13,16 +13,19 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Bytes a commit is about to store (a file's floats, a .vec file's canonical text), written in
- * order: held in a pool buffer while they stay under the inline limit, then moved to a segment
- * of their own and written there as they come. {@link #place} puts small ones together into the
- * shared active segment with one append, and seals the large ones.
+ * Bytes a commit is about to store (a file's floats, a .vec file's canonical text, the pages a
+ * writer touched), written in order: held in 16 KiB pool pages while they stay under the inline
+ * limit, then moved to a segment of their own and written there as they come. {@link #place}
+ * puts the small ones together into the shared active segment with one append, and seals the
+ * large ones. Memory comes from the pool only, so the pool's size bounds what commits hold.
  */
 final class Placer implements AutoCloseable {
+    static final int PAGE = PageStaging.PAGE;
+
     private final BufferPool pool;
     private final SegmentStore segments;
     private final long inlineLimit;
-    private PooledBuffer buffer;
+    private final List<PooledBuffer> pages = new ArrayList<>();
     private SegmentWriter writer;
     private long size;
 
@@ -40,25 +43,35 @@ final class Placer implements AutoCloseable {
         long n = src.byteSize();
         if (writer == null && size + n > inlineLimit) {
             writer = segments.create();
-            if (size > 0) {
-                writer.append(buffer.segment().asSlice(0, size));
+            for (MemorySegment part : parts()) {
+                writer.append(part);
             }
             release();
         }
         if (writer != null) {
             writer.append(src);
-        } else {
-            ensureRoom(size + n);
-            MemorySegment.copy(src, 0, buffer.segment(), size, n);
+            size += n;
+            return;
         }
-        size += n;
+        long done = 0;
+        while (done < n) {
+            int page = (int) (size / PAGE);
+            long inPage = size % PAGE;
+            if (page == pages.size()) {
+                pages.add(pool.acquire(PAGE));
+            }
+            long take = Math.min(n - done, PAGE - inPage);
+            MemorySegment.copy(src, done, pages.get(page).segment(), inPage, take);
+            done += take;
+            size += take;
+        }
     }
 
     void write(byte[] bytes, int length) throws IOException {
         write(MemorySegment.ofArray(bytes).asSlice(0, length));
     }
 
-    /** Reads back bytes written so far (for readers of a file still being written). */
+    /** Reads back bytes written so far (to render .vec text from floats, or for readers of a file being written). */
     int read(long position, MemorySegment dst) throws IOException {
         if (position >= size) {
             return 0;
@@ -67,33 +80,31 @@ final class Placer implements AutoCloseable {
         if (writer != null) {
             return writer.read(position, dst.asSlice(0, n));
         }
-        MemorySegment.copy(buffer.segment(), position, dst, 0, n);
+        long done = 0;
+        while (done < n) {
+            long at = position + done;
+            int page = (int) (at / PAGE);
+            long take = Math.min(n - done, PAGE - at % PAGE);
+            MemorySegment.copy(pages.get(page).segment(), at % PAGE, dst, done, take);
+            done += take;
+        }
         return (int) n;
     }
 
-    /** The bytes in memory, for a caller that reads them before placing (rendering .vec text); null once spilled. */
-    MemorySegment memory() {
-        return writer != null ? null : buffer == null ? MemorySegment.ofArray(new byte[0]) : buffer.segment().asSlice(0, size);
-    }
-
-    private void ensureRoom(long needed) {
-        if (buffer != null && buffer.capacity() >= needed) {
-            return;
+    /** The bytes in memory as page slices, in order. */
+    private MemorySegment[] parts() {
+        MemorySegment[] parts = new MemorySegment[pages.size()];
+        for (int i = 0; i < parts.length; i++) {
+            parts[i] = pages.get(i).segment().asSlice(0, Math.min(PAGE, size - (long) i * PAGE));
         }
-        long capacity = Math.max(needed, buffer == null ? 1024 : Math.min(inlineLimit, buffer.capacity() * 2));
-        PooledBuffer grown = pool.acquire(capacity);
-        if (buffer != null) {
-            MemorySegment.copy(buffer.segment(), 0, grown.segment(), 0, size);
-            buffer.close();
-        }
-        buffer = grown;
+        return parts;
     }
 
     private void release() {
-        if (buffer != null) {
-            buffer.close();
-            buffer = null;
+        for (PooledBuffer p : pages) {
+            p.close();
         }
+        pages.clear();
     }
 
     /**
@@ -103,7 +114,7 @@ final class Placer implements AutoCloseable {
      */
     static Span[] place(SegmentStore segments, Placer... placers) throws IOException {
         Span[] spans = new Span[placers.length];
-        List<MemorySegment> inline = new ArrayList<>();
+        List<MemorySegment[]> inline = new ArrayList<>();
         List<Integer> inlineIndex = new ArrayList<>();
         for (int i = 0; i < placers.length; i++) {
             Placer p = placers[i];
@@ -112,12 +123,12 @@ final class Placer implements AutoCloseable {
                 p.writer = null;
                 spans[i] = Span.of(s, 0, s.length());
             } else {
-                inline.add(p.memory());
+                inline.add(p.parts());
                 inlineIndex.add(i);
             }
         }
         if (!inline.isEmpty()) {
-            SegmentStore.Placed[] appended = segments.append(inline.toArray(MemorySegment[]::new));
+            SegmentStore.Placed[] appended = segments.appendParts(inline.toArray(MemorySegment[][]::new));
             for (int j = 0; j < appended.length; j++) {
                 SegmentStore.Placed a = appended[j];
                 spans[inlineIndex.get(j)] = new Span(a.segment(), a.offset(), a.length(), a.crc(), true);
@@ -126,7 +137,7 @@ final class Placer implements AutoCloseable {
         return spans;
     }
 
-    /** Frees the buffer, and drops a segment nobody placed. */
+    /** Frees the pages, and drops a segment nobody placed. */
     @Override
     public void close() throws IOException {
         release();

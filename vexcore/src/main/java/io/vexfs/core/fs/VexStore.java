@@ -60,13 +60,16 @@ public final class VexStore implements Closeable {
     static final long STAGING_MEMORY = 1 << 20;
     /** The longest symbolic link target (PATH_MAX). */
     static final int SYMLINK_MAX = 4095;
-    private static final int DECODE_CHUNK = 1 << 20;
+    /** Bytes decoded or rendered per step: one pool page. */
+    private static final int STEP = PageStaging.PAGE;
 
     private final StoreOptions options;
     private final SegmentStore segments;
     private final Namespace ns;
     private final WriteAheadLog wal;
     private final ReentrantLock commitLock = new ReentrantLock();
+    /** Serialises checkpoints and compactions; never held by a reader or a writer of files. */
+    private final ReentrantLock checkpointLock = new ReentrantLock();
     private final VirtualFiles virtualFiles;
     private final Indexer indexer;
     private final Checkpointer checkpointer;
@@ -810,7 +813,7 @@ public final class VexStore implements Closeable {
     private StoredContent decodeVectors(FsPath path, VectorFormat format, int expectedDim, Source source, long size,
                                         Placer floatsIn) throws FsException {
         Placer floats = floatsIn != null ? floatsIn : placer();
-        try (PooledBuffer chunk = options.pool().acquire(Math.min(DECODE_CHUNK, Math.max(1, size)))) {
+        try (PooledBuffer chunk = options.pool().acquire(STEP)) {
             VectorStreamDecoder decoder = VectorStreamDecoder.of(format, expectedDim, (f, rows, dim) -> floats.write(f));
             MemorySegment buffer = chunk.segment();
             for (long at = 0; at < size; ) {
@@ -865,7 +868,7 @@ public final class VexStore implements Closeable {
     private StoredContent withText(VectorContent v) throws FsException {
         try (Placer text = placer()) {
             long rowBytes = (long) Float.BYTES * v.dim();
-            try (PooledBuffer block = options.pool().acquire(Math.max(rowBytes, Math.min(DECODE_CHUNK, v.floats().length())))) {
+            try (PooledBuffer block = options.pool().acquire(Math.max(rowBytes, STEP))) {
                 long perBlock = Math.max(1, block.capacity() / rowBytes);
                 for (long r = 0; r < v.rows(); r += perBlock) {
                     long n = Math.min(perBlock, v.rows() - r);
@@ -888,7 +891,7 @@ public final class VexStore implements Closeable {
             return;
         }
         long rowBytes = (long) Float.BYTES * dim;
-        long perBlock = Math.max(1, DECODE_CHUNK / rowBytes);
+        long perBlock = Math.max(1, STEP / rowBytes);
         try (PooledBuffer block = options.pool().acquire(perBlock * rowBytes)) {
             for (long r = 0; r < rows; r += perBlock) {
                 long n = Math.min(perBlock, rows - r);
@@ -905,23 +908,22 @@ public final class VexStore implements Closeable {
         List<ExtentContent.Extent> written = new ArrayList<>(runs.size());
         try {
             if (!pages.spilled() && pages.touchedBytes() <= INLINE_LIMIT) {
-                List<PooledBuffer> buffers = new ArrayList<>(runs.size());
+                Placer[] placers = new Placer[runs.size()];
                 try {
-                    MemorySegment[] parts = new MemorySegment[runs.size()];
                     for (int i = 0; i < runs.size(); i++) {
-                        long[] r = runs.get(i);
-                        PooledBuffer b = options.pool().acquire(r[1] - r[0]);
-                        buffers.add(b);
-                        parts[i] = b.segment().asSlice(0, r[1] - r[0]);
-                        pages.copyRun(r[0], r[1], parts[i]);
+                        placers[i] = placer();
+                        pages.copyRun(runs.get(i)[0], runs.get(i)[1], placers[i]);
                     }
-                    SegmentStore.Placed[] placed = parts.length == 0 ? new SegmentStore.Placed[0] : segments.append(parts);
-                    for (int i = 0; i < placed.length; i++) {
-                        SegmentStore.Placed p = placed[i];
-                        written.add(new ExtentContent.Extent(runs.get(i)[0], new Span(p.segment(), p.offset(), p.length(), p.crc(), true)));
+                    Span[] spans = placers.length == 0 ? new Span[0] : Placer.place(segments, placers);
+                    for (int i = 0; i < spans.length; i++) {
+                        written.add(new ExtentContent.Extent(runs.get(i)[0], spans[i]));
                     }
                 } finally {
-                    buffers.forEach(PooledBuffer::close);
+                    for (Placer p : placers) {
+                        if (p != null) {
+                            p.close();
+                        }
+                    }
                 }
             } else {
                 Segment s = pages.sealSpill();
@@ -1021,6 +1023,16 @@ public final class VexStore implements Closeable {
      * writers go on. Segments are fsynced before the checkpoint that names them.
      */
     public void checkpoint() throws IOException {
+        // One checkpoint at a time (the background one, a test's, a compaction's): each must begin and finish as a pair.
+        checkpointLock.lock();
+        try {
+            checkpointLocked();
+        } finally {
+            checkpointLock.unlock();
+        }
+    }
+
+    private void checkpointLocked() throws IOException {
         List<Change> captured = new ArrayList<>();
         long seq;
         long capturedAt;
@@ -1106,6 +1118,15 @@ public final class VexStore implements Closeable {
      * @return the number of segments compacted
      */
     public int compact() throws IOException {
+        checkpointLock.lock();
+        try {
+            return compactLocked();
+        } finally {
+            checkpointLock.unlock();
+        }
+    }
+
+    private int compactLocked() throws IOException {
         List<Segment> victims = new ArrayList<>();
         commitLock.lock();
         try {

@@ -106,19 +106,38 @@ public final class VirtualFiles {
             if (write && f.writer() == null) {
                 throw new FsException(Errno.EACCES, p.name() + " is read-only");
             }
-            TextSource.Committer committer = f.writer() == null ? null : bytes -> {
-                try {
-                    f.writer().write(new String(bytes, StandardCharsets.UTF_8));
-                } catch (InvalidInputException e) {
-                    throw FsException.invalid(e);
-                }
-            };
-            return new StagingHandle(store, new TextSource(rendered(f), committer), truncate);
+            return new ControlHandle(store, rendered(f), f.writer() == null ? null : new ControlTarget(f.writer()), truncate);
         }
         Collection c = requireCollection(p);
         FsPath collectionPath = new FsPath(p.parts().subList(0, 1));
-        return new StagingHandle(store, new TextSource(utf8(c.settings().render()),
-                bytes -> store.writeSettings(collectionPath, new String(bytes, StandardCharsets.UTF_8))), truncate);
+        return new ControlHandle(store, utf8(c.settings().render()), new ControlHandle.Target() {
+            @Override
+            public void checkLine(String line, int number) throws InvalidInputException {
+                CollectionSettings.checkLine(line, number);
+            }
+
+            @Override
+            public void apply(String text) throws FsException {
+                store.writeSettings(collectionPath, text);
+            }
+        }, truncate);
+    }
+
+    /** A control file's writer as the target of its handle: a refusal is EINVAL. */
+    private record ControlTarget(ControlFile.Writer writer) implements ControlHandle.Target {
+        @Override
+        public void checkLine(String line, int number) throws InvalidInputException {
+            writer.checkLine(line, number);
+        }
+
+        @Override
+        public void apply(String text) throws FsException {
+            try {
+                writer.write(text);
+            } catch (InvalidInputException e) {
+                throw FsException.invalid(e);
+            }
+        }
     }
 
     private static boolean isQueryPath(FsPath p) {

@@ -167,7 +167,7 @@ public final class QueryNamespace implements QueryFiles {
             CollectionSettings settings = c.settings();
             QueryBatch batch = query.batch(settings);
             String pathPrefix = batch.prefix().isEmpty() ? "" : collectionName + "/" + batch.prefix();
-            Collection.Snapshot pinned = c.pinned(snapshot, pathPrefix);
+            Collection.Snapshot pinned = c.pinned(snapshot);
             List<List<Hit>> hits;
             try {
                 hits = engine.search(c, pinned, settings.metric(), batch.dim(), batch.k(), batch.ef(),
@@ -194,7 +194,7 @@ public final class QueryNamespace implements QueryFiles {
 
     /** The neighbours of every row of the vector file at {@code target}, each row's own hit left out. */
     private byte[] similar(Collection c, FsPath target) throws FsException {
-        Collection.Snapshot snapshot = c.pinned(c.snapshot(), "");
+        Collection.Snapshot snapshot = c.pinned(c.snapshot());
         try {
             return similar(c, snapshot, target);
         } finally {

@@ -225,7 +225,10 @@ public final class FlatSearch {
                 SearchEntry entry = entries.get(e);
                 int rowEnd = e == endEntry ? endRow : entry.rows();
                 for (int row = e == firstEntry ? firstRow : 0; row < rowEnd; row += groupRows) {
-                    compare(heaps, entry.vectors(), e, row, Math.min(groupRows, rowEnd - row), from, to, results, rowNorms);
+                    int count = Math.min(groupRows, rowEnd - row);
+                    // Stored bytes are checked on first touch, group by group, in the pass that scans them.
+                    entry.check().check((long) row * dim * Float.BYTES, (long) count * dim * Float.BYTES);
+                    compare(heaps, entry.vectors(), e, row, count, from, to, results, rowNorms);
                 }
             }
         }

@@ -9,10 +9,26 @@ import java.util.Objects;
  * values, little-endian, row-major. The segment is the storage's own memory (a heap array it
  * wraps, or a slice of a mapped segment file): search reads it, never writes or copies it. A
  * single-vector file ({@code multiRow} false) is named by its path in hits, a multi-row one by
- * path#row.
+ * path#row. {@code check} is called on a byte range of {@code vectors} before it is first read
+ * (stored bytes are checked against their checksums there, in the same pass as the scan; a
+ * corrupt block throws).
  */
-public record SearchEntry(String path, MemorySegment vectors, int rows, boolean multiRow) {
+public record SearchEntry(String path, MemorySegment vectors, int rows, boolean multiRow, RangeCheck check) {
+    /** Checks bytes [offset, offset + length) of an entry's vectors before they are read; throws if they are bad. */
+    @FunctionalInterface
+    public interface RangeCheck {
+        RangeCheck NONE = (offset, length) -> { };
+
+        void check(long offset, long length);
+    }
+
+    /** Vectors that need no check (memory, not stored bytes). */
+    public SearchEntry(String path, MemorySegment vectors, int rows, boolean multiRow) {
+        this(path, vectors, rows, multiRow, RangeCheck.NONE);
+    }
+
     public SearchEntry {
+        Objects.requireNonNull(check, "check");
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(vectors, "vectors");
         if (rows < 0) {
@@ -39,6 +55,7 @@ public record SearchEntry(String path, MemorySegment vectors, int rows, boolean 
             throw new IllegalArgumentException(path + ": " + count + " rows are too many floats for one array");
         }
         float[] copy = new float[(int) floats];
+        check.check(from * rowBytes, count * rowBytes);
         MemorySegment.copy(vectors, VectorKernels.FLOAT_LE, from * rowBytes, copy, 0, copy.length);
         return copy;
     }

@@ -256,15 +256,27 @@ public final class SegmentStore implements AutoCloseable {
         // Nothing to undo: the id is simply never used again.
     }
 
+    /** Appends small payloads, one after the other; see {@link #appendParts}. */
+    public Placed[] append(MemorySegment... payloads) throws IOException {
+        MemorySegment[][] parts = new MemorySegment[payloads.length][];
+        for (int i = 0; i < payloads.length; i++) {
+            parts[i] = new MemorySegment[]{payloads[i]};
+        }
+        return appendParts(parts);
+    }
+
     /**
-     * Appends small payloads, one after the other, to the shared active segment (made, or
-     * replaced when full, as needed). Once this returns the bytes are in the OS: they survive a
-     * kill of the process. Returns where each part went, with its CRC32C.
+     * Appends small payloads, each given as parts written back to back, one after the other to
+     * the shared active segment (made, or replaced when full, as needed). Once this returns the
+     * bytes are in the OS: they survive a kill of the process. Returns where each payload went,
+     * with its CRC32C.
      */
-    public Placed[] append(MemorySegment... parts) throws IOException {
+    public Placed[] appendParts(MemorySegment[][] payloads) throws IOException {
         long n = 0;
-        for (MemorySegment p : parts) {
-            n += p.byteSize();
+        for (MemorySegment[] payload : payloads) {
+            for (MemorySegment p : payload) {
+                n += p.byteSize();
+            }
         }
         if (n > activeCapacity) {
             throw new IllegalArgumentException("payload of " + n + " bytes does not fit an active segment of " + activeCapacity);
@@ -278,21 +290,27 @@ public final class SegmentStore implements AutoCloseable {
             }
             long start = active.length();
             long at = SegmentFormat.HEADER_BYTES + start;
-            for (MemorySegment p : parts) {
-                ByteBuffer buffer = p.asByteBuffer();
-                while (buffer.hasRemaining()) {
-                    at += activeChannel.write(buffer, at);
+            for (MemorySegment[] payload : payloads) {
+                for (MemorySegment p : payload) {
+                    ByteBuffer buffer = p.asByteBuffer();
+                    while (buffer.hasRemaining()) {
+                        at += activeChannel.write(buffer, at);
+                    }
                 }
             }
-            Placed[] placed = new Placed[parts.length];
+            Placed[] placed = new Placed[payloads.length];
             long offset = start;
             CRC32C whole = new CRC32C();
-            for (int i = 0; i < parts.length; i++) {
+            for (int i = 0; i < payloads.length; i++) {
                 whole.reset();
-                whole.update(parts[i].asByteBuffer());
-                placed[i] = new Placed(active, offset, parts[i].byteSize(), (int) whole.getValue());
-                trackActive(offset, parts[i]);
-                offset += parts[i].byteSize();
+                long length = 0;
+                for (MemorySegment p : payloads[i]) {
+                    whole.update(p.asByteBuffer());
+                    trackActive(offset + length, p);
+                    length += p.byteSize();
+                }
+                placed[i] = new Placed(active, offset, length, (int) whole.getValue());
+                offset += length;
             }
             active.appended(start + n);
             unsynced.add(active);

@@ -36,7 +36,7 @@ class ConfigUnitsTest {
     @CsvSource({"0, 0B", "512, 512B", "4096, 4KiB", "4097, 4097B", "268435456, 256MiB", "1610612736, 1536MiB",
         "1073741824, 1GiB"})
     void sizesRenderInTheLargestExactUnit(long bytes, String text) throws InvalidValueException {
-        assertEquals(text, Size.format(bytes));
+        assertEquals(text, Units.formatSize(bytes));
         assertEquals(bytes, ANY_SIZE.parse("k", text, BASE));
     }
 
@@ -62,6 +62,6 @@ class ConfigUnitsTest {
     @ParameterizedTest
     @CsvSource({"PT0S, 0s", "PT0.5S, 500ms", "PT1M30S, 90s", "PT2H, 2h", "PT10M, 10m", "PT0.000001S, 1us"})
     void durationsRenderInTheLargestExactUnit(Duration d, String text) {
-        assertEquals(text, Span.format(d));
+        assertEquals(text, Units.formatDuration(d));
     }
 }

@@ -1,17 +1,17 @@
 package io.vexfs.core.query;
 
+import io.vexfs.core.TestNodes;
+import io.vexfs.core.Vexfs;
 import io.vexfs.core.fs.Collection;
 import io.vexfs.core.fs.Errno;
 import io.vexfs.core.fs.FsException;
 import io.vexfs.core.fs.Handle;
-import io.vexfs.core.fs.StoreOptions;
 import io.vexfs.core.fs.VexStore;
 import io.vexfs.core.metrics.VexCounter;
 import io.vexfs.core.search.FlatSearch;
 import io.vexfs.core.search.Hit;
 import io.vexfs.core.search.Metric;
 import io.vexfs.core.search.SearchOptions;
-import io.vexfs.pool.BufferPool;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -53,7 +53,7 @@ class HnswCollectionTest {
 
     @TempDir
     Path dir;
-    private BufferPool pool;
+    private Vexfs node;
     private VexStore store;
     private QueryEngine engine;
     private final AtomicLong clock = new AtomicLong();
@@ -66,17 +66,14 @@ class HnswCollectionTest {
     }
 
     private void mount() throws IOException {
-        pool = BufferPool.builder().capacity(16 << 20).build();
-        store = VexStore.open(StoreOptions.defaults(dir, pool));
-        engine = new QueryEngine(store.metrics(), 2, 1024, true, true);
-        store.virtualFiles().enableQueries(new QueryNamespace(store, engine, Duration.ofMinutes(10), clock::get));
+        node = TestNodes.open(dir, 2, clock::get);
+        store = node.store();
+        engine = node.queryEngine();
     }
 
     @AfterEach
     void close() throws IOException {
-        engine.close();
-        store.close();
-        pool.close();
+        node.close();
     }
 
     // ---- helpers ----

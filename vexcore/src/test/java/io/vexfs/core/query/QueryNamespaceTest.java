@@ -1,10 +1,11 @@
 package io.vexfs.core.query;
 
+import io.vexfs.core.TestNodes;
+import io.vexfs.core.Vexfs;
 import io.vexfs.core.codec.VectorCodec;
 import io.vexfs.core.fs.Errno;
 import io.vexfs.core.fs.FsException;
 import io.vexfs.core.fs.Handle;
-import io.vexfs.core.fs.StoreOptions;
 import io.vexfs.core.fs.VexStore;
 import io.vexfs.core.metrics.VexCounter;
 import io.vexfs.core.search.FlatSearch;
@@ -12,7 +13,6 @@ import io.vexfs.core.search.Hit;
 import io.vexfs.core.search.Metric;
 import io.vexfs.core.search.SearchEntry;
 import io.vexfs.core.search.SearchOptions;
-import io.vexfs.pool.BufferPool;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -46,7 +46,7 @@ class QueryNamespaceTest {
 
     @TempDir
     Path dir;
-    private BufferPool pool;
+    private Vexfs node;
     private VexStore store;
     private QueryEngine engine;
     private final AtomicLong clock = new AtomicLong();
@@ -54,18 +54,15 @@ class QueryNamespaceTest {
 
     @BeforeEach
     void open() throws IOException, FsException {
-        pool = BufferPool.builder().capacity(16 << 20).build();
-        store = VexStore.open(StoreOptions.defaults(dir, pool));
-        engine = new QueryEngine(store.metrics(), 4, 1024, true, true);
-        store.virtualFiles().enableQueries(new QueryNamespace(store, engine, TTL, clock::get));
+        node = TestNodes.open(dir, 4, clock::get);
+        store = node.store();
+        engine = node.queryEngine();
         store.mkdir("/docs", 0755, 0, 0);
     }
 
     @AfterEach
     void close() throws IOException {
-        engine.close();
-        store.close();
-        pool.close();
+        node.close();
     }
 
     // ---- helpers ----
@@ -547,10 +544,10 @@ class QueryNamespaceTest {
     @Test
     void queriesAreStagedInThePoolAndGiveItBack() throws FsException {
         fill();
-        long before = pool.stats().acquisitions();
+        long before = node.pool().stats().acquisitions();
         String out = search("pooled", vecText(randomVectors(1), 1));
         assertEquals(10, out.lines().count(), out);
-        assertTrue(pool.stats().acquisitions() > before, "the query was staged in pool buffers");
-        assertEquals(0, pool.stats().heldBytesInUse(), "every staging buffer went back");
+        assertTrue(node.pool().stats().acquisitions() > before, "the query was staged in pool buffers");
+        assertEquals(0, node.pool().stats().heldBytesInUse(), "every staging buffer went back");
     }
 }

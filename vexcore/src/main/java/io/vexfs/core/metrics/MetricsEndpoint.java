@@ -1,7 +1,6 @@
-package io.vexfs.fuse;
+package io.vexfs.core.metrics;
 
 import com.sun.net.httpserver.HttpServer;
-import io.vexfs.core.metrics.VexMetrics;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -10,10 +9,10 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 
 /** The metrics over HTTP on localhost (config metrics_port), for a Prometheus server to scrape. */
-final class MetricsEndpoint implements AutoCloseable {
+public final class MetricsEndpoint implements AutoCloseable {
     private final HttpServer server;
 
-    MetricsEndpoint(int port, VexMetrics metrics) throws IOException {
+    public MetricsEndpoint(int port, VexMetrics metrics) throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 8);
         server.createContext("/metrics", exchange -> {
             byte[] body = metrics.scrape().getBytes(StandardCharsets.UTF_8);
@@ -26,7 +25,7 @@ final class MetricsEndpoint implements AutoCloseable {
         server.start();
     }
 
-    int port() {
+    public int port() {
         return server.getAddress().getPort();
     }
 
