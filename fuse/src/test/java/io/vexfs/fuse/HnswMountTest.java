@@ -32,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Collections with index = hnsw (jvector) through a real mount: settings and their refusals,
  * recall against a flat copy of the same data, prefix= and k= answered by the graph, searches
- * while other processes overwrite and delete, a remount.
+ * while other processes overwrite and delete, a remount, the index file and a kill while it is written.
  */
 class HnswMountTest {
     private static final int FILES = 60;
@@ -242,6 +242,45 @@ class HnswMountTest {
     // ---- helpers ----
 
     /** The first hit of each stored vector queried with itself, in file order. */
+    @Test
+    void theGraphIsWrittenBesideTheSegmentsAndAKillWhileWritingItLosesNothing() throws IOException {
+        Random random = new Random(13);
+        float[] base = gaussian(random, 3000 * DIM);
+        float[] queries = gaussian(random, 100 * DIM);
+        try (MountFixture m = MountFixture.prepare(null).jvmOptions("-Xmx512m", "-Dvexfs.crashAt=ann-index-before-rename")) {
+            m.mount();
+            Files.write(m.root.resolve("base.fvecs"), fvecs(base));
+            Files.write(m.root.resolve("queries.fvecs"), fvecs(queries));
+            Files.createDirectories(m.path("ann"));
+            Files.createDirectories(m.path("flat"));
+            m.sh("cp ../base.fvecs flat/ && printf 'index = hnsw\\n' > ann/.collection && cp ../base.fvecs ann/").ok();
+            // Once the indexer is idle it writes the graph, and the crash point halts it just before the rename.
+            assertEquals(99, m.awaitExit(120), "the index write reached its crash point:\n" + m.log());
+
+            m.jvmOptions("-Xmx512m");
+            m.mount();
+            assertEquals(Files.size(m.root.resolve("base.fvecs")), Files.size(m.path("ann/base.fvecs")));
+            m.sh("cmp ../base.fvecs ann/base.fvecs").ok();
+            awaitIndexed(m, "ann", 3000);
+            assertTrue(!Files.readString(m.path(".vexfs/stats")).contains("read from the index file"),
+                    "no index file was renamed into place: the graph was built again");
+            List<List<String>> exact = batch(m, "flat");
+            List<List<String>> built = batch(m, "ann");
+            assertTrue(recall(built, exact, "ann/", "flat/") >= 0.95, "recall@10 of the rebuilt graph");
+
+            int exit = m.stop();
+            assertTrue(exit == 0 || exit == 143, "exit " + exit);
+            try (var files = Files.list(m.data.resolve("index"))) {
+                assertEquals(1, files.filter(p -> p.toString().endsWith(".idx")).count(), "a clean stop wrote the graph");
+            }
+            m.mount();
+            awaitIndexed(m, "ann", 3000);
+            String stats = Files.readString(m.path(".vexfs/stats"));
+            assertTrue(stats.contains("3000 read from the index file"), stats);
+            assertEquals(built, batch(m, "ann"), "the same graph after the remount: the same answers");
+        }
+    }
+
     private static List<String> topHits(MountFixture m, String options) throws IOException {
         String out = m.sh("{ printf '" + options.replace("\n", "\\n") + "'; cat ../queries.txt; } > docs/.search/q"
                 + " && cut -f4 docs/.search/q").ok().out();

@@ -108,7 +108,8 @@ public final class StatsReport {
 
     /**
      * "flat", or "hnsw (N indexed, graph X MiB)": the rows in the graph, which trail the vectors
-     * while the indexer catches up, and the graph's heap (the vectors stay in their segments).
+     * while the indexer catches up, and the graph's heap (the vectors stay in their segments);
+     * after a mount that read the graph from its file, ", M read from the index file" too.
      */
     private static String indexText(Collection c) {
         CollectionIndex hnsw = c.hnsw();
@@ -116,6 +117,7 @@ public final class StatsReport {
             return c.settings().index();
         }
         AnnIndex<?> index = hnsw.index();
-        return "hnsw (" + index.indexed() + " indexed, graph " + mib(index.graphBytes()) + ")";
+        return "hnsw (" + index.indexed() + " indexed, graph " + mib(index.graphBytes())
+                + (index.restoredRows() > 0 ? ", " + index.restoredRows() + " read from the index file" : "") + ")";
     }
 }

@@ -17,6 +17,8 @@ public final class CollectionIndex {
     private volatile AnnIndex<Collection.Entry> index;
     /** Adds enqueued for this index and not yet done (done: added, or skipped because the file died). */
     final AtomicInteger pendingAdds = new AtomicInteger();
+    /** Whether the index changed since it was last written to (or read from) its file; the indexer's only. */
+    boolean unsaved;
 
     CollectionIndex(int generation, AnnIndex<Collection.Entry> index) {
         this.generation = generation;
@@ -31,7 +33,10 @@ public final class CollectionIndex {
         return index;
     }
 
-    /** The indexer's: publishes a rebuild that holds exactly the live entries the current index holds. */
+    /**
+     * The indexer's: publishes a rebuild that holds exactly the live entries the current index
+     * holds, or (at mount, before any add) the index read from its file.
+     */
     void replace(AnnIndex<Collection.Entry> rebuilt) {
         index = rebuilt;
     }

@@ -3,6 +3,8 @@ package io.vexfs.core.index;
 import io.github.jbellis.jvector.graph.GraphIndexBuilder;
 import io.github.jbellis.jvector.graph.GraphSearcher;
 import io.github.jbellis.jvector.graph.ImmutableGraphIndex;
+import io.github.jbellis.jvector.graph.OnHeapGraphIndex;
+import io.github.jbellis.jvector.graph.NodeArray;
 import io.github.jbellis.jvector.graph.SearchResult;
 import io.github.jbellis.jvector.graph.similarity.BuildScoreProvider;
 import io.github.jbellis.jvector.graph.similarity.DefaultSearchScoreProvider;
@@ -16,6 +18,7 @@ import io.github.jbellis.jvector.vector.types.VectorTypeSupport;
 import io.vexfs.core.kernel.VectorKernels;
 import io.vexfs.core.search.Metric;
 
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
@@ -34,6 +37,7 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.stream.IntStream;
 
@@ -127,6 +131,13 @@ public final class AnnIndex<T> {
         }
     }
 
+    /**
+     * Where a block's rows lie, as an index file names them: a segment id is never reused and
+     * stored bytes never change, so a key names exactly the rows a block was built from.
+     */
+    public record BlockKey(long segment, long offset, int rows) {
+    }
+
     /** One result: the block's owner and the row in it. */
     public record Hit<T>(T owner, int row) {
     }
@@ -179,6 +190,10 @@ public final class AnnIndex<T> {
     private volatile int purged;
     /** Nodes found unreachable after concurrent inserts and given a stand-in; written by the writer only. */
     private volatile int relinked;
+    /** Rows that came from an index file (live after matching); 0 for an index built by inserts. Set once by {@link #read}. */
+    private volatile int restored;
+    /** Set when an insert was cut short: the table then holds nodes the graph lacks, so the index is not written; the writer's only. */
+    private boolean incomplete;
 
     /**
      * @param pool the threads {@link #addAll} and jvector's graph repairs run on
@@ -210,6 +225,21 @@ public final class AnnIndex<T> {
 
     public AnnParams params() {
         return params;
+    }
+
+    /** Whether {@code owner}'s rows are in the index (added and not removed); the writer's. */
+    public boolean contains(T owner) {
+        return placed.containsKey(owner);
+    }
+
+    /** Rows that came from an index file at mount, of those still stored then; 0 for an index built by inserts. */
+    public int restoredRows() {
+        return restored;
+    }
+
+    /** Whether {@link #write} can write this index: no insert into it was cut short. */
+    public boolean writable() {
+        return !incomplete;
     }
 
     /** Rows searches can return: inserted completely and not removed. */
@@ -323,6 +353,7 @@ public final class AnnIndex<T> {
             }
         })).join();
         if (cancelled.getAsBoolean()) {
+            incomplete = true;
             throw new CancellationException("stopped while inserting " + total + " rows");
         }
         if (toInsert - serial > 1) {
@@ -590,6 +621,237 @@ public final class AnnIndex<T> {
             it.next().block().pin().unpin();
             it.remove();
         }
+    }
+
+    /**
+     * Writes the index (docs/STORAGE.md, "ANN index files"): the live blocks by {@code keys},
+     * every node's location, copy links and content hash, and the graph's links per level with
+     * their similarities, so {@link #read} needs no distance computation. Nodes marked deleted
+     * are purged first: every node left in the graph then reads memory of a live block, which a
+     * later mount can map again. The writer's; searches go on meanwhile.
+     *
+     * @throws IllegalStateException if an insert was cut short (the graph lacks nodes the table holds)
+     */
+    public void write(IndexOutput out, Function<? super T, BlockKey> keys) throws IOException {
+        if (incomplete) {
+            throw new IllegalStateException("an insert into this index was cut short; it is rebuilt, not written");
+        }
+        if (deleted > 0) {
+            builder.removeDeletedNodes();
+            purged += deleted;
+            deleted = 0;
+            purges++;
+        }
+        Nodes t = nodes;
+        List<Placed<T>> live = new ArrayList<>(placed.values());
+        live.sort((a, b) -> Integer.compare(a.firstNode(), b.firstNode()));
+        Map<MemorySegment, Integer> blockOf = new IdentityHashMap<>();
+        out.writeInt(t.size());
+        out.writeInt(live.size());
+        for (int i = 0; i < live.size(); i++) {
+            Placed<T> p = live.get(i);
+            BlockKey key = keys.apply(p.block().owner());
+            if (key.rows() != p.block().rows()) {
+                throw new IllegalArgumentException("key " + key + " does not name " + p.block().rows() + " rows");
+            }
+            blockOf.put(p.block().vectors(), i);
+            out.writeLong(key.segment());
+            out.writeLong(key.offset());
+            out.writeInt(key.rows());
+            out.writeInt(p.firstNode());
+        }
+        for (int node = 0; node < t.size(); node++) {
+            long location = location(t, node);
+            MemorySegment memory = t.memory()[(int) (location >>> 32)];
+            Integer block = blockOf.get(memory);
+            out.writeInt(block == null ? -1 : block);
+            out.writeInt(block == null ? 0 : (int) location);
+            out.writeInt(t.graphNodes()[node]);
+            out.writeByte(t.removed()[node] ? 1 : 0);
+            // Memory of a removed block may be unmapped already; only live blocks are read.
+            out.writeLong(block == null ? 0 : contentHash(memory, (location & 0xFFFF_FFFFL) * dim * Float.BYTES));
+            if (t.inverseNorms() != null) {
+                out.writeFloat(t.inverseNorms()[node]);
+            }
+        }
+        OnHeapGraphIndex g = (OnHeapGraphIndex) graph;
+        ImmutableGraphIndex.NodeAtLevel entry = g.entryNode();
+        int levels = entry == null ? 0 : g.getMaxLevel() + 1;
+        out.writeInt(levels);
+        out.writeInt(entry == null ? -1 : entry.node);
+        out.writeInt(entry == null ? 0 : entry.level);
+        int[] neighbours = new int[0];
+        for (int level = 0; level < levels; level++) {
+            int[] levelNodes = g.nodeStream(level).toArray();
+            out.writeInt(levelNodes.length);
+            for (int node : levelNodes) {
+                int count = 0;
+                for (var it = g.getNeighborsIterator(level, node); it.hasNext(); ) {
+                    if (count == neighbours.length) {
+                        neighbours = Arrays.copyOf(neighbours, Math.max(16, count * 2));
+                    }
+                    neighbours[count++] = it.nextInt();
+                }
+                NodeScores scores = new NodeScores(node);
+                out.writeInt(node);
+                out.writeInt(count);
+                for (int i = 0; i < count; i++) {
+                    out.writeInt(neighbours[i]);
+                    out.writeFloat(scores.similarityTo(neighbours[i]));
+                }
+            }
+        }
+    }
+
+    /**
+     * An index as {@link #write} left it, with its blocks matched to what is stored now:
+     * {@code match} gives the block a key names (not yet pinned), or null when those rows are no
+     * longer part of the collection (their file was removed or rewritten since). Rows of
+     * unmatched blocks are removed as by {@link #remove} (the graph nodes that held them read a
+     * row of zeros until they are purged, and are never returned); so is a matched block whose
+     * pin fails. Reads the graph's links with their stored similarities: no distance is
+     * computed, no vector read except through the copies' hashes kept in the file.
+     *
+     * @throws CorruptIndexException if the input does not hold an index of this shape
+     */
+    public static <T> AnnIndex<T> read(Metric metric, int dim, AnnParams params, ForkJoinPool pool, IndexInput in,
+                                       Function<BlockKey, Block<T>> match) {
+        AnnIndex<T> index = new AnnIndex<>(metric, dim, params, pool);
+        int size = in.readCount(Integer.MAX_VALUE - 16, "node count");
+        int blockCount = in.readCount(size, "block count");
+        List<Block<T>> blocks = new ArrayList<>(blockCount);
+        int[] firstNodes = new int[blockCount];
+        int[] blockRows = new int[blockCount];
+        int[] memoryOf = new int[blockCount];
+        boolean[] inBlock = new boolean[size];
+        MemorySegment zeros = MemorySegment.ofArray(new byte[dim * Float.BYTES]);
+        MemorySegment[] memory = new MemorySegment[blockCount + 1];
+        int memoryCount = 0;
+        int end = 0;
+        for (int b = 0; b < blockCount; b++) {
+            BlockKey key = new BlockKey(in.readLong(), in.readLong(), in.readCount(size, "block rows"));
+            int first = in.readIndex(size + 1, "first node");
+            if (first < end || (long) first + key.rows() > size) {
+                throw new CorruptIndexException("block " + b + " at node " + first + " overlaps or runs past " + size + " nodes");
+            }
+            end = first + key.rows();
+            Arrays.fill(inBlock, first, end, true);
+            Block<T> block = match.apply(key);
+            if (block != null && (block.rows() != key.rows() || block.vectors().byteSize() < (long) key.rows() * dim * Float.BYTES
+                    || !block.pin().tryPin())) {
+                block = null;
+            }
+            blocks.add(block);
+            firstNodes[b] = first;
+            blockRows[b] = key.rows();
+            memoryOf[b] = block == null ? -1 : memoryCount;
+            if (block != null) {
+                memory[memoryCount++] = block.vectors();
+            }
+        }
+        int zeroMemory = memoryCount;
+        memory[memoryCount++] = zeros;
+        Nodes t = grow(index.nodes, size, memoryCount);
+        System.arraycopy(memory, 0, t.memory(), 0, memoryCount);
+        long[] hashes = new long[size];
+        for (int node = 0; node < size; node++) {
+            int block = in.readInt();
+            int row = in.readInt();
+            if (block < -1 || block >= blockCount || row < 0 || (block >= 0 && row >= blockRows[block])) {
+                throw new CorruptIndexException("node " + node + " lies at row " + row + " of block " + block);
+            }
+            if (block >= 0 && memoryOf[block] >= 0) {
+                t.locations()[node] = (long) memoryOf[block] << 32 | row;
+            } else {
+                t.locations()[node] = (long) zeroMemory << 32;
+            }
+            t.graphNodes()[node] = in.readIndex(size, "graph node");
+            t.removed()[node] = in.readByte() != 0;
+            hashes[node] = in.readLong();
+            if (t.inverseNorms() != null) {
+                t.inverseNorms()[node] = in.readFloat();
+            }
+            if (!inBlock[node] && !t.removed()[node]) {
+                throw new CorruptIndexException("node " + node + " is live and in no block");
+            }
+        }
+        List<T> unmatched = new ArrayList<>();
+        for (int b = 0; b < blockCount; b++) {
+            Block<T> block = blocks.get(b);
+            if (block == null) {
+                // A stand-in owner for rows that are gone: placed only to be removed below, never returned.
+                @SuppressWarnings("unchecked")
+                T gone = (T) new Object();
+                block = new Block<>(gone, zeros, blockRows[b], Pin.NONE);
+                unmatched.add(gone);
+            }
+            index.placed.put(block.owner(), new Placed<>(block, firstNodes[b]));
+            for (int i = 0; i < blockRows[b]; i++) {
+                t.owners()[firstNodes[b] + i] = block.owner();
+                t.rows()[firstNodes[b] + i] = i;
+            }
+        }
+        for (int node = 0; node < size; node++) {
+            int graphNode = t.graphNodes()[node];
+            if (graphNode != node && !t.removed()[node]) {
+                addCopy(t, graphNode, node);
+            }
+        }
+        OnHeapGraphIndex g = (OnHeapGraphIndex) index.graph;
+        int levels = in.readCount(64, "level count");
+        int entryNode = in.readInt();
+        int entryLevel = in.readInt();
+        int[] topLevel = new int[size];
+        Arrays.fill(topLevel, -1);
+        int maxDegree = 4 * params.m();
+        for (int level = 0; level < levels; level++) {
+            int count = in.readCount(size, "level size");
+            for (int i = 0; i < count; i++) {
+                int node = in.readIndex(size, "graph node");
+                if (t.graphNodes()[node] != node) {
+                    throw new CorruptIndexException("node " + node + " is in the graph and a copy of " + t.graphNodes()[node]);
+                }
+                int degree = in.readCount(maxDegree, "degree");
+                NodeArray links = new NodeArray(degree);
+                for (int j = 0; j < degree; j++) {
+                    int neighbour = in.readIndex(size, "neighbour");
+                    links.insertSorted(neighbour, in.readFloat());
+                }
+                g.connectNode(level, node, links);
+                topLevel[node] = level;
+            }
+        }
+        for (int node = 0; node < size; node++) {
+            if (topLevel[node] >= 0) {
+                g.markComplete(new ImmutableGraphIndex.NodeAtLevel(topLevel[node], node));
+            } else if (t.graphNodes()[node] == node && !t.removed()[node]) {
+                throw new CorruptIndexException("live node " + node + " is not in the graph");
+            }
+        }
+        if (entryNode >= 0) {
+            if (entryNode >= size || topLevel[entryNode] != entryLevel) {
+                throw new CorruptIndexException("entry node " + entryNode + " is not at level " + entryLevel);
+            }
+            g.updateEntryNode(new ImmutableGraphIndex.NodeAtLevel(entryLevel, entryNode));
+        }
+        int live = 0;
+        for (int node = 0; node < size; node++) {
+            if (topLevel[node] >= 0) {
+                index.byContent.put(hashes[node], node);
+            }
+            if (!t.removed()[node]) {
+                live++;
+            }
+        }
+        index.nodes = new Nodes(t.locations(), t.owners(), t.rows(), t.graphNodes(), t.copies(), t.removed(), t.inverseNorms(),
+                size, t.memory(), memoryCount);
+        index.indexed.set(live);
+        index.dead = size - live;
+        for (T gone : unmatched) {
+            index.remove(gone);
+        }
+        index.restored = index.indexed.get();
+        return index;
     }
 
     /** A new index of the live blocks, in the order they were added, built on the same pool; this one is left as it was (close it). */

@@ -485,4 +485,124 @@ class HnswCollectionTest {
         assertEquals(12, docs().hnsw().index().params().m());
         assertEquals(before, search("k=1\nef=40\n" + vecText(v, 0, 150)));
     }
+
+    // ---- the index file: written when idle and at close, read at mount ----
+
+    private Path indexFile() throws IOException {
+        try (var files = java.nio.file.Files.list(dir.resolve("index"))) {
+            List<Path> all = files.filter(p -> p.getFileName().toString().endsWith(".idx")).toList();
+            assertEquals(1, all.size(), "one index file for one hnsw collection: " + all);
+            return all.getFirst();
+        }
+    }
+
+    /** 2,000 rows in 4 files and 100 single-vector files, indexed; returns them row-major (files first). */
+    private float[] storeIndexedCollection() throws Exception {
+        float[] base = randomVectors(2100);
+        for (int f = 0; f < 4; f++) {
+            write("/docs/part" + f + ".vec", vecText(base, f * 500, 500));
+        }
+        for (int i = 0; i < 100; i++) {
+            write("/docs/v" + i + ".vec", vecText(base, 2000 + i, 1));
+        }
+        write("/docs/.collection", "index = hnsw\nm = 12\nef = 48\n");
+        awaitIndexed();
+        return base;
+    }
+
+    @Test
+    void aRemountReadsTheStoredGraphInsteadOfRebuildingItAndAnswersTheSame() throws Exception {
+        storeIndexedCollection();
+        float[] queries = randomVectors(50);
+        String before = search("k=10\n" + vecText(queries, 0, 50));
+        int nodes = docs().hnsw().index().nodeCount();
+        assertEquals(0, docs().hnsw().index().restoredRows(), "built by inserts");
+        close();
+        assertTrue(java.nio.file.Files.size(indexFile()) > 0, "closing wrote the index");
+        mount();
+        awaitIndexed();
+        assertEquals(2100, docs().hnsw().index().restoredRows(), "every row came from the file");
+        assertEquals(nodes, docs().hnsw().index().nodeCount(), "no row was inserted again");
+        assertEquals(2100, docs().hnsw().index().indexed());
+        assertEquals(before, search("k=10\n" + vecText(queries, 0, 50)), "the same graph gives the same answers");
+        assertEquals("", store.errors().render().lines().filter(l -> l.contains("index file")).findFirst().orElse(""));
+    }
+
+    @Test
+    void filesRemovedOrRewrittenAfterTheIndexWasWrittenAreNeverReturnedAfterRemount() throws Exception {
+        float[] base = storeIndexedCollection();
+        close();
+        Path stale = dir.resolve("stale-index");
+        java.nio.file.Files.copy(indexFile(), stale);
+        mount();
+        float[] far = new float[DIM];
+        Arrays.fill(far, 1000f);
+        store.unlink("/docs/part1.vec");
+        for (int i = 0; i < 100; i += 2) {
+            store.unlink("/docs/v" + i + ".vec");
+            write("/docs/v" + (i + 1) + ".vec", vecText(far, 0, 1));
+        }
+        float[] fresh = randomVectors(1);
+        write("/docs/fresh.vec", vecText(fresh, 0, 1));
+        awaitIndexed();
+        close();
+        // The index as of before those changes: what a crash after they were committed, and before the next write, leaves.
+        java.nio.file.Files.copy(stale, indexFile(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        mount();
+        awaitIndexed();
+        assertEquals(1500, docs().hnsw().index().restoredRows(), "three unchanged 500-row files came from the file");
+        assertEquals(1500 + 50 + 1, docs().hnsw().index().indexed(), "three unchanged files, 50 rewritten ones, fresh.vec");
+        for (int r = 0; r < 2100; r += 7) {
+            String out = search("k=5\n" + vecText(base, r, 1));
+            for (String line : out.lines().toList()) {
+                String[] f = line.split("\t");
+                assertFalse(f[3].startsWith("docs/part1.vec"), "removed file returned: " + line);
+                int single = f[3].startsWith("docs/v") ? Integer.parseInt(f[3].substring(6, f[3].length() - 4)) : -1;
+                assertFalse(single >= 0 && single % 2 == 0, "removed file returned: " + line);
+                assertFalse(single >= 0 && Float.parseFloat(f[2]) < 100, "old content of a rewritten file returned: " + line);
+            }
+        }
+        assertEquals(List.of("docs/fresh.vec"), column(search("k=1\n" + vecText(fresh, 0, 1)), 3));
+        assertEquals(List.of("docs/part2.vec#17"), column(search("k=1\n" + vecText(base, 1017, 1)), 3));
+    }
+
+    @Test
+    void aCorruptOrTruncatedIndexFileIsNamedInErrorsAndRebuilt() throws Exception {
+        storeIndexedCollection();
+        float[] queries = randomVectors(20);
+        String before = search("k=10\n" + vecText(queries, 0, 20));
+        close();
+        Path file = indexFile();
+        byte[] bytes = java.nio.file.Files.readAllBytes(file);
+        bytes[bytes.length / 2] ^= 0x10;
+        java.nio.file.Files.write(file, bytes);
+        mount();
+        awaitIndexed();
+        assertEquals(0, docs().hnsw().index().restoredRows(), "nothing was taken from a corrupt file");
+        assertEquals(2100, docs().hnsw().index().indexed(), "rebuilt from the stored vectors");
+        String errors = store.errors().render();
+        assertTrue(errors.contains("CRC32C mismatch") && errors.contains("rebuilt"), errors);
+        List<String> rebuilt = column(search("k=10\n" + vecText(queries, 0, 20)), 3);
+        int same = 0;
+        List<String> old = column(before, 3);
+        for (int q = 0; q < 20; q++) {
+            Set<String> truth = new HashSet<>(old.subList(q * 10, q * 10 + 10));
+            for (String p : rebuilt.subList(q * 10, q * 10 + 10)) {
+                same += truth.contains(p) ? 1 : 0;
+            }
+        }
+        assertTrue(same >= 190, "a rebuilt graph answers as the first did (" + same + " of 200 hits alike)");
+
+        close();
+        file = indexFile();
+        long size = java.nio.file.Files.size(file);
+        try (var ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.truncate(size / 3);
+        }
+        mount();
+        awaitIndexed();
+        assertEquals(0, docs().hnsw().index().restoredRows());
+        assertEquals(2100, docs().hnsw().index().indexed());
+        assertTrue(store.errors().render().contains("no valid trailer"), store.errors().render());
+    }
 }
