@@ -179,6 +179,11 @@ public final class QueryEngine implements AutoCloseable {
         Set<SearchEntry> searchedExactly = Collections.newSetFromMap(new IdentityHashMap<>(pending.size() * 2));
         searchedExactly.addAll(pending);
         List<List<Hit>> exactHits = exact(metric, dim, k, pending, queries, count);
+        if (!pending.isEmpty() && noneIndexed(snapshot, hnsw, pathPrefix)) {
+            // The graph could return no row (they are all in files searched exactly): a graph
+            // search would reject every node it meets and so walk the whole graph, per query.
+            return exactHits;
+        }
         long version = snapshot.version();
         Predicate<Collection.Entry> accept = e -> e.liveAt(version) && e.search().path().startsWith(pathPrefix)
                 && (searchedExactly.isEmpty() || !searchedExactly.contains(e.search()));
@@ -251,6 +256,16 @@ public final class QueryEngine implements AutoCloseable {
             }
         }
         return pending;
+    }
+
+    /** Whether no live file under {@code pathPrefix} is in the graph yet. */
+    private static boolean noneIndexed(Collection.Snapshot snapshot, CollectionIndex hnsw, String pathPrefix) {
+        for (Collection.Entry e : snapshot.live()) {
+            if (hnsw.holds(e) && e.search().path().startsWith(pathPrefix)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The queries that have no answer yet, packed in order. */
