@@ -109,7 +109,9 @@ public final class StatsReport {
     /**
      * "flat", or "hnsw (N indexed, graph X MiB)": the rows in the graph, which trail the vectors
      * while the indexer catches up, and the graph's heap (the vectors stay in their segments);
-     * after a mount that read the graph from its file, ", M read from the index file" too.
+     * after a mount that read the graph from its file, ", M read from the index file" too. While
+     * the indexer is behind: "N indexed of T, R rows/s, about S s left" (the rate of its recent
+     * inserts; none before its first batch).
      */
     private static String indexText(Collection c) {
         CollectionIndex hnsw = c.hnsw();
@@ -117,7 +119,14 @@ public final class StatsReport {
             return c.settings().index();
         }
         AnnIndex<?> index = hnsw.index();
-        return "hnsw (" + index.indexed() + " indexed, graph " + mib(index.graphBytes())
+        long total = c.vectorCount();
+        String progress = "";
+        if (!hnsw.caughtUp() && index.indexed() < total) {
+            double rate = hnsw.rowsPerSecond();
+            progress = " of " + total + (rate > 0 ? String.format(Locale.ROOT, ", %.0f rows/s, about %.0f s left", rate,
+                    (total - index.indexed()) / rate) : "");
+        }
+        return "hnsw (" + index.indexed() + " indexed" + progress + ", graph " + mib(index.graphBytes())
                 + (index.restoredRows() > 0 ? ", " + index.restoredRows() + " read from the index file" : "") + ")";
     }
 }

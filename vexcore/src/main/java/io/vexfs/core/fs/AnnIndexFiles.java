@@ -159,6 +159,22 @@ final class AnnIndexFiles {
         }
     }
 
+    /** Deletes the index files of collections not in {@code keep} (removed, renamed, or no longer hnsw). */
+    void deleteAllBut(java.util.Set<String> keep) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        java.util.Set<Path> kept = new java.util.HashSet<>();
+        for (String name : keep) {
+            kept.add(fileFor(name));
+        }
+        try (var files = Files.list(dir)) {
+            for (Path p : files.filter(p -> p.getFileName().toString().endsWith(".idx") && !kept.contains(p)).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
     /** Removes the collection's file (a corrupt or stale one); no error if there is none. */
     void delete(String collection) throws IOException {
         Files.deleteIfExists(fileFor(collection));

@@ -17,6 +17,8 @@ public final class CollectionIndex {
     private volatile AnnIndex<Collection.Entry> index;
     /** Adds enqueued for this index and not yet done (done: added, or skipped because the file died). */
     final AtomicInteger pendingAdds = new AtomicInteger();
+    /** Rows per second of the indexer's recent inserts into this index (an exponential average; 0 before the first). */
+    private volatile double rowsPerSecond;
     /** Whether the index changed since it was last written to (or read from) its file; the indexer's only. */
     boolean unsaved;
 
@@ -39,6 +41,19 @@ public final class CollectionIndex {
      */
     void replace(AnnIndex<Collection.Entry> rebuilt) {
         index = rebuilt;
+    }
+
+    /** The indexer's: {@code rows} went in in {@code nanos}. */
+    void recordInserts(long rows, long nanos) {
+        if (rows > 0 && nanos > 0) {
+            double rate = rows * 1e9 / nanos;
+            rowsPerSecond = rowsPerSecond == 0 ? rate : 0.7 * rowsPerSecond + 0.3 * rate;
+        }
+    }
+
+    /** Rows per second of the recent inserts, for progress reports; 0 before the first batch. */
+    public double rowsPerSecond() {
+        return rowsPerSecond;
     }
 
     /** Whether every add enqueued so far is done, so no live entry of a snapshot taken before waits for the indexer. */

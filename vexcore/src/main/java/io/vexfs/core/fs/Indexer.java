@@ -242,6 +242,8 @@ final class Indexer implements AutoCloseable {
                         new SegmentPin(c.entry().content().floats().segment())));
             }
             Set<Collection.Entry> gone = Collections.newSetFromMap(new IdentityHashMap<>());
+            long started = System.nanoTime();
+            int before = target.index().indexed();
             try {
                 for (AnnIndex.Block<Collection.Entry> b : target.index().addAll(blocks, () -> closing)) {
                     // Its segment is gone: the file was rewritten elsewhere (its new entry is queued), so it is dead.
@@ -256,6 +258,7 @@ final class Indexer implements AutoCloseable {
                 }
                 continue;
             }
+            target.recordInserts(target.index().indexed() - before, System.nanoTime() - started);
             for (Change c : e.getValue()) {
                 if (!gone.contains(c.entry())) {
                     c.entry().indexedGeneration = target.generation();
@@ -359,9 +362,13 @@ final class Indexer implements AutoCloseable {
     private void saveAll() {
         long start = System.nanoTime();
         boolean wrote = false;
+        Set<String> indexed = new java.util.HashSet<>();
         for (Map.Entry<String, Collection> e : collections.entrySet()) {
             Collection collection = e.getValue();
             CollectionIndex target = collection.hnsw();
+            if (target != null) {
+                indexed.add(e.getKey());
+            }
             CollectionSettings settings = collection.settings();
             if (target == null || !target.unsaved || collection.hnsw() != target || !target.index().writable()) {
                 continue;
@@ -374,6 +381,11 @@ final class Indexer implements AutoCloseable {
                 errors.record(e.getKey(), "EIO", "hnsw index file", "not written: " + failure);
             }
             target.index().releaseRetired();
+        }
+        try {
+            files.deleteAllBut(indexed);
+        } catch (IOException failure) {
+            errors.record(AnnIndexFiles.DIR, "EIO", "hnsw index file", "could not delete a stale one: " + failure.getMessage());
         }
         if (wrote) {
             lastSaveEnd = System.nanoTime();

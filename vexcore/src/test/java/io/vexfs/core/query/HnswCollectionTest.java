@@ -447,12 +447,18 @@ class HnswCollectionTest {
         write("/docs/.collection", "index = hnsw\nm = 64\nef_construction = 1000\n");
         float[] fresh = randomVectors(1);
         write("/docs/fresh.vec", vecText(fresh, 0, 1));
+        double graphSearches = counter(VexCounter.HNSW_SEARCHES);
         String out = search("k=1\n" + vecText(fresh, 0, 1));
         Collection.Entry entry = docs().snapshot().live().stream()
                 .filter(e -> e.search().path().equals("docs/fresh.vec")).findFirst().orElseThrow();
         assertFalse(docs().hnsw().holds(entry), "the indexer had not reached the fresh file when it was searched");
+        String stats = read("/.vexfs/stats");
+        assertTrue(java.util.regex.Pattern.compile("hnsw \\(\\d+ indexed of 20001[,)]").matcher(stats).find(),
+                "stats show how far the indexer is: " + stats);
         assertEquals(List.of("docs/fresh.vec"), column(out, 3));
         assertTrue(counter(VexCounter.VECTORS_SCANNED) > 0, "files not indexed yet are compared exactly");
+        assertEquals(graphSearches, counter(VexCounter.HNSW_SEARCHES),
+                "no file is in the graph yet, so the graph is not walked (it would reject every node)");
     }
 
     @Test
@@ -604,5 +610,19 @@ class HnswCollectionTest {
         assertEquals(0, docs().hnsw().index().restoredRows());
         assertEquals(2100, docs().hnsw().index().indexed());
         assertTrue(store.errors().render().contains("no valid trailer"), store.errors().render());
+    }
+
+    @Test
+    void theIndexFileGoesWhenTheCollectionIsNoLongerHnsw() throws Exception {
+        storeIndexedCollection();
+        close();
+        assertTrue(java.nio.file.Files.exists(indexFile()));
+        mount();
+        write("/docs/.collection", "index = flat\n");
+        close();
+        try (var files = java.nio.file.Files.list(dir.resolve("index"))) {
+            assertEquals(List.of(), files.toList(), "a flat collection keeps no index file");
+        }
+        mount();
     }
 }
