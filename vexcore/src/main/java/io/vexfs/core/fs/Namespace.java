@@ -53,14 +53,6 @@ final class Namespace {
         return changes;
     }
 
-    int nodeCount() {
-        return inodes.size();
-    }
-
-    Node byIno(long ino) {
-        return inodes.get(ino);
-    }
-
     // ---- lookups (no lock) ----
 
     Node lookup(FsPath p) throws FsException {
