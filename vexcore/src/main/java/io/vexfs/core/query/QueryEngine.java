@@ -175,13 +175,14 @@ public final class QueryEngine implements AutoCloseable {
      */
     private List<List<Hit>> approximate(Collection.Snapshot snapshot, CollectionIndex hnsw, Metric metric, int dim,
                                         int k, int ef, String pathPrefix, float[] queries, int count) {
-        List<SearchEntry> pending = notIndexed(snapshot, hnsw, pathPrefix);
+        List<SearchEntry> pending = new ArrayList<>();
+        boolean anyIndexed = notIndexed(snapshot, hnsw, pathPrefix, pending);
         Set<SearchEntry> searchedExactly = Collections.newSetFromMap(new IdentityHashMap<>(pending.size() * 2));
         searchedExactly.addAll(pending);
         List<List<Hit>> exactHits = exact(metric, dim, k, pending, queries, count);
-        if (!pending.isEmpty() && noneIndexed(snapshot, hnsw, pathPrefix)) {
-            // The graph could return no row (they are all in files searched exactly): a graph
-            // search would reject every node it meets and so walk the whole graph, per query.
+        if (!anyIndexed) {
+            // The graph could return no row (every file is searched exactly): a graph search
+            // would reject every node it meets and so walk the whole graph, per query.
             return exactHits;
         }
         long version = snapshot.version();
@@ -244,28 +245,28 @@ public final class QueryEngine implements AutoCloseable {
         }
     }
 
-    /** The snapshot's files under {@code pathPrefix} that {@code hnsw} does not hold yet. */
-    private static List<SearchEntry> notIndexed(Collection.Snapshot snapshot, CollectionIndex hnsw, String pathPrefix) {
-        if (hnsw.caughtUp()) {
-            return List.of();
-        }
-        List<SearchEntry> pending = new ArrayList<>();
+    /**
+     * Adds to {@code pending} the live files under {@code pathPrefix} the graph does not hold
+     * yet, to be searched exactly; returns whether the graph holds any such file (decided in the
+     * same pass, so the two never disagree while the indexer moves on).
+     */
+    private static boolean notIndexed(Collection.Snapshot snapshot, CollectionIndex hnsw, String pathPrefix, List<SearchEntry> pending) {
+        boolean caughtUp = hnsw.caughtUp();
+        boolean anyIndexed = false;
         for (Collection.Entry e : snapshot.live()) {
-            if (!hnsw.holds(e) && e.search().path().startsWith(pathPrefix)) {
+            if (!e.search().path().startsWith(pathPrefix)) {
+                continue;
+            }
+            if (caughtUp || hnsw.holds(e)) {
+                anyIndexed = true;
+                if (caughtUp) {
+                    break;
+                }
+            } else {
                 pending.add(e.search());
             }
         }
-        return pending;
-    }
-
-    /** Whether no live file under {@code pathPrefix} is in the graph yet. */
-    private static boolean noneIndexed(Collection.Snapshot snapshot, CollectionIndex hnsw, String pathPrefix) {
-        for (Collection.Entry e : snapshot.live()) {
-            if (hnsw.holds(e) && e.search().path().startsWith(pathPrefix)) {
-                return false;
-            }
-        }
-        return true;
+        return anyIndexed;
     }
 
     /** The queries that have no answer yet, packed in order. */
