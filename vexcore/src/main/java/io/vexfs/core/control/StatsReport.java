@@ -121,9 +121,9 @@ public final class StatsReport {
         AnnIndex<?> index = hnsw.index();
         long total = c.vectorCount();
         String progress = "";
-        if (!hnsw.caughtUp() && index.indexed() < total) {
+        if (!hnsw.caughtUp()) {
             double rate = hnsw.rowsPerSecond();
-            progress = " of " + total + (rate > 0 ? String.format(Locale.ROOT, ", %.0f rows/s, about %.0f s left", rate,
+            progress = " of " + total + (rate > 0 && index.indexed() < total ? String.format(Locale.ROOT, ", %.0f rows/s, about %.0f s left", rate,
                     (total - index.indexed()) / rate) : "");
         }
         return "hnsw (" + index.indexed() + " indexed" + progress + ", graph " + mib(index.graphBytes())
