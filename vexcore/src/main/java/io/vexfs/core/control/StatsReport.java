@@ -122,7 +122,7 @@ public final class StatsReport {
         long total = c.vectorCount();
         String progress = "";
         if (!hnsw.caughtUp()) {
-            double rate = hnsw.rowsPerSecond();
+            double rate = hnsw.rowsPerSecond(index.indexed());
             progress = " of " + total + (rate > 0 && index.indexed() < total ? String.format(Locale.ROOT, ", %.0f rows/s, about %.0f s left", rate,
                     (total - index.indexed()) / rate) : "");
         }

@@ -43,16 +43,35 @@ public final class CollectionIndex {
         index = rebuilt;
     }
 
-    /** The indexer's: {@code rows} went in in {@code nanos}. */
+    /** When the batch being inserted began (0: none), and the rows indexed then. */
+    private volatile long batchStartNanos;
+    private volatile int batchStartIndexed;
+
+    /** The indexer's: a batch of inserts begins, {@code indexed} rows in already. */
+    void startInserts(int indexed) {
+        batchStartIndexed = indexed;
+        batchStartNanos = System.nanoTime();
+    }
+
+    /** The indexer's: {@code rows} went in in {@code nanos}; the batch is over. */
     void recordInserts(long rows, long nanos) {
+        batchStartNanos = 0;
         if (rows > 0 && nanos > 0) {
             double rate = rows * 1e9 / nanos;
             rowsPerSecond = rowsPerSecond == 0 ? rate : 0.7 * rowsPerSecond + 0.3 * rate;
         }
     }
 
-    /** Rows per second of the recent inserts, for progress reports; 0 before the first batch. */
-    public double rowsPerSecond() {
+    /**
+     * Rows per second, for progress reports: of the batch being inserted once it has run a
+     * second (one big file is one batch), else of the recent batches; 0 before any.
+     */
+    public double rowsPerSecond(int indexedNow) {
+        long start = batchStartNanos;
+        long elapsed = System.nanoTime() - start;
+        if (start != 0 && elapsed > 1_000_000_000L && indexedNow > batchStartIndexed) {
+            return (indexedNow - batchStartIndexed) * 1e9 / elapsed;
+        }
         return rowsPerSecond;
     }
 

@@ -244,6 +244,7 @@ final class Indexer implements AutoCloseable {
             Set<Collection.Entry> gone = Collections.newSetFromMap(new IdentityHashMap<>());
             long started = System.nanoTime();
             int before = target.index().indexed();
+            target.startInserts(before);
             try {
                 for (AnnIndex.Block<Collection.Entry> b : target.index().addAll(blocks, () -> closing)) {
                     // Its segment is gone: the file was rewritten elsewhere (its new entry is queued), so it is dead.
@@ -253,6 +254,7 @@ final class Indexer implements AutoCloseable {
                 return;
             } catch (RuntimeException failure) {
                 // The files stay unindexed, so searches keep comparing them exactly; pendingAdds stays up for the same reason.
+                target.recordInserts(0, 0);
                 for (Change c : e.getValue()) {
                     errors.record(c.entry().search.path(), "EIO", "hnsw index", failure.toString());
                 }
