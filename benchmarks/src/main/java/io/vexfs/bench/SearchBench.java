@@ -23,14 +23,14 @@ import java.util.Map;
  * SearchBench generate OUT.fvecs COUNT DIM SEED
  * SearchBench run --mount M --work DIR --peer faiss_flat.py --python PY --out JSON --commit C
  *                 [--rounds 3] [--warmup 10] [--faiss-threads 2]
- *                 --dataset NAME BASE.fvecs QUERIES.fvecs SINGLES BATCH [--dataset ...]
+ *                 --dataset NAME METRIC BASE.fvecs QUERIES.fvecs SINGLES BATCH [--dataset ...]
  * </pre>
  */
 public final class SearchBench {
     private SearchBench() {
     }
 
-    private record DatasetArgs(String name, Path base, Path queries, int singles, int batch) {
+    private record DatasetArgs(String name, String metric, Path base, Path queries, int singles, int batch) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -45,12 +45,15 @@ public final class SearchBench {
         List<DatasetArgs> datasets = new ArrayList<>();
         for (int i = 1; i < args.length; i++) {
             if (args[i].equals("--dataset")) {
-                if (i + 5 >= args.length) {
-                    usage("--dataset takes NAME BASE QUERIES SINGLES BATCH");
+                if (i + 6 >= args.length) {
+                    usage("--dataset takes NAME METRIC BASE QUERIES SINGLES BATCH");
                 }
-                datasets.add(new DatasetArgs(args[i + 1], Path.of(args[i + 2]), Path.of(args[i + 3]),
-                        Integer.parseInt(args[i + 4]), Integer.parseInt(args[i + 5])));
-                i += 5;
+                if (!args[i + 2].equals("l2") && !args[i + 2].equals("dot")) {
+                    usage("--dataset " + args[i + 1] + ": metric must be l2 or dot, not '" + args[i + 2] + "'");
+                }
+                datasets.add(new DatasetArgs(args[i + 1], args[i + 2], Path.of(args[i + 3]), Path.of(args[i + 4]),
+                        Integer.parseInt(args[i + 5]), Integer.parseInt(args[i + 6])));
+                i += 6;
             } else if (args[i].startsWith("--") && i + 1 < args.length) {
                 options.put(args[i], args[++i]);
             } else {
@@ -81,7 +84,7 @@ public final class SearchBench {
         Report report = new Report();
         List<Object> datasetJson = new ArrayList<>();
         for (DatasetArgs a : datasets) {
-            DatasetBench bench = new DatasetBench(client, a.name(), a.base(), a.queries(), a.singles(), a.batch(), work, peer);
+            DatasetBench bench = new DatasetBench(client, a.name(), a.metric(), a.base(), a.queries(), a.singles(), a.batch(), work, peer);
             bench.run(rounds, warmup);
             datasetJson.add(report.dataset(bench, rounds));
         }
@@ -119,7 +122,7 @@ public final class SearchBench {
         System.err.println("SearchBench: " + problem);
         System.err.println("usage: SearchBench generate OUT.fvecs COUNT DIM SEED");
         System.err.println("       SearchBench run --mount M --work DIR --peer faiss_flat.py --python PY --out JSON --commit C"
-                + " [--rounds N] [--warmup N] [--faiss-threads N] --dataset NAME BASE QUERIES SINGLES BATCH ...");
+                + " [--rounds N] [--warmup N] [--faiss-threads N] --dataset NAME METRIC BASE QUERIES SINGLES BATCH ...");
         System.exit(2);
     }
 }

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * benchmarks/peers/faiss_flat.py (IndexFlatL2) on the same base and queries: its own timing of
+ * benchmarks/peers/faiss_flat.py (IndexFlatL2 or IndexFlatIP) on the same base and queries: its own timing of
  * one query per call and of all queries in one call, and the exact top-k ids.
  */
 public final class FaissPeer {
@@ -18,10 +18,10 @@ public final class FaissPeer {
                          double singleP99Us, int batchQueries, double batchQps, Answers exact) {
     }
 
-    public static Result run(String python, Path script, Path base, Path queries, int k, int singles, int threads)
+    public static Result run(String python, Path script, Path base, Path queries, int k, int singles, int threads, String metric)
             throws IOException, InterruptedException {
         Process process = new ProcessBuilder(python, script.toString(), base.toString(), queries.toString(),
-                Integer.toString(k), Integer.toString(singles), Integer.toString(threads))
+                Integer.toString(k), Integer.toString(singles), Integer.toString(threads), metric)
                 .redirectError(ProcessBuilder.Redirect.INHERIT)
                 .start();
         String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -1,9 +1,10 @@
 package io.vexfs.bench.search;
 
 /**
- * Recall@k of answers against the exact ones (FAISS IndexFlatL2). A hit counts when its row is
- * among the exact top k, or, for a different row, when its distance is within
- * {@link #TIE_TOLERANCE} (relative) of the exact k-th distance: a tie at the boundary, or two
+ * Recall@k of answers against the exact ones (FAISS IndexFlatL2 or IndexFlatIP, distances as
+ * vexfs reports them, so minus the inner product for dot). A hit counts when its row is among
+ * the exact top k, or, for a different row, when its distance is within
+ * {@link #TIE_TOLERANCE} (relative to its size) of the exact k-th distance: a tie at the boundary, or two
  * rows whose distances differ by less than float rounding, where either answer is exact.
  */
 public final class Recall {
@@ -29,8 +30,9 @@ public final class Recall {
                 if (exactRank >= 0) {
                     found++;
                     double reference = exact.distance(exactQ, exactRank);
-                    maxDistanceError = Math.max(maxDistanceError, Math.abs(distance - reference) / Math.max(reference, 1e-30));
-                } else if (distance <= kth * (1 + TIE_TOLERANCE)) {
+                    maxDistanceError = Math.max(maxDistanceError,
+                            Math.abs(distance - reference) / Math.max(Math.abs(reference), 1e-30));
+                } else if (distance <= kth + TIE_TOLERANCE * Math.abs(kth)) {
                     found++;
                 }
             }

@@ -30,10 +30,11 @@ public final class Report {
         int threads = d.faissThreads();
         Map<String, Recall> recall = d.recall();
         line("");
-        line("== %s: %d x %d, l2; base.fvecs %.1f MB copied in by cp-like write in %.2f s (%.0f MB/s)", d.name(),
-                d.baseRows(), d.dim(), d.baseBytes() / 1e6, d.ingestSeconds(), d.baseBytes() / 1e6 / d.ingestSeconds());
-        line("   %d rounds; per round %d single queries (k=10) per vexfs phase and %d in one batch file; FAISS 1 thread: one run",
-                rounds, d.singles(), d.batch());
+        line("== %s: %d x %d, %s (FAISS %s); base.fvecs %.1f MB copied in by cp-like write in %.2f s (%.0f MB/s)", d.name(),
+                d.baseRows(), d.dim(), d.metric(), d.metric().equals("l2") ? "IndexFlatL2" : "IndexFlatIP", d.baseBytes() / 1e6,
+                d.ingestSeconds(), d.baseBytes() / 1e6 / d.ingestSeconds());
+        line("   %d rounds; per round %d single queries (k=10) per vexfs phase and %d in one batch file; FAISS at %s threads each round",
+                rounds, d.singles(), d.batch(), d.peerThreads());
         line("%-36s %8s %11s %11s %11s %10s %10s", "phase", "queries", "QPS median", "p50 us", "p99 us", "recall@10",
                 "worst q");
         Map<String, Object> phasesJson = new LinkedHashMap<>();
@@ -61,11 +62,14 @@ public final class Report {
         PhaseStats single = phases.get(DatasetBench.SINGLE_SIMD);
         PhaseStats batch = phases.get(DatasetBench.BATCH_SIMD);
         Map<String, Object> ratios = new LinkedHashMap<>();
-        line("ratios (median of the per-round ratios; vs FAISS 1 thread: medians over its single run):");
+        line("ratios (median of the per-round ratios):");
         ratio(ratios, "vexfs single simd / faiss single " + threads + "t", single, faissSingle);
         ratio(ratios, "vexfs batch simd / faiss batch " + threads + "t", batch, faissBatch);
         ratio(ratios, "vexfs single simd / faiss single 1t", single, faissSingle1);
         ratio(ratios, "vexfs batch simd / faiss batch 1t", batch, faissBatch1);
+        double bestBatchRatio = medianRatioToBest(batch, faissBatch, faissBatch1);
+        ratios.put("vexfs batch simd / faiss batch best of 1t and " + threads + "t", bestBatchRatio);
+        line("  %-44s %8.2fx", "vexfs batch simd / faiss batch, best thread count", bestBatchRatio);
         ratio(ratios, "vexfs 2 clients / 1 client (simd on)", phases.get(DatasetBench.SINGLE_TWO_CLIENTS), single);
         ratio(ratios, "simd on / off, single", single, phases.get(DatasetBench.SINGLE_SCALAR));
         ratio(ratios, "simd on / off, batch", batch, phases.get(DatasetBench.BATCH_SCALAR));
@@ -83,9 +87,8 @@ public final class Report {
             target(d.name(), "single-query QPS >= " + SINGLE_TARGET_RATIO + "x FAISS one-at-a-time (" + threads + " threads)",
                     String.format("%.2fx", singleRatio), singleRatio >= SINGLE_TARGET_RATIO);
         }
-        double batchRatio = medianRatio(batch, faissBatch);
-        target(d.name(), "batched QPS ahead of FAISS batched (" + threads + " threads)", String.format("%.2fx", batchRatio),
-                batchRatio > 1.0);
+        target(d.name(), "batched QPS >= FAISS batched, best of 1 and " + threads + " threads", String.format("%.2fx", bestBatchRatio),
+                bestBatchRatio >= 1.0);
         double worstRecall = recall.values().stream().mapToDouble(Recall::recall).min().orElse(Double.NaN);
         target(d.name(), "recall@10 = 1.0 (every vexfs phase)", String.format("%.4f", worstRecall), worstRecall == 1.0);
 
@@ -93,7 +96,7 @@ public final class Report {
         json.put("name", d.name());
         json.put("rows", d.baseRows());
         json.put("dim", d.dim());
-        json.put("metric", "l2");
+        json.put("metric", d.metric());
         json.put("base_bytes", d.baseBytes());
         json.put("ingest_seconds", d.ingestSeconds());
         json.put("single_queries_per_run", d.singles());
@@ -153,6 +156,18 @@ public final class Report {
         List<Double> ratios = new ArrayList<>();
         for (int i = 0; i < numerator.runs(); i++) {
             ratios.add(numerator.qps().get(i) / denominator.qps().get(i));
+        }
+        return PhaseStats.median(ratios);
+    }
+
+    /** Per round, the numerator over the better of two peers in that round; the median of those. */
+    static double medianRatioToBest(PhaseStats numerator, PhaseStats a, PhaseStats b) {
+        if (numerator.runs() != a.runs() || numerator.runs() != b.runs()) {
+            return numerator.medianQps() / Math.max(a.medianQps(), b.medianQps());
+        }
+        List<Double> ratios = new ArrayList<>();
+        for (int i = 0; i < numerator.runs(); i++) {
+            ratios.add(numerator.qps().get(i) / Math.max(a.qps().get(i), b.qps().get(i)));
         }
         return PhaseStats.median(ratios);
     }

@@ -22,6 +22,14 @@ import java.lang.foreign.MemorySegment;
  * what its float[] twin gives for the same values. The multi-row kernels compare one query with
  * {@code count} consecutive rows from byte {@code rowsOffset}, and give for row r exactly what the
  * single-row kernel gives for the row at {@code rowsOffset + r * dim * 4}.
+ *
+ * <p>The tile kernels, for batches, compare a panel of queries with {@link #TILE_ROWS} rows at
+ * once and sum in another order: each (query, row) dot product is one chain of fused
+ * multiply-adds over the elements in increasing order, starting from +0, whatever the lane
+ * count. Their results differ from the single-row kernels' in the last bits, and are the same
+ * bits in every implementation. A panel holds {@code width * lanes} queries interleaved by
+ * element: query {@code c} of the panel has element {@code i} at
+ * {@code panelOffset + i * width * lanes + c}.
  */
 interface Kernels {
 
@@ -49,4 +57,27 @@ interface Kernels {
     /** {@link #dotRows} into dots and, from the same pass, each row's squaredNorm into squaredNorms. */
     void dotAndSquaredNormRows(float[] query, int queryOffset, MemorySegment rows, long rowsOffset, int dim, int count,
                                float[] dots, float[] squaredNorms);
+
+    /** Rows per tile: the SIMD tile kernel keeps width x TILE_ROWS vector accumulators in registers. */
+    int TILE_ROWS = 6;
+
+    /** Query vectors per panel, at most: 4 x 6 accumulators fill most of AVX-512's 32 registers. */
+    int MAX_PANEL_WIDTH = 4;
+
+    /**
+     * The dot products of the {@code width * lanes} queries of a panel with rows
+     * [rowsOffset + t * dim, + dim) of {@code rows}, t in [0, TILE_ROWS): query c of the panel
+     * with row t into out[t * width * lanes + c].
+     */
+    void dotTile(float[] panel, int panelOffset, int width, float[] rows, int rowsOffset, int dim, float[] out);
+
+    /**
+     * The candidates of a tile from {@link #dotTile}: for t in [0, rowCount) and c in
+     * [0, width * lanes), with q = queryOffset + c, r = rowOffset + t and d = tile[t * width * lanes + c],
+     * whether {@code fma(d, queryScale[q] * rowScale[r], queryShift[q] + rowShift[r]) <= limit[q]}
+     * (in float, in that order). Writes the tile indices that pass to passed[0, n), ordered by
+     * vector of lanes queries (c / lanes), then t, then c, and returns n.
+     */
+    int selectTile(float[] tile, int width, int rowCount, float[] queryScale, float[] queryShift, float[] limit, int queryOffset,
+                   float[] rowScale, float[] rowShift, int rowOffset, int[] passed);
 }

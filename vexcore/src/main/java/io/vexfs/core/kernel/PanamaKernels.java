@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -223,11 +224,314 @@ final class PanamaKernels implements Kernels {
         return squaredNormTail(rows, rowOffset, vectorized, dim, sumLanes(acc0.add(acc1).add(acc2.add(acc3))));
     }
 
+    @Override
+    public void dotTile(float[] panel, int panelOffset, int width, float[] rows, int rowsOffset, int dim, float[] out) {
+        switch (width) {
+            case 1 -> dotTile1(panel, panelOffset, rows, rowsOffset, dim, out);
+            case 2 -> dotTile2(panel, panelOffset, rows, rowsOffset, dim, out);
+            case 3 -> dotTile3(panel, panelOffset, rows, rowsOffset, dim, out);
+            case 4 -> dotTile4(panel, panelOffset, rows, rowsOffset, dim, out);
+            default -> throw new IllegalArgumentException("panel width " + width + " is not 1 to " + MAX_PANEL_WIDTH);
+        }
+    }
+
+    /** {@link #dotTile} for a panel of 4 query vectors: 24 accumulators. */
+    private static void dotTile4(float[] panel, int panelOffset, float[] rows, int rowsOffset, int dim, float[] out) {
+        FloatVector a00 = FloatVector.zero(SPECIES);
+        FloatVector a01 = FloatVector.zero(SPECIES);
+        FloatVector a02 = FloatVector.zero(SPECIES);
+        FloatVector a03 = FloatVector.zero(SPECIES);
+        FloatVector a10 = FloatVector.zero(SPECIES);
+        FloatVector a11 = FloatVector.zero(SPECIES);
+        FloatVector a12 = FloatVector.zero(SPECIES);
+        FloatVector a13 = FloatVector.zero(SPECIES);
+        FloatVector a20 = FloatVector.zero(SPECIES);
+        FloatVector a21 = FloatVector.zero(SPECIES);
+        FloatVector a22 = FloatVector.zero(SPECIES);
+        FloatVector a23 = FloatVector.zero(SPECIES);
+        FloatVector a30 = FloatVector.zero(SPECIES);
+        FloatVector a31 = FloatVector.zero(SPECIES);
+        FloatVector a32 = FloatVector.zero(SPECIES);
+        FloatVector a33 = FloatVector.zero(SPECIES);
+        FloatVector a40 = FloatVector.zero(SPECIES);
+        FloatVector a41 = FloatVector.zero(SPECIES);
+        FloatVector a42 = FloatVector.zero(SPECIES);
+        FloatVector a43 = FloatVector.zero(SPECIES);
+        FloatVector a50 = FloatVector.zero(SPECIES);
+        FloatVector a51 = FloatVector.zero(SPECIES);
+        FloatVector a52 = FloatVector.zero(SPECIES);
+        FloatVector a53 = FloatVector.zero(SPECIES);
+        int r0 = rowsOffset;
+        int r1 = r0 + dim;
+        int r2 = r1 + dim;
+        int r3 = r2 + dim;
+        int r4 = r3 + dim;
+        int r5 = r4 + dim;
+        for (int i = 0, p = panelOffset; i < dim; i++, p += 4 * LANES) {
+            FloatVector q0 = FloatVector.fromArray(SPECIES, panel, p);
+            FloatVector q1 = FloatVector.fromArray(SPECIES, panel, p + LANES);
+            FloatVector q2 = FloatVector.fromArray(SPECIES, panel, p + 2 * LANES);
+            FloatVector q3 = FloatVector.fromArray(SPECIES, panel, p + 3 * LANES);
+            FloatVector b0 = FloatVector.broadcast(SPECIES, rows[r0 + i]);
+            a00 = q0.fma(b0, a00);
+            a01 = q1.fma(b0, a01);
+            a02 = q2.fma(b0, a02);
+            a03 = q3.fma(b0, a03);
+            FloatVector b1 = FloatVector.broadcast(SPECIES, rows[r1 + i]);
+            a10 = q0.fma(b1, a10);
+            a11 = q1.fma(b1, a11);
+            a12 = q2.fma(b1, a12);
+            a13 = q3.fma(b1, a13);
+            FloatVector b2 = FloatVector.broadcast(SPECIES, rows[r2 + i]);
+            a20 = q0.fma(b2, a20);
+            a21 = q1.fma(b2, a21);
+            a22 = q2.fma(b2, a22);
+            a23 = q3.fma(b2, a23);
+            FloatVector b3 = FloatVector.broadcast(SPECIES, rows[r3 + i]);
+            a30 = q0.fma(b3, a30);
+            a31 = q1.fma(b3, a31);
+            a32 = q2.fma(b3, a32);
+            a33 = q3.fma(b3, a33);
+            FloatVector b4 = FloatVector.broadcast(SPECIES, rows[r4 + i]);
+            a40 = q0.fma(b4, a40);
+            a41 = q1.fma(b4, a41);
+            a42 = q2.fma(b4, a42);
+            a43 = q3.fma(b4, a43);
+            FloatVector b5 = FloatVector.broadcast(SPECIES, rows[r5 + i]);
+            a50 = q0.fma(b5, a50);
+            a51 = q1.fma(b5, a51);
+            a52 = q2.fma(b5, a52);
+            a53 = q3.fma(b5, a53);
+        }
+        a00.intoArray(out, 0);
+        a01.intoArray(out, LANES);
+        a02.intoArray(out, 2 * LANES);
+        a03.intoArray(out, 3 * LANES);
+        a10.intoArray(out, 4 * LANES);
+        a11.intoArray(out, 5 * LANES);
+        a12.intoArray(out, 6 * LANES);
+        a13.intoArray(out, 7 * LANES);
+        a20.intoArray(out, 8 * LANES);
+        a21.intoArray(out, 9 * LANES);
+        a22.intoArray(out, 10 * LANES);
+        a23.intoArray(out, 11 * LANES);
+        a30.intoArray(out, 12 * LANES);
+        a31.intoArray(out, 13 * LANES);
+        a32.intoArray(out, 14 * LANES);
+        a33.intoArray(out, 15 * LANES);
+        a40.intoArray(out, 16 * LANES);
+        a41.intoArray(out, 17 * LANES);
+        a42.intoArray(out, 18 * LANES);
+        a43.intoArray(out, 19 * LANES);
+        a50.intoArray(out, 20 * LANES);
+        a51.intoArray(out, 21 * LANES);
+        a52.intoArray(out, 22 * LANES);
+        a53.intoArray(out, 23 * LANES);
+    }
+
+    /** {@link #dotTile} for a panel of 3 query vectors: 18 accumulators. */
+    private static void dotTile3(float[] panel, int panelOffset, float[] rows, int rowsOffset, int dim, float[] out) {
+        FloatVector a00 = FloatVector.zero(SPECIES);
+        FloatVector a01 = FloatVector.zero(SPECIES);
+        FloatVector a02 = FloatVector.zero(SPECIES);
+        FloatVector a10 = FloatVector.zero(SPECIES);
+        FloatVector a11 = FloatVector.zero(SPECIES);
+        FloatVector a12 = FloatVector.zero(SPECIES);
+        FloatVector a20 = FloatVector.zero(SPECIES);
+        FloatVector a21 = FloatVector.zero(SPECIES);
+        FloatVector a22 = FloatVector.zero(SPECIES);
+        FloatVector a30 = FloatVector.zero(SPECIES);
+        FloatVector a31 = FloatVector.zero(SPECIES);
+        FloatVector a32 = FloatVector.zero(SPECIES);
+        FloatVector a40 = FloatVector.zero(SPECIES);
+        FloatVector a41 = FloatVector.zero(SPECIES);
+        FloatVector a42 = FloatVector.zero(SPECIES);
+        FloatVector a50 = FloatVector.zero(SPECIES);
+        FloatVector a51 = FloatVector.zero(SPECIES);
+        FloatVector a52 = FloatVector.zero(SPECIES);
+        int r0 = rowsOffset;
+        int r1 = r0 + dim;
+        int r2 = r1 + dim;
+        int r3 = r2 + dim;
+        int r4 = r3 + dim;
+        int r5 = r4 + dim;
+        for (int i = 0, p = panelOffset; i < dim; i++, p += 3 * LANES) {
+            FloatVector q0 = FloatVector.fromArray(SPECIES, panel, p);
+            FloatVector q1 = FloatVector.fromArray(SPECIES, panel, p + LANES);
+            FloatVector q2 = FloatVector.fromArray(SPECIES, panel, p + 2 * LANES);
+            FloatVector b0 = FloatVector.broadcast(SPECIES, rows[r0 + i]);
+            a00 = q0.fma(b0, a00);
+            a01 = q1.fma(b0, a01);
+            a02 = q2.fma(b0, a02);
+            FloatVector b1 = FloatVector.broadcast(SPECIES, rows[r1 + i]);
+            a10 = q0.fma(b1, a10);
+            a11 = q1.fma(b1, a11);
+            a12 = q2.fma(b1, a12);
+            FloatVector b2 = FloatVector.broadcast(SPECIES, rows[r2 + i]);
+            a20 = q0.fma(b2, a20);
+            a21 = q1.fma(b2, a21);
+            a22 = q2.fma(b2, a22);
+            FloatVector b3 = FloatVector.broadcast(SPECIES, rows[r3 + i]);
+            a30 = q0.fma(b3, a30);
+            a31 = q1.fma(b3, a31);
+            a32 = q2.fma(b3, a32);
+            FloatVector b4 = FloatVector.broadcast(SPECIES, rows[r4 + i]);
+            a40 = q0.fma(b4, a40);
+            a41 = q1.fma(b4, a41);
+            a42 = q2.fma(b4, a42);
+            FloatVector b5 = FloatVector.broadcast(SPECIES, rows[r5 + i]);
+            a50 = q0.fma(b5, a50);
+            a51 = q1.fma(b5, a51);
+            a52 = q2.fma(b5, a52);
+        }
+        a00.intoArray(out, 0);
+        a01.intoArray(out, LANES);
+        a02.intoArray(out, 2 * LANES);
+        a10.intoArray(out, 3 * LANES);
+        a11.intoArray(out, 4 * LANES);
+        a12.intoArray(out, 5 * LANES);
+        a20.intoArray(out, 6 * LANES);
+        a21.intoArray(out, 7 * LANES);
+        a22.intoArray(out, 8 * LANES);
+        a30.intoArray(out, 9 * LANES);
+        a31.intoArray(out, 10 * LANES);
+        a32.intoArray(out, 11 * LANES);
+        a40.intoArray(out, 12 * LANES);
+        a41.intoArray(out, 13 * LANES);
+        a42.intoArray(out, 14 * LANES);
+        a50.intoArray(out, 15 * LANES);
+        a51.intoArray(out, 16 * LANES);
+        a52.intoArray(out, 17 * LANES);
+    }
+
+    /** {@link #dotTile} for a panel of 2 query vectors: 12 accumulators. */
+    private static void dotTile2(float[] panel, int panelOffset, float[] rows, int rowsOffset, int dim, float[] out) {
+        FloatVector a00 = FloatVector.zero(SPECIES);
+        FloatVector a01 = FloatVector.zero(SPECIES);
+        FloatVector a10 = FloatVector.zero(SPECIES);
+        FloatVector a11 = FloatVector.zero(SPECIES);
+        FloatVector a20 = FloatVector.zero(SPECIES);
+        FloatVector a21 = FloatVector.zero(SPECIES);
+        FloatVector a30 = FloatVector.zero(SPECIES);
+        FloatVector a31 = FloatVector.zero(SPECIES);
+        FloatVector a40 = FloatVector.zero(SPECIES);
+        FloatVector a41 = FloatVector.zero(SPECIES);
+        FloatVector a50 = FloatVector.zero(SPECIES);
+        FloatVector a51 = FloatVector.zero(SPECIES);
+        int r0 = rowsOffset;
+        int r1 = r0 + dim;
+        int r2 = r1 + dim;
+        int r3 = r2 + dim;
+        int r4 = r3 + dim;
+        int r5 = r4 + dim;
+        for (int i = 0, p = panelOffset; i < dim; i++, p += 2 * LANES) {
+            FloatVector q0 = FloatVector.fromArray(SPECIES, panel, p);
+            FloatVector q1 = FloatVector.fromArray(SPECIES, panel, p + LANES);
+            FloatVector b0 = FloatVector.broadcast(SPECIES, rows[r0 + i]);
+            a00 = q0.fma(b0, a00);
+            a01 = q1.fma(b0, a01);
+            FloatVector b1 = FloatVector.broadcast(SPECIES, rows[r1 + i]);
+            a10 = q0.fma(b1, a10);
+            a11 = q1.fma(b1, a11);
+            FloatVector b2 = FloatVector.broadcast(SPECIES, rows[r2 + i]);
+            a20 = q0.fma(b2, a20);
+            a21 = q1.fma(b2, a21);
+            FloatVector b3 = FloatVector.broadcast(SPECIES, rows[r3 + i]);
+            a30 = q0.fma(b3, a30);
+            a31 = q1.fma(b3, a31);
+            FloatVector b4 = FloatVector.broadcast(SPECIES, rows[r4 + i]);
+            a40 = q0.fma(b4, a40);
+            a41 = q1.fma(b4, a41);
+            FloatVector b5 = FloatVector.broadcast(SPECIES, rows[r5 + i]);
+            a50 = q0.fma(b5, a50);
+            a51 = q1.fma(b5, a51);
+        }
+        a00.intoArray(out, 0);
+        a01.intoArray(out, LANES);
+        a10.intoArray(out, 2 * LANES);
+        a11.intoArray(out, 3 * LANES);
+        a20.intoArray(out, 4 * LANES);
+        a21.intoArray(out, 5 * LANES);
+        a30.intoArray(out, 6 * LANES);
+        a31.intoArray(out, 7 * LANES);
+        a40.intoArray(out, 8 * LANES);
+        a41.intoArray(out, 9 * LANES);
+        a50.intoArray(out, 10 * LANES);
+        a51.intoArray(out, 11 * LANES);
+    }
+
+    /** {@link #dotTile} for a panel of 1 query vector: 6 accumulators. */
+    private static void dotTile1(float[] panel, int panelOffset, float[] rows, int rowsOffset, int dim, float[] out) {
+        FloatVector a00 = FloatVector.zero(SPECIES);
+        FloatVector a10 = FloatVector.zero(SPECIES);
+        FloatVector a20 = FloatVector.zero(SPECIES);
+        FloatVector a30 = FloatVector.zero(SPECIES);
+        FloatVector a40 = FloatVector.zero(SPECIES);
+        FloatVector a50 = FloatVector.zero(SPECIES);
+        int r0 = rowsOffset;
+        int r1 = r0 + dim;
+        int r2 = r1 + dim;
+        int r3 = r2 + dim;
+        int r4 = r3 + dim;
+        int r5 = r4 + dim;
+        for (int i = 0, p = panelOffset; i < dim; i++, p += LANES) {
+            FloatVector q0 = FloatVector.fromArray(SPECIES, panel, p);
+            FloatVector b0 = FloatVector.broadcast(SPECIES, rows[r0 + i]);
+            a00 = q0.fma(b0, a00);
+            FloatVector b1 = FloatVector.broadcast(SPECIES, rows[r1 + i]);
+            a10 = q0.fma(b1, a10);
+            FloatVector b2 = FloatVector.broadcast(SPECIES, rows[r2 + i]);
+            a20 = q0.fma(b2, a20);
+            FloatVector b3 = FloatVector.broadcast(SPECIES, rows[r3 + i]);
+            a30 = q0.fma(b3, a30);
+            FloatVector b4 = FloatVector.broadcast(SPECIES, rows[r4 + i]);
+            a40 = q0.fma(b4, a40);
+            FloatVector b5 = FloatVector.broadcast(SPECIES, rows[r5 + i]);
+            a50 = q0.fma(b5, a50);
+        }
+        a00.intoArray(out, 0);
+        a10.intoArray(out, LANES);
+        a20.intoArray(out, 2 * LANES);
+        a30.intoArray(out, 3 * LANES);
+        a40.intoArray(out, 4 * LANES);
+        a50.intoArray(out, 5 * LANES);
+    }
+
+    /**
+     * Per query vector (its scales, shifts and limits loaded once) and tile row, the candidate
+     * test on {@code lanes} queries at once; the lanes that pass (rare once the limits have
+     * settled) are listed from the mask's bits.
+     */
+    @Override
+    public int selectTile(float[] tile, int width, int rowCount, float[] queryScale, float[] queryShift, float[] limit, int queryOffset,
+                          float[] rowScale, float[] rowShift, int rowOffset, int[] passed) {
+        int columns = width * LANES;
+        int n = 0;
+        for (int m = 0; m < columns; m += LANES) {
+            int q = queryOffset + m;
+            FloatVector scales = FloatVector.fromArray(SPECIES, queryScale, q);
+            FloatVector shifts = FloatVector.fromArray(SPECIES, queryShift, q);
+            FloatVector limits = FloatVector.fromArray(SPECIES, limit, q);
+            for (int t = 0; t < rowCount; t++) {
+                int at = t * columns + m;
+                FloatVector keys = FloatVector.fromArray(SPECIES, tile, at)
+                        .fma(scales.mul(rowScale[rowOffset + t]), shifts.add(rowShift[rowOffset + t]));
+                long bits = keys.compare(VectorOperators.LE, limits).toLong();
+                while (bits != 0) {
+                    passed[n++] = at + Long.numberOfTrailingZeros(bits);
+                    bits &= bits - 1;
+                }
+            }
+        }
+        return n;
+    }
+
     /**
      * Rows two at a time, r and r + count/2: the pairs walk two sequential streams, which the
      * hardware prefetchers follow far better than two adjacent rows (a new stream every pair).
      * Every second pair merges with the one before (three merges per four rows). The body stays
-     * in this one method because a vector passed between methods C2 does not inline is boxed.
+     * in this one method because a vector passed between methods C2 does not inline is boxed;
+     * the scalar tails are calls C2 may not inline either, so they are skipped when empty.
      */
     @Override
     public void squaredL2Rows(float[] query, int queryOffset, MemorySegment rows, long rowsOffset, int dim, int count, float[] out) {
@@ -286,15 +590,20 @@ final class PanamaKernels implements Kernels {
             }
             boolean partnered = r % 2 == 1;
             FloatVector first = partnered ? previousPair : pair;
-            FloatVector sums = first.blend(pair.rearrange(QUARTERS_UP), QUARTERS_UPPER).add(first.rearrange(QUARTERS_DOWN).blend(pair, QUARTERS_UPPER));
+            FloatVector sums = first.blend(pair.rearrange(QUARTERS_UP), QUARTERS_UPPER)
+                    .add(first.rearrange(QUARTERS_DOWN).blend(pair, QUARTERS_UPPER));
             for (int h = 2; h < HALVINGS.length; h++) {
                 sums = sums.add(sums.rearrange(HALVINGS[h]));
             }
-            out[r] = squaredL2Tail(query, queryOffset, rows, row0, vectorized, dim, sums.lane(Y_LOWER));
-            out[r + pairs] = squaredL2Tail(query, queryOffset, rows, row1, vectorized, dim, sums.lane(Y_UPPER));
+            out[r] = vectorized == dim ? sums.lane(Y_LOWER)
+                    : squaredL2Tail(query, queryOffset, rows, row0, vectorized, dim, sums.lane(Y_LOWER));
+            out[r + pairs] = vectorized == dim ? sums.lane(Y_UPPER)
+                    : squaredL2Tail(query, queryOffset, rows, row1, vectorized, dim, sums.lane(Y_UPPER));
             if (partnered) {
-                out[r - 1] = squaredL2Tail(query, queryOffset, rows, row0 - rowBytes, vectorized, dim, sums.lane(X_LOWER));
-                out[r - 1 + pairs] = squaredL2Tail(query, queryOffset, rows, row1 - rowBytes, vectorized, dim, sums.lane(X_UPPER));
+                out[r - 1] = vectorized == dim ? sums.lane(X_LOWER)
+                        : squaredL2Tail(query, queryOffset, rows, row0 - rowBytes, vectorized, dim, sums.lane(X_LOWER));
+                out[r - 1 + pairs] = vectorized == dim ? sums.lane(X_UPPER)
+                        : squaredL2Tail(query, queryOffset, rows, row1 - rowBytes, vectorized, dim, sums.lane(X_UPPER));
             }
         }
         if (count % 2 == 1) {
@@ -350,15 +659,20 @@ final class PanamaKernels implements Kernels {
             }
             boolean partnered = r % 2 == 1;
             FloatVector first = partnered ? previousPair : pair;
-            FloatVector sums = first.blend(pair.rearrange(QUARTERS_UP), QUARTERS_UPPER).add(first.rearrange(QUARTERS_DOWN).blend(pair, QUARTERS_UPPER));
+            FloatVector sums = first.blend(pair.rearrange(QUARTERS_UP), QUARTERS_UPPER)
+                    .add(first.rearrange(QUARTERS_DOWN).blend(pair, QUARTERS_UPPER));
             for (int h = 2; h < HALVINGS.length; h++) {
                 sums = sums.add(sums.rearrange(HALVINGS[h]));
             }
-            out[r] = dotTail(query, queryOffset, rows, row0, vectorized, dim, sums.lane(Y_LOWER));
-            out[r + pairs] = dotTail(query, queryOffset, rows, row1, vectorized, dim, sums.lane(Y_UPPER));
+            out[r] = vectorized == dim ? sums.lane(Y_LOWER)
+                    : dotTail(query, queryOffset, rows, row0, vectorized, dim, sums.lane(Y_LOWER));
+            out[r + pairs] = vectorized == dim ? sums.lane(Y_UPPER)
+                    : dotTail(query, queryOffset, rows, row1, vectorized, dim, sums.lane(Y_UPPER));
             if (partnered) {
-                out[r - 1] = dotTail(query, queryOffset, rows, row0 - rowBytes, vectorized, dim, sums.lane(X_LOWER));
-                out[r - 1 + pairs] = dotTail(query, queryOffset, rows, row1 - rowBytes, vectorized, dim, sums.lane(X_UPPER));
+                out[r - 1] = vectorized == dim ? sums.lane(X_LOWER)
+                        : dotTail(query, queryOffset, rows, row0 - rowBytes, vectorized, dim, sums.lane(X_LOWER));
+                out[r - 1 + pairs] = vectorized == dim ? sums.lane(X_UPPER)
+                        : dotTail(query, queryOffset, rows, row1 - rowBytes, vectorized, dim, sums.lane(X_UPPER));
             }
         }
         if (count % 2 == 1) {
@@ -419,16 +733,21 @@ final class PanamaKernels implements Kernels {
             }
             boolean partnered = j % 2 == 1;
             FloatVector first = partnered ? previousRow : both;
-            FloatVector sums = first.blend(both.rearrange(QUARTERS_UP), QUARTERS_UPPER).add(first.rearrange(QUARTERS_DOWN).blend(both, QUARTERS_UPPER));
+            FloatVector sums = first.blend(both.rearrange(QUARTERS_UP), QUARTERS_UPPER)
+                    .add(first.rearrange(QUARTERS_DOWN).blend(both, QUARTERS_UPPER));
             for (int h = 2; h < HALVINGS.length; h++) {
                 sums = sums.add(sums.rearrange(HALVINGS[h]));
             }
-            dots[r] = dotTail(query, queryOffset, rows, row, vectorized, dim, sums.lane(Y_LOWER));
-            squaredNorms[r] = squaredNormTail(rows, row, vectorized, dim, sums.lane(Y_UPPER));
+            dots[r] = vectorized == dim ? sums.lane(Y_LOWER)
+                    : dotTail(query, queryOffset, rows, row, vectorized, dim, sums.lane(Y_LOWER));
+            squaredNorms[r] = vectorized == dim ? sums.lane(Y_UPPER)
+                    : squaredNormTail(rows, row, vectorized, dim, sums.lane(Y_UPPER));
             if (partnered) {
                 long partner = row - pairs * rowBytes;
-                dots[r - pairs] = dotTail(query, queryOffset, rows, partner, vectorized, dim, sums.lane(X_LOWER));
-                squaredNorms[r - pairs] = squaredNormTail(rows, partner, vectorized, dim, sums.lane(X_UPPER));
+                dots[r - pairs] = vectorized == dim ? sums.lane(X_LOWER)
+                        : dotTail(query, queryOffset, rows, partner, vectorized, dim, sums.lane(X_LOWER));
+                squaredNorms[r - pairs] = vectorized == dim ? sums.lane(X_UPPER)
+                        : squaredNormTail(rows, partner, vectorized, dim, sums.lane(X_UPPER));
             }
         }
     }

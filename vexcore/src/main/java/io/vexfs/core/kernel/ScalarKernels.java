@@ -121,6 +121,66 @@ final class ScalarKernels implements Kernels {
     }
 
     /**
+     * Each panel query against the six rows as six independent chains (the chains of one query
+     * interleave, so the multiply-adds overlap instead of waiting on each other); each chain
+     * adds its elements in increasing order, as the SIMD tile does per lane.
+     */
+    @Override
+    public void dotTile(float[] panel, int panelOffset, int width, float[] rows, int rowsOffset, int dim, float[] out) {
+        int columns = width * lanes;
+        int r0 = rowsOffset;
+        int r1 = r0 + dim;
+        int r2 = r1 + dim;
+        int r3 = r2 + dim;
+        int r4 = r3 + dim;
+        int r5 = r4 + dim;
+        for (int c = 0; c < columns; c++) {
+            float a0 = 0f;
+            float a1 = 0f;
+            float a2 = 0f;
+            float a3 = 0f;
+            float a4 = 0f;
+            float a5 = 0f;
+            for (int i = 0, p = panelOffset + c; i < dim; i++, p += columns) {
+                float q = panel[p];
+                a0 = Math.fma(q, rows[r0 + i], a0);
+                a1 = Math.fma(q, rows[r1 + i], a1);
+                a2 = Math.fma(q, rows[r2 + i], a2);
+                a3 = Math.fma(q, rows[r3 + i], a3);
+                a4 = Math.fma(q, rows[r4 + i], a4);
+                a5 = Math.fma(q, rows[r5 + i], a5);
+            }
+            out[c] = a0;
+            out[columns + c] = a1;
+            out[2 * columns + c] = a2;
+            out[3 * columns + c] = a3;
+            out[4 * columns + c] = a4;
+            out[5 * columns + c] = a5;
+        }
+    }
+
+    @Override
+    public int selectTile(float[] tile, int width, int rowCount, float[] queryScale, float[] queryShift, float[] limit, int queryOffset,
+                          float[] rowScale, float[] rowShift, int rowOffset, int[] passed) {
+        int columns = width * lanes;
+        int n = 0;
+        for (int m = 0; m < columns; m += lanes) {
+            for (int t = 0; t < rowCount; t++) {
+                float scale = rowScale[rowOffset + t];
+                float shift = rowShift[rowOffset + t];
+                for (int c = m; c < m + lanes; c++) {
+                    int q = queryOffset + c;
+                    int j = t * columns + c;
+                    if (Math.fma(tile[j], queryScale[q] * scale, queryShift[q] + shift) <= limit[q]) {
+                        passed[n++] = j;
+                    }
+                }
+            }
+        }
+        return n;
+    }
+
+    /**
      * The sum of lanes {@code lane, lane + spacing, lane + 2 * spacing, ...} in halving order:
      * the last halving step (h = 1) adds the odd lanes' subtotal to the even lanes' one, and so on down.
      */

@@ -150,6 +150,51 @@ public final class VectorKernels {
         current.dotAndSquaredNormRows(query, queryOffset, rows, rowsOffset, dim, count, dots, squaredNorms);
     }
 
+    /** Stored rows per tile of the batch kernels. */
+    public static final int TILE_ROWS = Kernels.TILE_ROWS;
+    /** The widest panel of the batch kernels, in vectors of {@link #lanes()} queries. */
+    public static final int MAX_PANEL_WIDTH = Kernels.MAX_PANEL_WIDTH;
+
+    /**
+     * The batch micro-kernel: the dot products of the {@code width * lanes()} queries of a panel
+     * with {@link #TILE_ROWS} consecutive rows of {@code rows} from {@code rowsOffset}, query c
+     * of the panel with row t into out[t * width * lanes() + c]. A panel interleaves its queries
+     * by element: element i of query c at panel[panelOffset + i * width * lanes() + c]. Each dot
+     * is one chain of fused multiply-adds in increasing element order from +0, bitwise the same
+     * with SIMD on or off but not the single-row kernels' order.
+     */
+    public static void dotTile(float[] panel, int panelOffset, int width, float[] rows, int rowsOffset, int dim, float[] out) {
+        if (width < 1 || width > MAX_PANEL_WIDTH || dim < 1) {
+            throw new IllegalArgumentException("panel width " + width + ", dimension " + dim);
+        }
+        int columns = width * lanes();
+        Objects.checkFromIndexSize(panelOffset, dim * columns, panel.length);
+        Objects.checkFromIndexSize(rowsOffset, TILE_ROWS * dim, rows.length);
+        Objects.checkFromIndexSize(0, TILE_ROWS * columns, out.length);
+        current.dotTile(panel, panelOffset, width, rows, rowsOffset, dim, out);
+    }
+
+    /**
+     * Picks the entries of a {@link #dotTile} result that may be candidates: for tile rows
+     * t < rowCount and panel columns c, with q = queryOffset + c and r = rowOffset + t, those where
+     * {@code fma(tile[j], queryScale[q] * rowScale[r], queryShift[q] + rowShift[r]) <= limit[q]}
+     * in float (a NaN never passes). Their indices j = t * width * lanes() + c go to passed,
+     * ordered by query vector (c / lanes()), then t, then c; returns how many.
+     */
+    public static int selectTile(float[] tile, int width, int rowCount, float[] queryScale, float[] queryShift, float[] limit,
+                                 int queryOffset, float[] rowScale, float[] rowShift, int rowOffset, int[] passed) {
+        if (width < 1 || width > MAX_PANEL_WIDTH || rowCount < 0 || rowCount > TILE_ROWS) {
+            throw new IllegalArgumentException("panel width " + width + ", rows " + rowCount);
+        }
+        int columns = width * lanes();
+        Objects.checkFromIndexSize(0, rowCount * columns, tile.length);
+        Objects.checkFromIndexSize(0, rowCount * columns, passed.length);
+        Objects.checkFromIndexSize(queryOffset, columns, Math.min(queryScale.length, Math.min(queryShift.length, limit.length)));
+        Objects.checkFromIndexSize(rowOffset, rowCount, Math.min(rowScale.length, rowShift.length));
+        return current.selectTile(tile, width, rowCount, queryScale, queryShift, limit, queryOffset, rowScale, rowShift, rowOffset,
+                passed);
+    }
+
     /** Once per call, so the kernels' loops index within proven ranges. */
     private static void checkRows(float[] query, int queryOffset, MemorySegment rows, long rowsOffset, int dim, int count) {
         Objects.checkFromIndexSize(queryOffset, dim, query.length);

@@ -159,7 +159,7 @@ public final class QueryEngine implements AutoCloseable {
             rows += e.rows();
         }
         SearchOptions options = new SearchOptions(executor,
-                SearchOptions.suggestedParallelism(rows, dim, threads), reuseScratch);
+                SearchOptions.suggestedParallelism(rows, dim, count, threads), reuseScratch);
         SearchResult result = FlatSearch.search(metric, dim, queries, count, k, entries, options);
         metrics.add(VexCounter.VECTORS_SCANNED, result.distancesComputed());
         return result.hits();

@@ -13,6 +13,10 @@ final class SearchScratch {
 
     final TopKHeaps heaps = new TopKHeaps();
     final TopKHeaps merge = new TopKHeaps();
+    /** The tiled scan's buffers, for the parts this thread runs. */
+    final TiledScan tiled = new TiledScan();
+    /** The current block of queries packed for the tiled scan, when this thread leads the search. */
+    final QueryPanels panels = new QueryPanels();
     private final boolean perThread;
     private float[] queryNorms = new float[0];
     /** Set by the owning thread on acquire, cleared by whichever thread merged the results. */
@@ -47,6 +51,8 @@ final class SearchScratch {
         }
         heaps.trim(MAX_RETAINED);
         merge.trim(MAX_RETAINED);
+        tiled.trim(MAX_RETAINED);
+        panels.trim(MAX_RETAINED);
         if (queryNorms.length > MAX_RETAINED) {
             queryNorms = new float[0];
         }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.vexfs.core.search.StoredRows;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import java.util.Random;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
@@ -156,6 +157,111 @@ class VectorKernelsTest {
         for (int r = 0; r < 7; r++) {
             assertBitwise(results[0][r], results[1][r], "squaredL2Rows simd vs scalar", 129);
         }
+    }
+
+    /**
+     * The tile kernel: SIMD and scalar bitwise equal, each entry one fma chain in element order
+     * (checked against such a chain), for every panel width and dimensions around the lanes.
+     */
+    @ParameterizedTest
+    @MethodSource("multiRowDims")
+    void tileKernelIsOneChainPerPair(int dim) {
+        Kernels simd = new PanamaKernels();
+        Kernels scalar = new ScalarKernels(simd.lanes());
+        int lanes = simd.lanes();
+        Random random = new Random(41L * dim);
+        for (int width = 1; width <= Kernels.MAX_PANEL_WIDTH; width++) {
+            int columns = width * lanes;
+            int panelOffset = random.nextInt(7);
+            int rowsOffset = random.nextInt(7);
+            float[] panel = randomArray(random, panelOffset + columns * dim, 1);
+            float[] rows = randomArray(random, rowsOffset + Kernels.TILE_ROWS * dim, 1);
+            float[] simdOut = new float[Kernels.TILE_ROWS * columns];
+            float[] scalarOut = new float[Kernels.TILE_ROWS * columns];
+            simd.dotTile(panel, panelOffset, width, rows, rowsOffset, dim, simdOut);
+            scalar.dotTile(panel, panelOffset, width, rows, rowsOffset, dim, scalarOut);
+            for (int t = 0; t < Kernels.TILE_ROWS; t++) {
+                for (int c = 0; c < columns; c++) {
+                    float chain = 0f;
+                    for (int i = 0; i < dim; i++) {
+                        chain = Math.fma(panel[panelOffset + i * columns + c], rows[rowsOffset + t * dim + i], chain);
+                    }
+                    String where = "width " + width + " row " + t + " column " + c;
+                    assertBitwise(chain, scalarOut[t * columns + c], "scalar tile " + where, dim);
+                    assertBitwise(chain, simdOut[t * columns + c], "simd tile " + where, dim);
+                }
+            }
+        }
+    }
+
+    /** The candidate test lists the same tile entries with SIMD and scalar, exactly those the formula passes, by query vector, then row. */
+    @Test
+    void selectTileFollowsItsFormula() {
+        Kernels simd = new PanamaKernels();
+        Kernels scalar = new ScalarKernels(simd.lanes());
+        int lanes = simd.lanes();
+        Random random = new Random(9);
+        int totalPassed = 0;
+        int totalEntries = 0;
+        for (int width = 1; width <= Kernels.MAX_PANEL_WIDTH; width++) {
+            int columns = width * lanes;
+            for (int rowCount = 0; rowCount <= Kernels.TILE_ROWS; rowCount++) {
+                int queryOffset = random.nextInt(5);
+                int rowOffset = random.nextInt(5);
+                float[] tile = randomArray(random, Kernels.TILE_ROWS * columns, 0);
+                float[] queryScale = randomArray(random, queryOffset + columns, 0);
+                float[] queryShift = randomArray(random, queryOffset + columns, 0);
+                float[] limit = randomArray(random, queryOffset + columns, 0);
+                limit[queryOffset] = Float.NEGATIVE_INFINITY;
+                limit[queryOffset + columns - 1] = Float.POSITIVE_INFINITY;
+                float[] rowScale = randomArray(random, rowOffset + Kernels.TILE_ROWS, 0);
+                float[] rowShift = randomArray(random, rowOffset + Kernels.TILE_ROWS, 0);
+                rowShift[rowOffset] = Float.NaN;
+                int[] expected = new int[Kernels.TILE_ROWS * columns];
+                int n = 0;
+                for (int v = 0; v < width; v++) {
+                    for (int t = 0; t < rowCount; t++) {
+                        for (int c = v * lanes; c < (v + 1) * lanes; c++) {
+                            int q = queryOffset + c;
+                            int r = rowOffset + t;
+                            int j = t * columns + c;
+                            if (Math.fma(tile[j], queryScale[q] * rowScale[r], queryShift[q] + rowShift[r]) <= limit[q]) {
+                                expected[n++] = j;
+                            }
+                        }
+                    }
+                }
+                totalPassed += n;
+                totalEntries += rowCount * columns;
+                for (Kernels kernels : new Kernels[] {simd, scalar}) {
+                    int[] passed = new int[Kernels.TILE_ROWS * columns];
+                    int count = kernels.selectTile(tile, width, rowCount, queryScale, queryShift, limit, queryOffset, rowScale, rowShift,
+                            rowOffset, passed);
+                    String where = (kernels == simd ? "simd" : "scalar") + " width " + width + " rows " + rowCount;
+                    assertEquals(n, count, where);
+                    assertEquals(Arrays.toString(Arrays.copyOf(expected, n)), Arrays.toString(Arrays.copyOf(passed, count)), where);
+                }
+            }
+        }
+        assertTrue(totalPassed > 0 && totalPassed < totalEntries, totalPassed + " of " + totalEntries + " pass: both outcomes are tested");
+    }
+
+    @Test
+    void tileKernelsRefuseBadShapes() {
+        int columns = Kernels.MAX_PANEL_WIDTH * VectorKernels.lanes();
+        float[] panel = new float[columns * 8];
+        float[] rows = new float[Kernels.TILE_ROWS * 8];
+        float[] out = new float[Kernels.TILE_ROWS * columns];
+        assertThrows(IllegalArgumentException.class, () -> VectorKernels.dotTile(panel, 0, Kernels.MAX_PANEL_WIDTH + 1, rows, 0, 8, out));
+        assertThrows(IllegalArgumentException.class, () -> VectorKernels.dotTile(panel, 0, 0, rows, 0, 8, out));
+        assertThrows(IndexOutOfBoundsException.class, () -> VectorKernels.dotTile(panel, 0, 1, rows, 1, 8, out));
+        assertThrows(IndexOutOfBoundsException.class, () -> VectorKernels.dotTile(panel, 1, Kernels.MAX_PANEL_WIDTH, rows, 0, 8, out));
+        int[] passed = new int[Kernels.TILE_ROWS * columns];
+        float[] perQuery = new float[columns];
+        assertThrows(IllegalArgumentException.class,
+                () -> VectorKernels.selectTile(out, 1, Kernels.TILE_ROWS + 1, perQuery, perQuery, perQuery, 0, rows, rows, 0, passed));
+        assertThrows(IndexOutOfBoundsException.class, () -> VectorKernels.selectTile(out, Kernels.MAX_PANEL_WIDTH, Kernels.TILE_ROWS,
+                perQuery, perQuery, perQuery, 1, rows, rows, 0, passed));
     }
 
     /**

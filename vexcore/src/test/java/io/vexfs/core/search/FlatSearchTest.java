@@ -148,7 +148,7 @@ class FlatSearchTest {
         int queryCount = 300;
         float[] queries = gaussian(random, queryCount * dim);
         SearchResult batch = FlatSearch.search(metric, dim, queries, queryCount, 7, entries, SearchOptions.CALLER_THREAD);
-        assertEquals(3, batch.passes(), "128 queries of 128 floats per pass");
+        assertEquals(1, batch.passes(), "up to 512 queries per pass of the tiled scan");
         assertEquals((long) batch.vectorsScanned() * queryCount, batch.distancesComputed());
         assertEquals(batch.hits(), FlatSearch.search(metric, dim, queries, queryCount, 7, entries,
                 new SearchOptions(POOL, 3, true)).hits(), "every pass split over parts");
@@ -236,6 +236,8 @@ class FlatSearchTest {
         assertEquals(1, SearchOptions.suggestedParallelism(1000, 128, 8));
         assertEquals(8, SearchOptions.suggestedParallelism(1_000_000, 128, 8));
         assertEquals(4, SearchOptions.suggestedParallelism(8192, 128, 8));
+        assertEquals(1, SearchOptions.suggestedParallelism(1000, 128, 1, 8));
+        assertEquals(8, SearchOptions.suggestedParallelism(1000, 128, 100, 8), "a batch of 100 queries is worth eight threads");
     }
 
     /** Whether rank i of the reference is farther than the float error from its neighbours, so no rounding can move it. */
