@@ -3,6 +3,7 @@ package io.vexfs.core.control;
 import io.vexfs.core.fs.Collection;
 import io.vexfs.core.fs.CollectionIndex;
 import io.vexfs.core.fs.VexStore;
+import io.vexfs.core.index.AnnIndex;
 import io.vexfs.core.metrics.MetricsSnapshot;
 import io.vexfs.core.metrics.OpStats;
 import io.vexfs.core.metrics.VexCounter;
@@ -105,12 +106,27 @@ public final class StatsReport {
         return Double.isNaN(rate) ? "n/a" : String.format(Locale.ROOT, "%.1f%%", 100 * rate);
     }
 
-    /** "flat", or "hnsw (N indexed)": the rows in the graph, which trail the vectors while the indexer catches up. */
+    /**
+     * "flat", or "hnsw (N indexed, graph X MiB)": the rows in the graph, which trail the vectors
+     * while the indexer catches up, and the graph's heap (the vectors stay in their segments);
+     * after a mount that read the graph from its file, ", M read from the index file" too. While
+     * the indexer is behind: "N indexed of T, R rows/s, about S s left" (the rate of its recent
+     * inserts; none before its first batch).
+     */
     private static String indexText(Collection c) {
         CollectionIndex hnsw = c.hnsw();
         if (hnsw == null) {
             return c.settings().index();
         }
-        return "hnsw (" + hnsw.index().liveSize() + " indexed)";
+        AnnIndex<?> index = hnsw.index();
+        long total = c.vectorCount();
+        String progress = "";
+        if (!hnsw.caughtUp()) {
+            double rate = hnsw.rowsPerSecond(index.indexed());
+            progress = " of " + total + (rate > 0 && index.indexed() < total ? String.format(Locale.ROOT, ", %.0f rows/s, about %.0f s left", rate,
+                    (total - index.indexed()) / rate) : "");
+        }
+        return "hnsw (" + index.indexed() + " indexed" + progress + ", graph " + mib(index.graphBytes())
+                + (index.restoredRows() > 0 ? ", " + index.restoredRows() + " read from the index file" : "") + ")";
     }
 }

@@ -1,7 +1,6 @@
 package io.vexfs.core.fs;
 
 import io.vexfs.core.content.VectorContent;
-import io.vexfs.core.index.HnswIndex;
 import io.vexfs.core.search.SearchEntry;
 import io.vexfs.core.storage.Segment;
 
@@ -28,7 +27,7 @@ public final class Collection {
         final SearchEntry search;
         final VectorContent content;
         final long born;
-        /** Never reused within the collection: names the file's rows in the index (RowIds). */
+        /** Never reused within the collection. */
         final int fileNumber;
         volatile long died = Long.MAX_VALUE;
         /** The generation of the {@link CollectionIndex} that holds all of its rows; 0 for none. */
@@ -116,6 +115,9 @@ public final class Collection {
         CollectionSettings before = settings;
         settings = next;
         if (!next.hnsw()) {
+            if (hnsw != null) {
+                indexer.retire(hnsw);
+            }
             hnsw = null;
             return;
         }
@@ -128,8 +130,10 @@ public final class Collection {
         if (sameShape) {
             return;
         }
-        CollectionIndex index = new CollectionIndex(++lastGeneration,
-                new HnswIndex(next.metric(), next.dim(), next.hnswParams()));
+        CollectionIndex index = indexer.newIndex(++lastGeneration, next);
+        if (hnsw != null) {
+            indexer.retire(hnsw);
+        }
         hnsw = index;
         Table t = table;
         for (int i = 0; i < t.size(); i++) {

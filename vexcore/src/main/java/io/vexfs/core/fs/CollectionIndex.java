@@ -1,6 +1,6 @@
 package io.vexfs.core.fs;
 
-import io.vexfs.core.index.HnswIndex;
+import io.vexfs.core.index.AnnIndex;
 
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -8,15 +8,21 @@ import java.util.concurrent.atomic.AtomicInteger;
  * One hnsw index of a collection, filled by the store's {@link Indexer}. A change of the index
  * kind or of a build parameter makes a new one with the next generation; an entry belongs to
  * this index when its {@code indexedGeneration} equals {@link #generation()}, so entries need no
- * reset when the index is replaced.
+ * reset when the index is replaced. Within a generation the indexer may swap in a rebuilt
+ * {@link AnnIndex} of the same live entries (to reclaim removed nodes); searches read
+ * {@link #index()} once and keep to it.
  */
 public final class CollectionIndex {
     private final int generation;
-    private final HnswIndex index;
+    private volatile AnnIndex<Collection.Entry> index;
     /** Adds enqueued for this index and not yet done (done: added, or skipped because the file died). */
     final AtomicInteger pendingAdds = new AtomicInteger();
+    /** Rows per second of the indexer's recent inserts into this index (an exponential average; 0 before the first). */
+    private volatile double rowsPerSecond;
+    /** Whether the index changed since it was last written to (or read from) its file; the indexer's only. */
+    boolean unsaved;
 
-    CollectionIndex(int generation, HnswIndex index) {
+    CollectionIndex(int generation, AnnIndex<Collection.Entry> index) {
         this.generation = generation;
         this.index = index;
     }
@@ -25,8 +31,48 @@ public final class CollectionIndex {
         return generation;
     }
 
-    public HnswIndex index() {
+    public AnnIndex<Collection.Entry> index() {
         return index;
+    }
+
+    /**
+     * The indexer's: publishes a rebuild that holds exactly the live entries the current index
+     * holds, or (at mount, before any add) the index read from its file.
+     */
+    void replace(AnnIndex<Collection.Entry> rebuilt) {
+        index = rebuilt;
+    }
+
+    /** When the batch being inserted began (0: none), and the rows indexed then. */
+    private volatile long batchStartNanos;
+    private volatile int batchStartIndexed;
+
+    /** The indexer's: a batch of inserts begins, {@code indexed} rows in already. */
+    void startInserts(int indexed) {
+        batchStartIndexed = indexed;
+        batchStartNanos = System.nanoTime();
+    }
+
+    /** The indexer's: {@code rows} went in in {@code nanos}; the batch is over. */
+    void recordInserts(long rows, long nanos) {
+        batchStartNanos = 0;
+        if (rows > 0 && nanos > 0) {
+            double rate = rows * 1e9 / nanos;
+            rowsPerSecond = rowsPerSecond == 0 ? rate : 0.7 * rowsPerSecond + 0.3 * rate;
+        }
+    }
+
+    /**
+     * Rows per second, for progress reports: of the batch being inserted once it has run a
+     * second (one big file is one batch), else of the recent batches; 0 before any.
+     */
+    public double rowsPerSecond(int indexedNow) {
+        long start = batchStartNanos;
+        long elapsed = System.nanoTime() - start;
+        if (start != 0 && elapsed > 1_000_000_000L && indexedNow > batchStartIndexed) {
+            return (indexedNow - batchStartIndexed) * 1e9 / elapsed;
+        }
+        return rowsPerSecond;
     }
 
     /** Whether every add enqueued so far is done, so no live entry of a snapshot taken before waits for the indexer. */

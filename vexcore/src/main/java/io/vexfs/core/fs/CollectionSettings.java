@@ -1,7 +1,7 @@
 package io.vexfs.core.fs;
 
 import io.vexfs.core.codec.InvalidInputException;
-import io.vexfs.core.index.HnswParams;
+import io.vexfs.core.index.AnnParams;
 import io.vexfs.core.search.Metric;
 
 import java.util.Locale;
@@ -27,7 +27,7 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
     public static final int MIN_EF = 1;
     public static final int MAX_EF = 10_000;
     public static final CollectionSettings DEFAULT = new CollectionSettings(0, Metric.L2, FLAT, 10,
-            HnswParams.DEFAULTS.m(), HnswParams.DEFAULTS.efConstruction(), HnswParams.DEFAULTS.efSearch());
+            AnnParams.DEFAULTS.m(), AnnParams.DEFAULTS.efConstruction(), AnnParams.DEFAULTS.ef());
 
     public CollectionSettings withDim(int newDim) {
         return new CollectionSettings(newDim, metric, index, k, m, efConstruction, ef);
@@ -38,8 +38,8 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
     }
 
     /** The index parameters these settings give; only meaningful when {@link #hnsw()}. */
-    public HnswParams hnswParams() {
-        return HnswParams.DEFAULTS.withM(m).withEfConstruction(efConstruction).withEfSearch(ef);
+    public AnnParams annParams() {
+        return new AnnParams(m, efConstruction, ef);
     }
 
     /** One `key = value` line, its value parsed: an Integer, a Metric, or the index kind. */
@@ -132,9 +132,12 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
                 yield kind;
             }
             case "k" -> parseInt(where, key, value, 1, MAX_K);
-            case "m" -> parseInt(where, key, value, MIN_M, MAX_M);
-            case "ef_construction" -> parseInt(where, key, value, MIN_EF_CONSTRUCTION, MAX_EF_CONSTRUCTION);
-            case "ef" -> parseInt(where, key, value, MIN_EF, MAX_EF);
+            case "m" -> parseInt(where, key, value, MIN_M, MAX_M, "links per graph node, 2m on the bottom layer:"
+                    + " fewer than 2 cannot connect a graph, more than 128 cost memory and time without adding recall");
+            case "ef_construction" -> parseInt(where, key, value, MIN_EF_CONSTRUCTION, MAX_EF_CONSTRUCTION,
+                    "candidates weighed per insert: below 8 the graph links poorly, above 1000 a build crawls");
+            case "ef" -> parseInt(where, key, value, MIN_EF, MAX_EF,
+                    "candidates kept per search, raised to k when smaller: 10000 is the most hits a query can ask for");
             default -> throw new InvalidInputException(where,
                     "unknown key '" + clip(key) + "' (known: dim, metric, index, k, m, ef_construction, ef)");
         });
@@ -192,10 +195,16 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
     }
 
     private static int parseInt(String where, String key, String value, int min, int max) throws InvalidInputException {
+        return parseInt(where, key, value, min, max, null);
+    }
+
+    /** {@code why}, when given, follows a range error: what the key tunes and why its bounds are where they are. */
+    private static int parseInt(String where, String key, String value, int min, int max, String why) throws InvalidInputException {
         try {
             int v = Integer.parseInt(value);
             if (v < min || v > max) {
-                throw new InvalidInputException(where, key + " must be between " + min + " and " + max + ", not " + v);
+                throw new InvalidInputException(where, key + " must be between " + min + " and " + max + ", not " + v
+                        + (why == null ? "" : " (" + why + ")"));
             }
             return v;
         } catch (NumberFormatException e) {

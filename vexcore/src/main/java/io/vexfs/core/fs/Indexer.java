@@ -1,57 +1,149 @@
 package io.vexfs.core.fs;
 
-import io.vexfs.core.index.RowIds;
+import io.vexfs.core.index.AnnIndex;
 import io.vexfs.core.metrics.ErrorLog;
+import io.vexfs.core.storage.Segment;
 
+import io.vexfs.core.index.CorruptIndexException;
+
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 
 /**
- * The store's one background thread that fills hnsw indexes: it takes adds and removes in
- * commit order (they are enqueued under the commit lock) and applies them without holding any
- * lock of the store, as the index's single writer. A file waits here only for the index: until
- * it is added, searches compare it exactly.
+ * The store's background indexer: one thread takes adds and removes in commit order (they are
+ * enqueued under the commit lock) and applies them without holding any lock of the store, as
+ * the single writer of every hnsw index; the graph inserts themselves run on a pool of one
+ * thread per core. A file waits here only for the index: until it is added, searches compare it
+ * exactly.
  *
- * <p>Removes are batched: the search filter already hides a dead file, so the graph can drop
- * its rows later, all at once, and then check whether to compact.
+ * <p>Adds that wait together are inserted together, so many small files keep every core busy
+ * as one big file does. Removes are batched: the search filter already hides a dead file, so
+ * the graph can mark its rows later, all at once, and then repair itself or be rebuilt.
+ *
+ * <p>Persistence: when the queue has been empty for a second, each index changed since it was
+ * last saved is written to its file ({@link AnnIndexFiles}), at most once per
+ * {@link #SAVE_INTERVAL} and no more often than ten times as long as the last write took; and
+ * once more when the store closes. At mount, before the first change is applied, each hnsw
+ * collection's file is read and its blocks matched against the files stored now: the rows of
+ * files removed or rewritten since are removed from the graph, and only files the index does
+ * not hold are inserted. A file that cannot be read (torn, corrupt, built for other settings) is
+ * named in .vexfs/errors and deleted, and the index is rebuilt from the stored vectors.
  */
 final class Indexer implements AutoCloseable {
     /** Removes kept back while more work waits in the queue. */
     private static final int REMOVE_BATCH = 256;
+    /** Rows inserted in one pass at most: files become searchable through the graph batch by batch. */
+    private static final int ADD_BATCH_ROWS = 1 << 16;
+    /** The queue stays empty this long before changed indexes are written. */
+    private static final long IDLE_MILLIS = 1000;
+    /** Changed indexes are written at most this often. */
+    private static final Duration SAVE_INTERVAL = Duration.ofSeconds(10);
 
-    private record Change(Collection collection, CollectionIndex target, Collection.Entry entry, boolean add) {
+    private enum Kind { ADD, REMOVE, RETIRE, STOP }
+
+    private record Change(Kind kind, Collection collection, CollectionIndex target, Collection.Entry entry) {
+        boolean add() {
+            return kind == Kind.ADD;
+        }
     }
 
-    private static final Change STOP = new Change(null, null, null, false);
+    /** A stored file's segment as the index pins it: mapped while a search could read the file's rows. */
+    private record SegmentPin(Segment segment) implements AnnIndex.Pin {
+        @Override
+        public boolean tryPin() {
+            return segment.tryPin();
+        }
+
+        @Override
+        public void unpin() {
+            segment.unpin();
+        }
+    }
+
+    private static final Change STOP = new Change(Kind.STOP, null, null, null);
 
     private final LinkedBlockingQueue<Change> queue = new LinkedBlockingQueue<>();
     private final List<Change> removes = new ArrayList<>();
+    /** Indexes made and not retired: the indexer's own, to unpin what they hold when it closes. */
+    private final Set<CollectionIndex> open = Collections.newSetFromMap(new IdentityHashMap<>());
     private final ErrorLog errors;
+    private final AnnIndexFiles files;
+    private final ForkJoinPool pool;
     private final Thread thread;
+    /** Opened by {@link #start}: changes wait in the queue until the stored indexes are read. */
+    private final CountDownLatch started = new CountDownLatch(1);
+    /** The store's collections by name; set by {@link #start}. */
+    private volatile Map<String, Collection> collections = Map.of();
+    /** When the last write of index files ended, and how long it took; the indexer thread's. */
+    private long lastSaveEnd;
+    private long lastSaveNanos;
     private final Object progress = new Object();
     /** Changes enqueued and changes fully applied (a remove only once its batch is flushed); guarded by {@link #progress}. */
     private long enqueued;
     private long applied;
+    /** Set by {@link #close()}: inserts in flight stop at the next node. */
+    private volatile boolean closing;
 
-    Indexer(ErrorLog errors) {
+    Indexer(ErrorLog errors, Path dataDir) {
         this.errors = errors;
+        this.files = new AnnIndexFiles(dataDir);
+        this.lastSaveEnd = System.nanoTime() - SAVE_INTERVAL.toNanos();
+        this.pool = new ForkJoinPool(Runtime.getRuntime().availableProcessors(), p -> {
+            ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(p);
+            t.setName("vexfs-index-" + t.getPoolIndex());
+            return t;
+        }, null, false);
         this.thread = Thread.ofPlatform().name("vexfs-indexer").daemon(true).start(this::run);
+    }
+
+    /**
+     * After recovery: reads the stored index of each hnsw collection, then applies the changes
+     * queued meanwhile (those of the replay first). {@code collections} is the store's live map.
+     */
+    void start(Map<String, Collection> collections) {
+        this.collections = collections;
+        started.countDown();
+    }
+
+    /** A new, empty index for a collection with these settings, filled by this indexer. */
+    CollectionIndex newIndex(int generation, CollectionSettings settings) {
+        CollectionIndex index = new CollectionIndex(generation, new AnnIndex<>(settings.metric(), settings.dim(),
+                settings.annParams(), pool));
+        synchronized (open) {
+            open.add(index);
+        }
+        return index;
+    }
+
+    /** Under the commit lock: {@code index} is replaced; it lets go of the segments it pins once the changes before are applied. */
+    void retire(CollectionIndex index) {
+        enqueue(new Change(Kind.RETIRE, null, index, null));
     }
 
     /** Under the commit lock (or in replay): adds all rows of {@code entry} to {@code target} later. */
     void add(Collection collection, CollectionIndex target, Collection.Entry entry) {
         target.pendingAdds.incrementAndGet();
-        enqueue(new Change(collection, target, entry, true));
+        enqueue(new Change(Kind.ADD, collection, target, entry));
     }
 
     /** Under the commit lock (or in replay): removes {@code entry}'s rows from {@code target} later, if it holds them. */
     void remove(Collection collection, CollectionIndex target, Collection.Entry entry) {
-        enqueue(new Change(collection, target, entry, false));
+        enqueue(new Change(Kind.REMOVE, collection, target, entry));
     }
 
     private void enqueue(Change change) {
@@ -78,20 +170,46 @@ final class Indexer implements AutoCloseable {
     }
 
     private void run() {
-        while (true) {
+        try {
+            started.await();
+        } catch (InterruptedException e) {
+            // Nothing in vexfs interrupts this thread; whoever does means it to end.
+            return;
+        }
+        if (!closing) {
+            restoreAll();
+        }
+        while (!closing) {
             Change c;
             try {
-                c = removes.isEmpty() ? queue.take() : queue.poll();
+                c = removes.isEmpty() ? queue.poll(IDLE_MILLIS, TimeUnit.MILLISECONDS) : queue.poll();
             } catch (InterruptedException e) {
-                // Nothing in vexfs interrupts this thread; whoever does means it to end.
                 return;
             }
-            if (c == null) {
+            if (c == null && removes.isEmpty()) {
+                if (System.nanoTime() - lastSaveEnd >= Math.max(SAVE_INTERVAL.toNanos(), 10 * lastSaveNanos)) {
+                    saveAll();
+                }
+            } else if (c == null) {
                 flushRemoves();
             } else if (c == STOP) {
-                return;
+                break;
             } else if (c.add()) {
-                add(c);
+                List<Change> adds = new ArrayList<>();
+                adds.add(c);
+                long rows = c.entry().search.rows();
+                // The only consumer: what peek() shows, poll() takes.
+                while (rows < ADD_BATCH_ROWS && queue.peek() != null && queue.peek().add()) {
+                    Change next = queue.poll();
+                    adds.add(next);
+                    rows += next.entry().search.rows();
+                }
+                addAll(adds);
+                madeProgress(adds.size());
+            } else if (c.kind() == Kind.RETIRE) {
+                // Removes wait in a batch; the retired index may hold some of them: apply them first.
+                flushRemoves();
+                close(c.target());
                 madeProgress(1);
             } else {
                 removes.add(c);
@@ -100,49 +218,181 @@ final class Indexer implements AutoCloseable {
                 }
             }
         }
+        // Closing: what was applied is written, so the next mount inserts only what this one had not reached.
+        flushRemoves();
+        saveAll();
     }
 
-    private void add(Change c) {
-        Collection.Entry e = c.entry();
-        CollectionIndex target = c.target();
-        if (c.collection().hnsw() != target || e.died != Long.MAX_VALUE) {
-            // Replaced by a newer index, or the file is gone: nothing a current search needs.
-            target.pendingAdds.decrementAndGet();
-            return;
-        }
-        int dim = target.index().dim();
-        float[] values = e.search.floats();
-        try {
-            for (int row = 0; row < e.search.rows(); row++) {
-                target.index().add(RowIds.of(e.fileNumber, row), values, row * dim);
+    private void addAll(List<Change> adds) {
+        Map<CollectionIndex, List<Change>> byTarget = new IdentityHashMap<>();
+        for (Change c : adds) {
+            if (c.collection().hnsw() != c.target() || c.entry().died != Long.MAX_VALUE || c.target().holds(c.entry())) {
+                // Replaced by a newer index, the file is gone, or the index read at mount holds it already.
+                c.target().pendingAdds.decrementAndGet();
+            } else {
+                byTarget.computeIfAbsent(c.target(), t -> new ArrayList<>()).add(c);
             }
-        } catch (RuntimeException failure) {
-            // The file stays unindexed, so searches keep comparing it exactly; pendingAdds stays up for the same reason.
-            errors.record(e.search.path(), "EIO", "hnsw index", failure.toString());
-            return;
         }
-        e.indexedGeneration = target.generation();
-        target.pendingAdds.decrementAndGet();
+        for (Map.Entry<CollectionIndex, List<Change>> e : byTarget.entrySet()) {
+            CollectionIndex target = e.getKey();
+            target.unsaved = true;
+            List<AnnIndex.Block<Collection.Entry>> blocks = new ArrayList<>(e.getValue().size());
+            for (Change c : e.getValue()) {
+                blocks.add(new AnnIndex.Block<>(c.entry(), c.entry().search.vectors(), c.entry().search.rows(),
+                        new SegmentPin(c.entry().content().floats().segment())));
+            }
+            Set<Collection.Entry> gone = Collections.newSetFromMap(new IdentityHashMap<>());
+            long started = System.nanoTime();
+            int before = target.index().indexed();
+            target.startInserts(before);
+            try {
+                for (AnnIndex.Block<Collection.Entry> b : target.index().addAll(blocks, () -> closing)) {
+                    // Its segment is gone: the file was rewritten elsewhere (its new entry is queued), so it is dead.
+                    gone.add(b.owner());
+                }
+            } catch (CancellationException stopped) {
+                return;
+            } catch (RuntimeException failure) {
+                // The files stay unindexed, so searches keep comparing them exactly; pendingAdds stays up for the same reason.
+                target.recordInserts(0, 0);
+                for (Change c : e.getValue()) {
+                    errors.record(c.entry().search.path(), "EIO", "hnsw index", failure.toString());
+                }
+                continue;
+            }
+            target.recordInserts(target.index().indexed() - before, System.nanoTime() - started);
+            for (Change c : e.getValue()) {
+                if (!gone.contains(c.entry())) {
+                    c.entry().indexedGeneration = target.generation();
+                }
+                target.pendingAdds.decrementAndGet();
+            }
+        }
     }
 
     private void flushRemoves() {
-        Set<CollectionIndex> touched = Collections.newSetFromMap(new IdentityHashMap<>());
+        // Each touched index, with a file of it to name in .vexfs/errors should its repair fail.
+        Map<CollectionIndex, String> touched = new IdentityHashMap<>();
         for (Change c : removes) {
             CollectionIndex target = c.target();
-            if (c.collection().hnsw() != target || !target.holds(c.entry())) {
-                continue;
+            if (c.collection().hnsw() == target && target.index().remove(c.entry())) {
+                target.unsaved = true;
+                touched.putIfAbsent(target, c.entry().search.path());
             }
-            for (int row = 0; row < c.entry().search.rows(); row++) {
-                target.index().remove(RowIds.of(c.entry().fileNumber, row));
-            }
-            touched.add(target);
         }
-        for (CollectionIndex target : touched) {
-            target.index().compactIfNeeded();
+        for (Map.Entry<CollectionIndex, String> e : touched.entrySet()) {
+            CollectionIndex target = e.getKey();
+            AnnIndex<Collection.Entry> index = target.index();
+            try {
+                if (index.purgeIfNeeded()) {
+                    target.replace(index.rebuilt(() -> closing));
+                    index.close();
+                } else {
+                    index.releaseRetired();
+                }
+            } catch (CancellationException stopped) {
+                return;
+            } catch (RuntimeException failure) {
+                // The removed rows stay marked deleted, so searches still never return them; only the repair is lost.
+                errors.record(e.getValue(), "EIO", "hnsw index repair", failure.toString());
+            }
         }
         int done = removes.size();
         removes.clear();
         madeProgress(done);
+    }
+
+    /** Reads each hnsw collection's stored index, before any queued change is applied. */
+    private void restoreAll() {
+        try {
+            files.deleteTemporary();
+        } catch (IOException e) {
+            errors.record(AnnIndexFiles.DIR, "EIO", "hnsw index file", "could not delete a temporary file: " + e.getMessage());
+        }
+        for (Map.Entry<String, Collection> e : collections.entrySet()) {
+            CollectionIndex target = e.getValue().hnsw();
+            if (target != null) {
+                restore(e.getKey(), e.getValue(), target);
+            }
+        }
+    }
+
+    private void restore(String name, Collection collection, CollectionIndex target) {
+        Map<AnnIndex.BlockKey, ArrayDeque<Collection.Entry>> byKey = new HashMap<>();
+        for (Collection.Entry entry : collection.snapshot().live()) {
+            byKey.computeIfAbsent(AnnIndexFiles.key(entry), k -> new ArrayDeque<>()).add(entry);
+        }
+        AnnIndex<Collection.Entry> loaded;
+        try {
+            loaded = files.read(name, collection.settings(), pool, key -> {
+                ArrayDeque<Collection.Entry> matches = byKey.get(key);
+                Collection.Entry entry = matches == null ? null : matches.poll();
+                return entry == null ? null : new AnnIndex.Block<>(entry, entry.search.vectors(), entry.search.rows(),
+                        new SegmentPin(entry.content().floats().segment()));
+            });
+        } catch (IOException | CorruptIndexException failure) {
+            errors.record(name, "EIO", "hnsw index file " + files.fileFor(name).getFileName(),
+                    failure.getMessage() + "; the index is rebuilt from the stored vectors");
+            try {
+                files.delete(name);
+            } catch (IOException e) {
+                errors.record(name, "EIO", "hnsw index file", "could not delete it: " + e.getMessage());
+            }
+            return;
+        }
+        if (loaded == null) {
+            return;
+        }
+        AnnIndex<Collection.Entry> empty = target.index();
+        target.replace(loaded);
+        empty.close();
+        for (Collection.Entry entry : collection.snapshot().live()) {
+            if (loaded.contains(entry)) {
+                entry.indexedGeneration = target.generation();
+            }
+        }
+        try {
+            // Rows of files gone since the file was written are marked deleted: repaired now, as after any batch of removes.
+            loaded.purgeIfNeeded();
+            loaded.releaseRetired();
+        } catch (RuntimeException failure) {
+            errors.record(name, "EIO", "hnsw index repair", failure.toString());
+        }
+    }
+
+    /** Writes every index changed since it was last written; a failure is named in .vexfs/errors and retried at the next idle time. */
+    private void saveAll() {
+        long start = System.nanoTime();
+        boolean wrote = false;
+        Set<String> indexed = new java.util.HashSet<>();
+        for (Map.Entry<String, Collection> e : collections.entrySet()) {
+            Collection collection = e.getValue();
+            CollectionIndex target = collection.hnsw();
+            if (target != null) {
+                indexed.add(e.getKey());
+            }
+            CollectionSettings settings = collection.settings();
+            if (target == null || !target.unsaved || collection.hnsw() != target || !target.index().writable()) {
+                continue;
+            }
+            try {
+                files.write(e.getKey(), settings, target.index());
+                target.unsaved = false;
+                wrote = true;
+            } catch (IOException | RuntimeException failure) {
+                errors.record(e.getKey(), "EIO", "hnsw index file", "not written: " + failure);
+            }
+            target.index().releaseRetired();
+        }
+        try {
+            files.deleteAllBut(indexed);
+        } catch (IOException failure) {
+            errors.record(AnnIndexFiles.DIR, "EIO", "hnsw index file", "could not delete a stale one: " + failure.getMessage());
+        }
+        if (wrote) {
+            lastSaveEnd = System.nanoTime();
+            lastSaveNanos = lastSaveEnd - start;
+        }
     }
 
     private void madeProgress(int changes) {
@@ -152,15 +402,37 @@ final class Indexer implements AutoCloseable {
         }
     }
 
+    /** Unpins everything {@code index} holds and forgets it. */
+    private void close(CollectionIndex index) {
+        index.index().close();
+        synchronized (open) {
+            open.remove(index);
+        }
+    }
+
     /**
-     * Stops the thread; queued changes are dropped (indexes are rebuilt at every mount). Waits a
-     * bounded time: a compaction in progress cannot be cut short, and the daemon thread touches
-     * only memory, so a store may close while it finishes.
+     * Stops the thread and the inserts in flight; queued changes are dropped (the next mount
+     * matches the index file against what is stored and inserts what it lacks), changed indexes
+     * are written, then every index unpins the segments it holds, so the store can unmap them.
+     * Waits a bounded time for the thread: a graph repair or an index write in progress cannot be
+     * cut short; if it is still running, the indexes keep their pins (the process is ending).
      */
     @Override
     public void close() throws InterruptedException {
+        closing = true;
+        started.countDown();
         queue.clear();
         queue.add(STOP);
-        thread.join(Duration.ofSeconds(10));
+        thread.join(Duration.ofSeconds(60));
+        pool.shutdownNow();
+        if (!thread.isAlive()) {
+            List<CollectionIndex> indexes;
+            synchronized (open) {
+                indexes = List.copyOf(open);
+            }
+            for (CollectionIndex index : indexes) {
+                close(index);
+            }
+        }
     }
 }

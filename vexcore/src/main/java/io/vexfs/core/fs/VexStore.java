@@ -82,7 +82,7 @@ public final class VexStore implements Closeable {
         }
         this.options = options;
         this.virtualFiles = new VirtualFiles(this);
-        this.indexer = new Indexer(options.errors());
+        this.indexer = new Indexer(options.errors(), options.dataDir());
         Files.createDirectories(options.dataDir());
         java.nio.file.Path formatOne = DataDirectory.prepare(options.dataDir());
         this.segments = SegmentStore.open(options.dataDir().resolve(DataDirectory.SEGMENTS), ACTIVE_SEGMENT_BYTES);
@@ -90,6 +90,7 @@ public final class VexStore implements Closeable {
         this.wal = WriteAheadLog.open(options.dataDir().resolve(DataDirectory.WAL), options.walSegmentBytes(),
                 (type, body) -> ns.apply(Change.decode(type, body, segments::get)));
         finishRecovery();
+        indexer.start(ns.collections());
         for (String problem : wal.report().problems()) {
             recoveryProblems.add(problem);
         }
@@ -1245,6 +1246,13 @@ public final class VexStore implements Closeable {
     public void close() throws IOException {
         closed = true;
         checkpointer.close();
+        try {
+            // First: it writes the changed indexes, which reads stored rows, and then unpins their segments.
+            indexer.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while stopping the indexer", e);
+        }
         commitLock.lock();
         try {
             segments.close();
@@ -1252,12 +1260,6 @@ public final class VexStore implements Closeable {
             wal.close();
         } finally {
             commitLock.unlock();
-        }
-        try {
-            indexer.close();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while stopping the indexer", e);
         }
     }
 }

@@ -3,9 +3,9 @@ package io.vexfs.core.index;
 import java.util.Arrays;
 
 /**
- * The caller's ids to node numbers: open addressing with linear probing over primitive arrays,
- * no boxing. Entries are overwritten, never removed (a removed id keeps its tombstoned node
- * until a rebuild). Only the writer uses it.
+ * Long keys to node numbers (in {@link AnnIndex}: a row's content hash to the graph node that
+ * holds that content): open addressing with linear probing over primitive arrays, no boxing.
+ * Entries are overwritten, never removed. Only the writer uses it.
  */
 final class LongIntMap {
     private static final int ABSENT = -1;
@@ -55,7 +55,7 @@ final class LongIntMap {
         }
     }
 
-    /** Fibonacci hashing: ids such as file << 32 | row differ in few bits, the multiply spreads them. */
+    /** Fibonacci hashing: keys that differ in few bits land far apart. */
     private static int slot(long key, int mask) {
         long h = key * 0x9E3779B97F4A7C15L;
         return (int) (h ^ (h >>> 32)) & mask;

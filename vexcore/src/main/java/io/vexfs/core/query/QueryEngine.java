@@ -4,8 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.vexfs.core.fs.Collection;
 import io.vexfs.core.fs.CollectionIndex;
-import io.vexfs.core.index.IndexHit;
-import io.vexfs.core.index.RowIds;
+import io.vexfs.core.index.AnnIndex;
 import io.vexfs.core.metrics.VexCounter;
 import io.vexfs.core.metrics.VexMetrics;
 import io.vexfs.core.search.FlatSearch;
@@ -22,9 +21,12 @@ import java.util.Comparator;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.function.LongPredicate;
+import java.util.concurrent.Future;
+import java.util.function.Predicate;
 
 /**
  * Answers batches of queries against one snapshot of a collection: each query first from the
@@ -134,7 +136,7 @@ public final class QueryEngine implements AutoCloseable {
             float[] missed = misses == count ? queries : gather(answers, queries, dim, misses);
             List<List<Hit>> found = hnsw == null
                     ? exact(metric, dim, k, entries, missed, misses)
-                    : approximate(collection, snapshot, hnsw, metric, dim, k, ef, pathPrefix, missed, misses);
+                    : approximate(snapshot, hnsw, metric, dim, k, ef, pathPrefix, missed, misses);
             int next = 0;
             for (int q = 0; q < count; q++) {
                 if (answers[q] == null) {
@@ -167,52 +169,104 @@ public final class QueryEngine implements AutoCloseable {
      * The graph for the files the indexer has added, an exact search for those it has not reached
      * yet (a file committed a moment ago is found at once), merged. Which files are indexed is
      * decided once, before the graph is read: a file added after that is searched exactly and
-     * left out of the graph's answer, so no file is missed or counted twice.
+     * left out of the graph's answer, so no file is missed or counted twice. The graph is asked
+     * only for files of this snapshot under {@code pathPrefix}: the filter runs inside its search.
+     * The queries of a batch are spread over the search threads, one whole query per task.
      */
-    private List<List<Hit>> approximate(Collection collection, Collection.Snapshot snapshot, CollectionIndex hnsw,
-                                        Metric metric, int dim, int k, int ef, String pathPrefix,
-                                        float[] queries, int count) {
-        List<SearchEntry> pending = notIndexed(snapshot, hnsw, pathPrefix);
+    private List<List<Hit>> approximate(Collection.Snapshot snapshot, CollectionIndex hnsw, Metric metric, int dim,
+                                        int k, int ef, String pathPrefix, float[] queries, int count) {
+        List<SearchEntry> pending = new ArrayList<>();
+        boolean anyIndexed = notIndexed(snapshot, hnsw, pathPrefix, pending);
         Set<SearchEntry> searchedExactly = Collections.newSetFromMap(new IdentityHashMap<>(pending.size() * 2));
         searchedExactly.addAll(pending);
         List<List<Hit>> exactHits = exact(metric, dim, k, pending, queries, count);
-        long version = snapshot.version();
-        LongPredicate include = id -> {
-            Collection.Entry e = collection.entry(RowIds.file(id));
-            return e != null && e.liveAt(version) && e.search().path().startsWith(pathPrefix)
-                    && (searchedExactly.isEmpty() || !searchedExactly.contains(e.search()));
-        };
-        metrics.add(VexCounter.HNSW_SEARCHES, count);
-        List<List<Hit>> answers = new ArrayList<>(count);
-        for (int q = 0; q < count; q++) {
-            List<IndexHit> graphHits = hnsw.index().search(queries, q * dim, k, ef, include);
-            List<Hit> merged = new ArrayList<>(graphHits.size() + exactHits.get(q).size());
-            merged.addAll(exactHits.get(q));
-            for (IndexHit h : graphHits) {
-                Collection.Entry e = collection.entry(RowIds.file(h.id()));
-                // Null only if the file was removed since the graph returned it: it is gone, leave it out.
-                if (e != null) {
-                    merged.add(new Hit(h.distance(), e.search().path(), e.search().multiRow() ? RowIds.row(h.id()) : -1));
-                }
-            }
-            merged.sort(RANKED);
-            answers.add(List.copyOf(merged.subList(0, Math.min(k, merged.size()))));
+        if (!anyIndexed) {
+            // The graph could return no row (every file is searched exactly): a graph search
+            // would reject every node it meets and so walk the whole graph, per query.
+            return exactHits;
         }
-        return answers;
+        long version = snapshot.version();
+        Predicate<Collection.Entry> accept = e -> e.liveAt(version) && e.search().path().startsWith(pathPrefix)
+                && (searchedExactly.isEmpty() || !searchedExactly.contains(e.search()));
+        AnnIndex<Collection.Entry> index = hnsw.index();
+        metrics.add(VexCounter.HNSW_SEARCHES, count);
+        List<Hit>[] answers = newAnswers(count);
+        int tasks = executor == null ? 1 : Math.min(threads, count);
+        if (tasks == 1) {
+            for (int q = 0; q < count; q++) {
+                answers[q] = graphSearch(index, accept, exactHits.get(q), metric, dim, k, ef, queries, q);
+            }
+        } else {
+            List<Callable<Void>> work = new ArrayList<>(tasks);
+            for (int t = 0; t < tasks; t++) {
+                int first = t;
+                work.add(() -> {
+                    for (int q = first; q < count; q += tasks) {
+                        answers[q] = graphSearch(index, accept, exactHits.get(q), metric, dim, k, ef, queries, q);
+                    }
+                    return null;
+                });
+            }
+            runAll(work);
+        }
+        return Arrays.asList(answers);
     }
 
-    /** The snapshot's files under {@code pathPrefix} that {@code hnsw} does not hold yet. */
-    private static List<SearchEntry> notIndexed(Collection.Snapshot snapshot, CollectionIndex hnsw, String pathPrefix) {
-        if (hnsw.caughtUp()) {
-            return List.of();
+    /** One query through the graph, merged with its exact hits among the files not indexed yet, ranked. */
+    private static List<Hit> graphSearch(AnnIndex<Collection.Entry> index, Predicate<Collection.Entry> accept, List<Hit> exactHits,
+                                         Metric metric, int dim, int k, int ef, float[] queries, int q) {
+        List<AnnIndex.Hit<Collection.Entry>> graphHits = index.search(queries, q * dim, k, ef, accept);
+        List<Hit> merged = new ArrayList<>(graphHits.size() + exactHits.size());
+        merged.addAll(exactHits);
+        for (AnnIndex.Hit<Collection.Entry> h : graphHits) {
+            SearchEntry e = h.owner().search();
+            // The distance flat search reports, from the same kernels, so both paths rank and print alike.
+            float distance = metric.distance(queries, q * dim, e.vectors(), (long) h.row() * dim * Float.BYTES, dim);
+            merged.add(new Hit(distance, e.path(), e.multiRow() ? h.row() : -1));
         }
-        List<SearchEntry> pending = new ArrayList<>();
+        merged.sort(RANKED);
+        return List.copyOf(merged.subList(0, Math.min(k, merged.size())));
+    }
+
+    /** Runs every task on the search threads and waits for all; a task's failure is rethrown here. */
+    private void runAll(List<Callable<Void>> work) {
+        try {
+            for (Future<Void> f : executor.invokeAll(work)) {
+                f.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while searching", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /**
+     * Adds to {@code pending} the live files under {@code pathPrefix} the graph does not hold
+     * yet, to be searched exactly; returns whether the graph holds any such file (decided in the
+     * same pass, so the two never disagree while the indexer moves on).
+     */
+    private static boolean notIndexed(Collection.Snapshot snapshot, CollectionIndex hnsw, String pathPrefix, List<SearchEntry> pending) {
+        boolean caughtUp = hnsw.caughtUp();
+        boolean anyIndexed = false;
         for (Collection.Entry e : snapshot.live()) {
-            if (!hnsw.holds(e) && e.search().path().startsWith(pathPrefix)) {
+            if (!e.search().path().startsWith(pathPrefix)) {
+                continue;
+            }
+            if (caughtUp || hnsw.holds(e)) {
+                anyIndexed = true;
+                if (caughtUp) {
+                    break;
+                }
+            } else {
                 pending.add(e.search());
             }
         }
-        return pending;
+        return anyIndexed;
     }
 
     /** The queries that have no answer yet, packed in order. */

@@ -1,6 +1,7 @@
 package io.vexfs.core.search;
 
 import io.vexfs.core.kernel.VectorKernels;
+import java.lang.foreign.MemorySegment;
 import java.util.Locale;
 
 /**
@@ -39,6 +40,20 @@ public enum Metric {
             case COSINE -> cosineDistance(VectorKernels.dot(a, aOffset, b, bOffset, dim),
                     VectorKernels.squaredNorm(a, aOffset, dim), VectorKernels.squaredNorm(b, bOffset, dim));
             case DOT -> dotDistance(VectorKernels.dot(a, aOffset, b, bOffset, dim));
+        };
+    }
+
+    /**
+     * The reported distance between query[queryOffset, queryOffset + dim) and the stored row at
+     * byte {@code rowOffset} of {@code rows}: from the same kernels as a flat scan, so the same
+     * bits as the scan reports for that row.
+     */
+    public float distance(float[] query, int queryOffset, MemorySegment rows, long rowOffset, int dim) {
+        return switch (this) {
+            case L2 -> l2Distance(VectorKernels.squaredL2(query, queryOffset, rows, rowOffset, dim));
+            case COSINE -> cosineDistance(VectorKernels.dot(query, queryOffset, rows, rowOffset, dim),
+                    VectorKernels.squaredNorm(query, queryOffset, dim), VectorKernels.squaredNorm(rows, rowOffset, dim));
+            case DOT -> dotDistance(VectorKernels.dot(query, queryOffset, rows, rowOffset, dim));
         };
     }
 

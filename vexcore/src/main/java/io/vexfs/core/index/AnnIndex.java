@@ -1,0 +1,1070 @@
+package io.vexfs.core.index;
+
+import io.github.jbellis.jvector.graph.GraphIndexBuilder;
+import io.github.jbellis.jvector.graph.GraphSearcher;
+import io.github.jbellis.jvector.graph.ImmutableGraphIndex;
+import io.github.jbellis.jvector.graph.OnHeapGraphIndex;
+import io.github.jbellis.jvector.graph.NodeArray;
+import io.github.jbellis.jvector.graph.SearchResult;
+import io.github.jbellis.jvector.graph.similarity.BuildScoreProvider;
+import io.github.jbellis.jvector.graph.similarity.DefaultSearchScoreProvider;
+import io.github.jbellis.jvector.graph.similarity.ScoreFunction;
+import io.github.jbellis.jvector.graph.similarity.SearchScoreProvider;
+import io.github.jbellis.jvector.util.Bits;
+import io.github.jbellis.jvector.util.ExplicitThreadLocal;
+import io.github.jbellis.jvector.vector.VectorizationProvider;
+import io.github.jbellis.jvector.vector.types.VectorFloat;
+import io.github.jbellis.jvector.vector.types.VectorTypeSupport;
+import io.vexfs.core.kernel.VectorKernels;
+import io.vexfs.core.search.Metric;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import java.util.stream.IntStream;
+
+/**
+ * Approximate nearest-neighbour search on jvector: an HNSW-style graph (jvector's
+ * {@link GraphIndexBuilder}: Vamana neighbour selection with an HNSW hierarchy on top) over
+ * vectors that stay where the caller keeps them, mapped segment files included. Nodes are
+ * numbered in the order blocks (a stored file's rows) are added; each knows its block's owner
+ * and its row.
+ *
+ * <p>jvector asks this index for similarities through score functions; they are computed by
+ * our {@link VectorKernels} on the stored rows where they lie, and turned into jvector's
+ * similarities (higher is nearer). jvector 4.0.2 cannot read memory it did not allocate: its
+ * vectors wrap a float[] (Panama and scalar providers) or its own native memory (the native
+ * provider's Buffer constructor copies), so its own distance functions would need a copy of
+ * every row they score; our kernels read the mapped row in place (a query-side row, for
+ * inserts, is copied once per score function). Hits carry the owner and the row; the caller
+ * reports its own exact distance.
+ *
+ * <p>Copies: a row bit-identical to a row already in the graph is not inserted; it joins that
+ * node's copies and is returned with it. Graph indexes lose copies otherwise (a hundred copies
+ * of one vector crowd each other's neighbour lists, and some become unreachable), and copied
+ * files are common in a filesystem. When the row a graph node holds is removed while copies of
+ * it live on, the node moves to a copy's memory (the same bits, so the graph stays as it is):
+ * compaction, which rewrites files elsewhere, costs no graph insert.
+ *
+ * <p>Memory: each block comes with a {@link Pin} on what holds its memory. The index keeps it
+ * pinned while a search could read it: after a block is removed, until the graph no longer
+ * reaches its rows (jvector's removeDeletedNodes has run, or its nodes moved to copies) and
+ * every search that began before that has finished (a grace period: searches register in one
+ * of two phases, the writer flips the phase and waits for the old one to empty).
+ *
+ * <p>Threads: {@link #addAll}, {@link #remove}, {@link #purgeIfNeeded}, {@link #releaseRetired},
+ * {@link #rebuilt} and {@link #close} must be serialised by the caller (one writer);
+ * {@link #addAll} spreads its inserts over the pool it was given. {@link #search} may run on any
+ * number of threads at once, also while the writer works, and never waits for it: jvector's
+ * concurrent view shows a search only the nodes completely inserted when it began. A removed
+ * row is never returned by a search that starts after {@link #remove} returns.
+ */
+public final class AnnIndex<T> {
+    /** jvector's recommended construction settings: 20% more neighbours kept while building, long edges kept up to 1.2x. */
+    private static final float NEIGHBOR_OVERFLOW = 1.2f;
+    private static final float ALPHA = 1.2f;
+    /** Marked-deleted nodes below this count (and below a tenth of the live rows) wait for more before a purge. */
+    private static final int PURGE_BATCH = 1024;
+    /** A graph with fewer nodes than this takes inserts one at a time. */
+    private static final int SERIAL_START = 1000;
+    /** Removed rows kept as unused node numbers before a rebuild is worth it (and more than twice the live rows). */
+    private static final int REBUILD_MIN = 1000;
+    private static final VectorTypeSupport VECTOR_TYPES = VectorizationProvider.getInstance().getVectorTypeSupport();
+    private static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    /** An element of an int[][] (a copy list), read with acquire and written with release. */
+    private static final VarHandle LIST = MethodHandles.arrayElementVarHandle(int[][].class);
+    /** An element of a long[] (a node's location), read and written whole. */
+    private static final VarHandle LOCATION = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final int[] NO_COPIES = new int[0];
+
+    /** What keeps a block's memory mapped: pinned when the block is added, unpinned once no search can read it. */
+    public interface Pin {
+        /** Pins the memory; false when it is gone already. */
+        boolean tryPin();
+
+        void unpin();
+
+        /** For memory that cannot go away (heap arrays). */
+        Pin NONE = new Pin() {
+            @Override
+            public boolean tryPin() {
+                return true;
+            }
+
+            @Override
+            public void unpin() {
+                // Heap memory lives as long as the index references it.
+            }
+        };
+    }
+
+    /**
+     * One owner's rows: rows * dim float32, little-endian, row-major, in {@code vectors} (the
+     * caller's memory, read in place, never written), kept alive by {@code pin}.
+     */
+    public record Block<T>(T owner, MemorySegment vectors, int rows, Pin pin) {
+        public Block {
+            Objects.requireNonNull(owner, "owner");
+            Objects.requireNonNull(vectors, "vectors");
+            Objects.requireNonNull(pin, "pin");
+            if (rows < 0) {
+                throw new IllegalArgumentException("negative row count " + rows);
+            }
+        }
+    }
+
+    /**
+     * Where a block's rows lie, as an index file names them: a segment id is never reused and
+     * stored bytes never change, so a key names exactly the rows a block was built from.
+     */
+    public record BlockKey(long segment, long offset, int rows) {
+    }
+
+    /** One result: the block's owner and the row in it. */
+    public record Hit<T>(T owner, int row) {
+    }
+
+    /**
+     * The nodes a reader may score, published whole. Node n's vector is at locations[n]: the
+     * block memory it lies in (memory[high 32 bits]) and its row there (low 32 bits). rows[n] is
+     * n's own row in its owner's block (the location moves to a copy when that row goes).
+     * graphNodes[n] is n for a node in the graph, else the graph node whose row it copies;
+     * copies[g] lists a graph node's copies (swapped whole). removed[n] is set once n's block is
+     * removed. Slots at or past {@code size} (and {@code memoryCount}) are not published.
+     * inverseNorms is null unless cosine.
+     */
+    private record Nodes(long[] locations, Object[] owners, int[] rows, int[] graphNodes, int[][] copies, boolean[] removed,
+                         float[] inverseNorms, int size, MemorySegment[] memory, int memoryCount) {
+    }
+
+    private record Placed<T>(Block<T> block, int firstNode) {
+    }
+
+    /** A removed block waiting to be unpinned: once {@link #purges} has passed {@code purgeNeeded} (-1: none needed), after a grace period. */
+    private record Retiring<T>(Placed<T> placed, long purgeNeeded) {
+    }
+
+    private final Metric metric;
+    private final int dim;
+    private final AnnParams params;
+    private final ForkJoinPool pool;
+    private final GraphIndexBuilder builder;
+    private final ImmutableGraphIndex graph;
+    private final ExplicitThreadLocal<GraphSearcher> searchers;
+    private volatile Nodes nodes;
+    /** Where each live block's nodes start; the writer's only. */
+    private final Map<T, Placed<T>> placed = new IdentityHashMap<>();
+    private final List<Retiring<T>> retiring = new ArrayList<>();
+    /** Content hash of a row to the graph node holding that content; the writer's only. */
+    private final LongIntMap byContent = new LongIntMap();
+    /** Rows inserted completely (or filed as copies) and not removed: what searches can return. */
+    private final AtomicInteger indexed = new AtomicInteger();
+    /** Searches running, by the phase they registered in. */
+    private final AtomicIntegerArray searching = new AtomicIntegerArray(2);
+    private volatile int phase;
+    /** Graph nodes marked deleted and still in the graph; the writer's only. */
+    private int deleted;
+    /** Rows removed: node numbers a rebuild would reclaim; the writer's only. */
+    private int dead;
+    /** Purges done (jvector's removeDeletedNodes calls); written by the writer only. */
+    private volatile long purges;
+    /** Graph nodes taken out of the graph so far; written by the writer only. */
+    private volatile int purged;
+    /** Nodes found unreachable after concurrent inserts and given a stand-in; written by the writer only. */
+    private volatile int relinked;
+    /** Rows that came from an index file (live after matching); 0 for an index built by inserts. Set once by {@link #read}. */
+    private volatile int restored;
+    /** Set when an insert was cut short: the table then holds nodes the graph lacks, so the index is not written; the writer's only. */
+    private boolean incomplete;
+
+    /**
+     * @param pool the threads {@link #addAll} and jvector's graph repairs run on
+     */
+    public AnnIndex(Metric metric, int dim, AnnParams params, ForkJoinPool pool) {
+        this.metric = Objects.requireNonNull(metric, "metric");
+        this.params = Objects.requireNonNull(params, "params");
+        this.pool = Objects.requireNonNull(pool, "pool");
+        if (dim < 1) {
+            throw new IllegalArgumentException("dimension must be at least 1, got " + dim);
+        }
+        this.dim = dim;
+        this.nodes = new Nodes(new long[0], new Object[0], new int[0], new int[0], new int[0][], new boolean[0],
+                metric == Metric.COSINE ? new float[0] : null, 0, new MemorySegment[0], 0);
+        // HNSW's degrees: 2m links on the bottom layer, m above.
+        this.builder = new GraphIndexBuilder(new StoredScores(), dim, List.of(2 * params.m(), params.m()),
+                params.efConstruction(), NEIGHBOR_OVERFLOW, ALPHA, true, true, pool, pool);
+        this.graph = builder.getGraph();
+        this.searchers = ExplicitThreadLocal.withInitial(() -> new GraphSearcher(graph));
+    }
+
+    public Metric metric() {
+        return metric;
+    }
+
+    public int dim() {
+        return dim;
+    }
+
+    public AnnParams params() {
+        return params;
+    }
+
+    /** Whether {@code owner}'s rows are in the index (added and not removed); the writer's. */
+    public boolean contains(T owner) {
+        return placed.containsKey(owner);
+    }
+
+    /** Rows that came from an index file at mount, of those still stored then; 0 for an index built by inserts. */
+    public int restoredRows() {
+        return restored;
+    }
+
+    /** Whether {@link #write} can write this index: no insert into it was cut short. */
+    public boolean writable() {
+        return !incomplete;
+    }
+
+    /** Rows searches can return: inserted completely and not removed. */
+    public int indexed() {
+        return indexed.get();
+    }
+
+    /** Node numbers handed out, including removed ones (what a rebuild would reclaim). */
+    public int nodeCount() {
+        return nodes.size();
+    }
+
+    /** Removed graph nodes taken out of the graph so far (their node numbers stay used until a rebuild). */
+    public int purgedNodes() {
+        return purged;
+    }
+
+    /** Nodes found unreachable after concurrent inserts and linked again through a stand-in. */
+    public int relinkedNodes() {
+        return relinked;
+    }
+
+    /** Removed blocks still pinned, waiting for a purge or a grace period. */
+    public int retiringBlocks() {
+        return retiring.size();
+    }
+
+    /** The graph's heap, as jvector estimates it (the vectors themselves are the caller's). */
+    public long graphBytes() {
+        return builder.ramBytesUsed();
+    }
+
+    /**
+     * Inserts every row of {@code blocks} as a graph node (or as the copy of one), on the pool's
+     * threads, and returns when all are in. A block whose pin fails (its memory is gone: its file
+     * was replaced meanwhile) is left out and returned. {@code cancelled} is polled between
+     * inserts; when it turns true the call stops and throws {@link CancellationException},
+     * leaving the blocks partly inserted.
+     *
+     * @return the blocks left out
+     * @throws IllegalArgumentException if an owner is already in the index, or its memory holds
+     *                                  fewer than rows * dim floats; nothing is added then
+     */
+    public List<Block<T>> addAll(List<Block<T>> blocks, BooleanSupplier cancelled) {
+        Map<T, Boolean> owners = new IdentityHashMap<>(blocks.size() * 2);
+        for (Block<T> b : blocks) {
+            if (b.vectors().byteSize() < (long) b.rows() * dim * Float.BYTES) {
+                throw new IllegalArgumentException(b.vectors().byteSize() + " bytes do not hold " + b.rows() + " rows of " + dim);
+            }
+            if (placed.containsKey(b.owner()) || owners.put(b.owner(), Boolean.TRUE) != null) {
+                throw new IllegalArgumentException(b.owner() + " is already in the index");
+            }
+        }
+        List<Block<T>> pinned = new ArrayList<>(blocks.size());
+        List<Block<T>> gone = new ArrayList<>();
+        int total = 0;
+        for (Block<T> b : blocks) {
+            if (b.pin().tryPin()) {
+                pinned.add(b);
+                total = Math.addExact(total, b.rows());
+            } else {
+                gone.add(b);
+            }
+        }
+        Nodes before = nodes;
+        Nodes t = grow(before, before.size() + total, before.memoryCount() + pinned.size());
+        int[] inserts = new int[total];
+        int insertCount = 0;
+        int next = before.size();
+        int memoryIndex = before.memoryCount();
+        for (Block<T> b : pinned) {
+            placed.put(b.owner(), new Placed<>(b, next));
+            MemorySegment memory = b.vectors();
+            t.memory()[memoryIndex] = memory;
+            for (int row = 0; row < b.rows(); row++, next++) {
+                long byteOffset = (long) row * dim * Float.BYTES;
+                t.locations()[next] = (long) memoryIndex << 32 | row;
+                t.owners()[next] = b.owner();
+                t.rows()[next] = row;
+                if (t.inverseNorms() != null) {
+                    float squaredNorm = VectorKernels.squaredNorm(memory, byteOffset, dim);
+                    t.inverseNorms()[next] = squaredNorm == 0f ? 0f : (float) (1.0 / Math.sqrt(squaredNorm));
+                }
+                long hash = contentHash(memory, byteOffset);
+                int original = copyOf(t, hash, memory, byteOffset);
+                if (original >= 0) {
+                    t.graphNodes()[next] = original;
+                    addCopy(t, original, next);
+                } else {
+                    t.graphNodes()[next] = next;
+                    byContent.put(hash, next);
+                    inserts[insertCount++] = next;
+                }
+            }
+            memoryIndex++;
+        }
+        // Published before any insert starts, so every score function finds every node it is asked about.
+        nodes = new Nodes(t.locations(), t.owners(), t.rows(), t.graphNodes(), t.copies(), t.removed(), t.inverseNorms(), next,
+                t.memory(), memoryIndex);
+        indexed.addAndGet(total - insertCount);
+        // Concurrent inserts into a small graph leave islands (measured: 9 of 60 nodes unreachable
+        // in one build of 1,000 on two threads, none on one); the first nodes go in one by one.
+        int serial = Math.clamp(SERIAL_START - graph.getView().size(), 0, insertCount);
+        for (int i = 0; i < serial && !cancelled.getAsBoolean(); i++) {
+            insert(inserts[i]);
+        }
+        int toInsert = insertCount;
+        pool.submit(() -> IntStream.range(serial, toInsert).parallel().forEach(i -> {
+            if (!cancelled.getAsBoolean()) {
+                insert(inserts[i]);
+            }
+        })).join();
+        if (cancelled.getAsBoolean()) {
+            incomplete = true;
+            throw new CancellationException("stopped while inserting " + total + " rows");
+        }
+        if (toInsert - serial > 1) {
+            relinkUnreachable();
+        }
+        return gone;
+    }
+
+    /**
+     * Concurrent inserts now and then leave a node that no other node links to, so no search
+     * can reach it (seen: one in 3,000 on two threads). Each such node gets a stand-in: a new
+     * graph node at the same memory, inserted alone, with the unreachable node (and its
+     * copies) as its copies; the unreachable one is marked deleted. Costs one pass over the
+     * bottom layer's links.
+     */
+    private void relinkUnreachable() {
+        Nodes t = nodes;
+        ImmutableGraphIndex.View view = graph.getView();
+        boolean[] linked = new boolean[t.size()];
+        for (int node = 0; node < t.size(); node++) {
+            if (t.graphNodes()[node] == node && view.contains(0, node)) {
+                for (var it = view.getNeighborsIterator(0, node); it.hasNext(); ) {
+                    int neighbour = it.nextInt();
+                    if (neighbour < linked.length) {
+                        linked[neighbour] = true;
+                    }
+                }
+            }
+        }
+        ImmutableGraphIndex.NodeAtLevel entry = view.entryNode();
+        List<Integer> unreachable = new ArrayList<>();
+        for (int node = 0; node < t.size(); node++) {
+            boolean markedDeleted = t.removed()[node] && copiesOf(t, node).length == 0;
+            if (!linked[node] && t.graphNodes()[node] == node && !markedDeleted && view.contains(0, node)
+                    && (entry == null || entry.node != node)) {
+                unreachable.add(node);
+            }
+        }
+        for (int orphan : unreachable) {
+            Nodes before = nodes;
+            Nodes g = grow(before, before.size() + 1, before.memoryCount());
+            int standIn = before.size();
+            long location = location(g, orphan);
+            g.locations()[standIn] = location;
+            g.owners()[standIn] = g.owners()[orphan];
+            g.rows()[standIn] = g.rows()[orphan];
+            g.removed()[standIn] = true;
+            g.graphNodes()[standIn] = standIn;
+            if (g.inverseNorms() != null) {
+                g.inverseNorms()[standIn] = g.inverseNorms()[orphan];
+            }
+            int[] old = copiesOf(g, orphan);
+            int[] moved = Arrays.copyOf(old, old.length + 1);
+            moved[old.length] = orphan;
+            LIST.setRelease(g.copies(), standIn, moved);
+            nodes = new Nodes(g.locations(), g.owners(), g.rows(), g.graphNodes(), g.copies(), g.removed(), g.inverseNorms(),
+                    standIn + 1, g.memory(), g.memoryCount());
+            // Out of searches' results first (jvector skips deleted nodes), then found through the stand-in.
+            builder.markNodeDeleted(orphan);
+            deleted++;
+            for (int copy : moved) {
+                g.graphNodes()[copy] = standIn;
+            }
+            LIST.setRelease(g.copies(), orphan, NO_COPIES);
+            MemorySegment memory = g.memory()[(int) (location >>> 32)];
+            byContent.put(contentHash(memory, (location & 0xFFFF_FFFFL) * dim * Float.BYTES), standIn);
+            builder.addGraphNode(standIn, new DefaultSearchScoreProvider(new NodeScores(standIn)));
+            relinked++;
+        }
+    }
+
+    private void insert(int node) {
+        builder.addGraphNode(node, new DefaultSearchScoreProvider(new NodeScores(node)));
+        indexed.incrementAndGet();
+    }
+
+    private long contentHash(MemorySegment memory, long byteOffset) {
+        long h = 1;
+        for (int i = 0; i < dim; i++) {
+            h = 31 * h + memory.get(INT_LE, byteOffset + (long) i * Float.BYTES);
+        }
+        return h;
+    }
+
+    /** The graph node holding exactly the row at {@code byteOffset} of {@code memory} and still standing for a live row, or -1. */
+    private int copyOf(Nodes t, long hash, MemorySegment memory, long byteOffset) {
+        int candidate = byContent.get(hash);
+        if (candidate < 0 || (t.removed()[candidate] && copiesOf(t, candidate).length == 0)) {
+            return -1;
+        }
+        long location = location(t, candidate);
+        MemorySegment stored = t.memory()[(int) (location >>> 32)];
+        long storedOffset = (location & 0xFFFF_FFFFL) * dim * Float.BYTES;
+        long bytes = (long) dim * Float.BYTES;
+        return MemorySegment.mismatch(memory, byteOffset, byteOffset + bytes, stored, storedOffset, storedOffset + bytes) < 0
+                ? candidate : -1;
+    }
+
+    private static long location(Nodes t, int node) {
+        return (long) LOCATION.getOpaque(t.locations(), node);
+    }
+
+    private static int[] copiesOf(Nodes t, int graphNode) {
+        int[] list = (int[]) LIST.getAcquire(t.copies(), graphNode);
+        return list == null ? NO_COPIES : list;
+    }
+
+    private static void addCopy(Nodes t, int graphNode, int copy) {
+        int[] old = copiesOf(t, graphNode);
+        int[] grown = Arrays.copyOf(old, old.length + 1);
+        grown[old.length] = copy;
+        LIST.setRelease(t.copies(), graphNode, grown);
+    }
+
+    private static void dropCopy(Nodes t, int graphNode, int copy) {
+        int[] old = copiesOf(t, graphNode);
+        int[] shrunk = new int[old.length - 1];
+        int n = 0;
+        for (int c : old) {
+            if (c != copy) {
+                shrunk[n++] = c;
+            }
+        }
+        LIST.setRelease(t.copies(), graphNode, shrunk);
+    }
+
+    /** The same arrays with room for {@code capacity} nodes and {@code memoryCapacity} blocks, or bigger copies of them. */
+    private static Nodes grow(Nodes t, int capacity, int memoryCapacity) {
+        Nodes n = t;
+        if (capacity > t.locations().length) {
+            int length = Math.max(capacity, t.locations().length + (t.locations().length >>> 1));
+            n = new Nodes(Arrays.copyOf(t.locations(), length), Arrays.copyOf(t.owners(), length),
+                    Arrays.copyOf(t.rows(), length), Arrays.copyOf(t.graphNodes(), length), Arrays.copyOf(t.copies(), length), Arrays.copyOf(t.removed(), length),
+                    t.inverseNorms() == null ? null : Arrays.copyOf(t.inverseNorms(), length), t.size(),
+                    t.memory(), t.memoryCount());
+        }
+        if (memoryCapacity > n.memory().length) {
+            int length = Math.max(memoryCapacity, n.memory().length + (n.memory().length >>> 1));
+            n = new Nodes(n.locations(), n.owners(), n.rows(), n.graphNodes(), n.copies(), n.removed(), n.inverseNorms(), n.size(),
+                    Arrays.copyOf(n.memory(), length), n.memoryCount());
+        }
+        return n;
+    }
+
+    /**
+     * Removes {@code owner}'s rows: searches that start from now on never return them. A graph
+     * node whose row is removed moves to a live copy's memory if it has one; else it is marked
+     * deleted, to be taken out by {@link #purgeIfNeeded}. The block stays pinned until no search
+     * can read it ({@link #releaseRetired}). False if the owner is not in the index.
+     */
+    public boolean remove(T owner) {
+        Placed<T> p = placed.remove(owner);
+        if (p == null) {
+            return false;
+        }
+        Nodes t = nodes;
+        boolean stillReached = false;
+        int end = p.firstNode() + p.block().rows();
+        for (int node = p.firstNode(); node < end; node++) {
+            t.removed()[node] = true;
+        }
+        for (int node = p.firstNode(); node < end; node++) {
+            int graphNode = t.graphNodes()[node];
+            if (graphNode != node) {
+                dropCopy(t, graphNode, node);
+            }
+            if (!t.removed()[graphNode] || location(t, graphNode) != location(t, node)) {
+                // Its graph node lives on, in memory of another block.
+                continue;
+            }
+            int live = -1;
+            for (int copy : copiesOf(t, graphNode)) {
+                if (!t.removed()[copy]) {
+                    live = copy;
+                    break;
+                }
+            }
+            if (live >= 0) {
+                // The same bits elsewhere: the graph node stays, reading the copy's memory.
+                LOCATION.setOpaque(t.locations(), graphNode, location(t, live));
+            } else {
+                builder.markNodeDeleted(graphNode);
+                deleted++;
+                stillReached = true;
+            }
+        }
+        indexed.addAndGet(-p.block().rows());
+        dead += p.block().rows();
+        retiring.add(new Retiring<>(p, stillReached ? purges : -1));
+        return true;
+    }
+
+    /**
+     * Takes the nodes marked deleted out of the graph once there are enough of them (1024, or a
+     * tenth of the live rows), reconnecting their neighbours (jvector's removeDeletedNodes, after
+     * FreshDiskANN); searches go on meanwhile. Until then deleted nodes still route searches.
+     *
+     * @return whether so many node numbers are unused (more than twice the live rows, and at
+     * least 1,000) that a {@link #rebuilt} index would be a third of the size or less
+     */
+    public boolean purgeIfNeeded() {
+        if (deleted > 0 && (deleted >= PURGE_BATCH || deleted * 10L >= indexed.get())) {
+            builder.removeDeletedNodes();
+            purged += deleted;
+            deleted = 0;
+            purges++;
+        }
+        return dead >= REBUILD_MIN && dead > 2L * indexed.get();
+    }
+
+    /**
+     * Unpins the removed blocks no search can read any more: those the graph no longer reaches,
+     * after a grace period for the searches that began before. Waits for those searches.
+     *
+     * @return how many blocks were unpinned
+     */
+    public int releaseRetired() {
+        List<Retiring<T>> ready = new ArrayList<>();
+        for (Retiring<T> r : retiring) {
+            if (r.purgeNeeded() < purges) {
+                ready.add(r);
+            }
+        }
+        if (ready.isEmpty()) {
+            return 0;
+        }
+        awaitGrace();
+        retiring.removeAll(ready);
+        for (Retiring<T> r : ready) {
+            r.placed().block().pin().unpin();
+        }
+        return ready.size();
+    }
+
+    /** Waits until every search that registered before the call has finished. */
+    private void awaitGrace() {
+        int old = phase;
+        phase = 1 - old;
+        while (searching.get(old) != 0) {
+            // Searches take milliseconds; the writer can afford to sleep between looks.
+            sleep(Duration.ofMillis(1));
+        }
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CancellationException("interrupted while waiting for searches to finish");
+        }
+    }
+
+    /**
+     * Unpins every block, live or removed, after the searches running now have finished: the
+     * index is no longer used (replaced, or the store closes). Nothing may be called afterwards.
+     */
+    public void close() {
+        awaitGrace();
+        for (Retiring<T> r : retiring) {
+            r.placed().block().pin().unpin();
+        }
+        retiring.clear();
+        for (Iterator<Placed<T>> it = placed.values().iterator(); it.hasNext(); ) {
+            it.next().block().pin().unpin();
+            it.remove();
+        }
+    }
+
+    /**
+     * Writes the index (docs/STORAGE.md, "ANN index files"): the live blocks by {@code keys},
+     * every node's location, copy links and content hash, and the graph's links per level with
+     * their similarities, so {@link #read} needs no distance computation. Nodes marked deleted
+     * are purged first: every node left in the graph then reads memory of a live block, which a
+     * later mount can map again. The writer's; searches go on meanwhile.
+     *
+     * @throws IllegalStateException if an insert was cut short (the graph lacks nodes the table holds)
+     */
+    public void write(IndexOutput out, Function<? super T, BlockKey> keys) throws IOException {
+        if (incomplete) {
+            throw new IllegalStateException("an insert into this index was cut short; it is rebuilt, not written");
+        }
+        if (deleted > 0) {
+            builder.removeDeletedNodes();
+            purged += deleted;
+            deleted = 0;
+            purges++;
+        }
+        Nodes t = nodes;
+        List<Placed<T>> live = new ArrayList<>(placed.values());
+        live.sort((a, b) -> Integer.compare(a.firstNode(), b.firstNode()));
+        Map<MemorySegment, Integer> blockOf = new IdentityHashMap<>();
+        out.writeInt(t.size());
+        out.writeInt(live.size());
+        for (int i = 0; i < live.size(); i++) {
+            Placed<T> p = live.get(i);
+            BlockKey key = keys.apply(p.block().owner());
+            if (key.rows() != p.block().rows()) {
+                throw new IllegalArgumentException("key " + key + " does not name " + p.block().rows() + " rows");
+            }
+            blockOf.put(p.block().vectors(), i);
+            out.writeLong(key.segment());
+            out.writeLong(key.offset());
+            out.writeInt(key.rows());
+            out.writeInt(p.firstNode());
+        }
+        for (int node = 0; node < t.size(); node++) {
+            long location = location(t, node);
+            MemorySegment memory = t.memory()[(int) (location >>> 32)];
+            Integer block = blockOf.get(memory);
+            out.writeInt(block == null ? -1 : block);
+            out.writeInt(block == null ? 0 : (int) location);
+            out.writeInt(t.graphNodes()[node]);
+            out.writeByte(t.removed()[node] ? 1 : 0);
+            // Memory of a removed block may be unmapped already; only live blocks are read.
+            out.writeLong(block == null ? 0 : contentHash(memory, (location & 0xFFFF_FFFFL) * dim * Float.BYTES));
+            if (t.inverseNorms() != null) {
+                out.writeFloat(t.inverseNorms()[node]);
+            }
+        }
+        OnHeapGraphIndex g = (OnHeapGraphIndex) graph;
+        ImmutableGraphIndex.NodeAtLevel entry = g.entryNode();
+        int levels = entry == null ? 0 : g.getMaxLevel() + 1;
+        out.writeInt(levels);
+        out.writeInt(entry == null ? -1 : entry.node);
+        out.writeInt(entry == null ? 0 : entry.level);
+        int[] neighbours = new int[0];
+        for (int level = 0; level < levels; level++) {
+            int[] levelNodes = g.nodeStream(level).toArray();
+            out.writeInt(levelNodes.length);
+            for (int node : levelNodes) {
+                int count = 0;
+                for (var it = g.getNeighborsIterator(level, node); it.hasNext(); ) {
+                    if (count == neighbours.length) {
+                        neighbours = Arrays.copyOf(neighbours, Math.max(16, count * 2));
+                    }
+                    neighbours[count++] = it.nextInt();
+                }
+                NodeScores scores = new NodeScores(node);
+                out.writeInt(node);
+                out.writeInt(count);
+                for (int i = 0; i < count; i++) {
+                    out.writeInt(neighbours[i]);
+                    out.writeFloat(scores.similarityTo(neighbours[i]));
+                }
+            }
+        }
+    }
+
+    /**
+     * An index as {@link #write} left it, with its blocks matched to what is stored now:
+     * {@code match} gives the block a key names (not yet pinned), or null when those rows are no
+     * longer part of the collection (their file was removed or rewritten since). Rows of
+     * unmatched blocks are removed as by {@link #remove} (the graph nodes that held them read a
+     * row of zeros until they are purged, and are never returned); so is a matched block whose
+     * pin fails. Reads the graph's links with their stored similarities: no distance is
+     * computed, no vector read except through the copies' hashes kept in the file.
+     *
+     * @throws CorruptIndexException if the input does not hold an index of this shape
+     */
+    public static <T> AnnIndex<T> read(Metric metric, int dim, AnnParams params, ForkJoinPool pool, IndexInput in,
+                                       Function<BlockKey, Block<T>> match) {
+        AnnIndex<T> index = new AnnIndex<>(metric, dim, params, pool);
+        int size = in.readCount(Integer.MAX_VALUE - 16, "node count");
+        int blockCount = in.readCount(size, "block count");
+        List<Block<T>> blocks = new ArrayList<>(blockCount);
+        int[] firstNodes = new int[blockCount];
+        int[] blockRows = new int[blockCount];
+        int[] memoryOf = new int[blockCount];
+        boolean[] inBlock = new boolean[size];
+        MemorySegment zeros = MemorySegment.ofArray(new byte[dim * Float.BYTES]);
+        MemorySegment[] memory = new MemorySegment[blockCount + 1];
+        int memoryCount = 0;
+        int end = 0;
+        for (int b = 0; b < blockCount; b++) {
+            BlockKey key = new BlockKey(in.readLong(), in.readLong(), in.readCount(size, "block rows"));
+            int first = in.readIndex(size + 1, "first node");
+            if (first < end || (long) first + key.rows() > size) {
+                throw new CorruptIndexException("block " + b + " at node " + first + " overlaps or runs past " + size + " nodes");
+            }
+            end = first + key.rows();
+            Arrays.fill(inBlock, first, end, true);
+            Block<T> block = match.apply(key);
+            if (block != null && (block.rows() != key.rows() || block.vectors().byteSize() < (long) key.rows() * dim * Float.BYTES
+                    || !block.pin().tryPin())) {
+                block = null;
+            }
+            blocks.add(block);
+            firstNodes[b] = first;
+            blockRows[b] = key.rows();
+            memoryOf[b] = block == null ? -1 : memoryCount;
+            if (block != null) {
+                memory[memoryCount++] = block.vectors();
+            }
+        }
+        int zeroMemory = memoryCount;
+        memory[memoryCount++] = zeros;
+        Nodes t = grow(index.nodes, size, memoryCount);
+        System.arraycopy(memory, 0, t.memory(), 0, memoryCount);
+        long[] hashes = new long[size];
+        for (int node = 0; node < size; node++) {
+            int block = in.readInt();
+            int row = in.readInt();
+            if (block < -1 || block >= blockCount || row < 0 || (block >= 0 && row >= blockRows[block])) {
+                throw new CorruptIndexException("node " + node + " lies at row " + row + " of block " + block);
+            }
+            if (block >= 0 && memoryOf[block] >= 0) {
+                t.locations()[node] = (long) memoryOf[block] << 32 | row;
+            } else {
+                t.locations()[node] = (long) zeroMemory << 32;
+            }
+            t.graphNodes()[node] = in.readIndex(size, "graph node");
+            t.removed()[node] = in.readByte() != 0;
+            hashes[node] = in.readLong();
+            if (t.inverseNorms() != null) {
+                t.inverseNorms()[node] = in.readFloat();
+            }
+            if (!inBlock[node] && !t.removed()[node]) {
+                throw new CorruptIndexException("node " + node + " is live and in no block");
+            }
+        }
+        List<T> unmatched = new ArrayList<>();
+        for (int b = 0; b < blockCount; b++) {
+            Block<T> block = blocks.get(b);
+            if (block == null) {
+                // A stand-in owner for rows that are gone: placed only to be removed below, never returned.
+                @SuppressWarnings("unchecked")
+                T gone = (T) new Object();
+                block = new Block<>(gone, zeros, blockRows[b], Pin.NONE);
+                unmatched.add(gone);
+            }
+            index.placed.put(block.owner(), new Placed<>(block, firstNodes[b]));
+            for (int i = 0; i < blockRows[b]; i++) {
+                t.owners()[firstNodes[b] + i] = block.owner();
+                t.rows()[firstNodes[b] + i] = i;
+            }
+        }
+        for (int node = 0; node < size; node++) {
+            int graphNode = t.graphNodes()[node];
+            if (graphNode != node && !t.removed()[node]) {
+                addCopy(t, graphNode, node);
+            }
+        }
+        OnHeapGraphIndex g = (OnHeapGraphIndex) index.graph;
+        int levels = in.readCount(64, "level count");
+        int entryNode = in.readInt();
+        int entryLevel = in.readInt();
+        int[] topLevel = new int[size];
+        Arrays.fill(topLevel, -1);
+        int maxDegree = 4 * params.m();
+        for (int level = 0; level < levels; level++) {
+            int count = in.readCount(size, "level size");
+            for (int i = 0; i < count; i++) {
+                int node = in.readIndex(size, "graph node");
+                if (t.graphNodes()[node] != node) {
+                    throw new CorruptIndexException("node " + node + " is in the graph and a copy of " + t.graphNodes()[node]);
+                }
+                int degree = in.readCount(maxDegree, "degree");
+                NodeArray links = new NodeArray(degree);
+                for (int j = 0; j < degree; j++) {
+                    int neighbour = in.readIndex(size, "neighbour");
+                    links.insertSorted(neighbour, in.readFloat());
+                }
+                g.connectNode(level, node, links);
+                topLevel[node] = level;
+            }
+        }
+        for (int node = 0; node < size; node++) {
+            if (topLevel[node] >= 0) {
+                g.markComplete(new ImmutableGraphIndex.NodeAtLevel(topLevel[node], node));
+            } else if (t.graphNodes()[node] == node && !t.removed()[node]) {
+                throw new CorruptIndexException("live node " + node + " is not in the graph");
+            }
+        }
+        if (entryNode >= 0) {
+            if (entryNode >= size || topLevel[entryNode] != entryLevel) {
+                throw new CorruptIndexException("entry node " + entryNode + " is not at level " + entryLevel);
+            }
+            g.updateEntryNode(new ImmutableGraphIndex.NodeAtLevel(entryLevel, entryNode));
+        }
+        int live = 0;
+        for (int node = 0; node < size; node++) {
+            if (topLevel[node] >= 0) {
+                index.byContent.put(hashes[node], node);
+            }
+            if (!t.removed()[node]) {
+                live++;
+            }
+        }
+        index.nodes = new Nodes(t.locations(), t.owners(), t.rows(), t.graphNodes(), t.copies(), t.removed(), t.inverseNorms(),
+                size, t.memory(), memoryCount);
+        index.indexed.set(live);
+        index.dead = size - live;
+        for (T gone : unmatched) {
+            index.remove(gone);
+        }
+        index.restored = index.indexed.get();
+        return index;
+    }
+
+    /** A new index of the live blocks, in the order they were added, built on the same pool; this one is left as it was (close it). */
+    public AnnIndex<T> rebuilt(BooleanSupplier cancelled) {
+        List<Placed<T>> live = new ArrayList<>(placed.values());
+        live.sort((a, b) -> Integer.compare(a.firstNode(), b.firstNode()));
+        List<Block<T>> blocks = new ArrayList<>(live.size());
+        for (Placed<T> p : live) {
+            blocks.add(p.block());
+        }
+        AnnIndex<T> fresh = new AnnIndex<>(metric, dim, params, pool);
+        fresh.addAll(blocks, cancelled);
+        return fresh;
+    }
+
+    /**
+     * The {@code k} rows nearest to query[offset, offset + dim) whose owners {@code accept}
+     * accepts, nearest first by jvector's similarity. {@code ef} (raised to k if smaller) is the
+     * candidate list size: larger is slower and recalls more. {@code accept} is asked inside the
+     * graph search, for each candidate that could enter the results: a rejected node still
+     * routes the search, so a filter costs recall only when it rejects most nodes, and then time.
+     *
+     * @throws IllegalArgumentException for k or ef below 1
+     */
+    public List<Hit<T>> search(float[] query, int offset, int k, int ef, Predicate<? super T> accept) {
+        Objects.checkFromIndexSize(offset, dim, query.length);
+        Objects.requireNonNull(accept, "accept");
+        if (k < 1 || ef < 1) {
+            throw new IllegalArgumentException("k and ef must be at least 1, got k=" + k + ", ef=" + ef);
+        }
+        int registered;
+        while (true) {
+            registered = phase;
+            searching.incrementAndGet(registered);
+            if (phase == registered) {
+                break;
+            }
+            // The writer flipped the phase meanwhile and may not wait for this one: register again.
+            searching.decrementAndGet(registered);
+        }
+        try {
+            GraphSearcher searcher = searchers.get();
+            // A view first, then the nodes: every node the view can reach was published before it.
+            searcher.setView(graph.getView());
+            QueryScores scores = new QueryScores(query, offset, nodes);
+            Bits acceptNode = node -> scores.acceptsRowOrCopy(node, accept);
+            SearchResult result = searcher.search(new DefaultSearchScoreProvider(scores), k, Math.max(k, ef), 0f, 0f, acceptNode);
+            List<Hit<T>> hits = new ArrayList<>(k);
+            for (SearchResult.NodeScore n : result.getNodes()) {
+                scores.addAccepted(n.node, accept, hits, k);
+                for (int copy : copiesOf(scores.table, n.node)) {
+                    scores.addAccepted(copy, accept, hits, k);
+                }
+            }
+            return hits;
+        } finally {
+            searching.decrementAndGet(registered);
+        }
+    }
+
+    /**
+     * The node table as of {@code node}: {@code t} if it already covers it, else the newest one,
+     * which must (nodes are published before the graph can reach them).
+     */
+    private Nodes covering(Nodes t, int node) {
+        return node < t.size() ? t : nodes;
+    }
+
+    /** A score function: one vector's similarity to stored nodes, read where they lie. Used by one thread. */
+    private abstract class Scores implements ScoreFunction.ExactScoreFunction {
+        Nodes table;
+        /** The vector compared, at {@code offset}, and its inverse norm (cosine only). */
+        private final float[] vector;
+        private final int offset;
+        private final float inverseNorm;
+
+        Scores(Nodes table, float[] vector, int offset) {
+            this.table = table;
+            this.vector = vector;
+            this.offset = offset;
+            if (metric == Metric.COSINE) {
+                float squaredNorm = VectorKernels.squaredNorm(vector, offset, dim);
+                this.inverseNorm = squaredNorm == 0f ? 0f : (float) (1.0 / Math.sqrt(squaredNorm));
+            } else {
+                this.inverseNorm = 0f;
+            }
+        }
+
+        /**
+         * jvector's similarity to a stored node: what its EUCLIDEAN and COSINE functions
+         * return. For dot, jvector's (1 + dot) / 2 would go negative for vectors that are not
+         * unit length, and jvector treats similarities below 0 as "nothing found"; this keeps the
+         * order of dot products and stays positive: 1 + dot, or 1 / (1 - dot) below 0.
+         */
+        @Override
+        public final float similarityTo(int node) {
+            table = covering(table, node);
+            long location = location(table, node);
+            MemorySegment memory = table.memory()[(int) (location >>> 32)];
+            long byteOffset = (location & 0xFFFF_FFFFL) * dim * Float.BYTES;
+            return switch (metric) {
+                case L2 -> 1f / (1f + VectorKernels.squaredL2(vector, offset, memory, byteOffset, dim));
+                case COSINE -> (1f + VectorKernels.dot(vector, offset, memory, byteOffset, dim)
+                        * inverseNorm * table.inverseNorms()[node]) / 2f;
+                case DOT -> {
+                    float dot = VectorKernels.dot(vector, offset, memory, byteOffset, dim);
+                    yield dot >= 0f ? 1f + dot : 1f / (1f - dot);
+                }
+            };
+        }
+    }
+
+    /** A query's similarity to each node, and which of its rows a search may return. */
+    private final class QueryScores extends Scores {
+        QueryScores(float[] query, int offset, Nodes table) {
+            super(table, query, offset);
+        }
+
+        /** Whether the row of {@code node} may be returned. */
+        @SuppressWarnings("unchecked")
+        boolean accepts(int node, Predicate<? super T> accept) {
+            table = covering(table, node);
+            return !table.removed()[node] && accept.test((T) table.owners()[node]);
+        }
+
+        /** Whether the graph node's row, or a copy of it, may be returned. */
+        boolean acceptsRowOrCopy(int graphNode, Predicate<? super T> accept) {
+            if (accepts(graphNode, accept)) {
+                return true;
+            }
+            for (int copy : copiesOf(table, graphNode)) {
+                if (accepts(copy, accept)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        @SuppressWarnings("unchecked")
+        void addAccepted(int node, Predicate<? super T> accept, List<Hit<T>> hits, int k) {
+            if (hits.size() < k && accepts(node, accept)) {
+                hits.add(new Hit<>((T) table.owners()[node], table.rows()[node]));
+            }
+        }
+    }
+
+    /** A stored node's similarity to each node (its row copied once): what inserts, neighbour selection and repairs compare. */
+    private final class NodeScores extends Scores {
+        NodeScores(int node) {
+            this(covering(nodes, node), node);
+        }
+
+        private NodeScores(Nodes table, int node) {
+            super(table, rowOf(table, node), 0);
+        }
+    }
+
+    /** A copy of the stored row of {@code node}. */
+    private float[] rowOf(Nodes table, int node) {
+        long location = location(table, node);
+        float[] row = new float[dim];
+        MemorySegment.copy(table.memory()[(int) (location >>> 32)], VectorKernels.FLOAT_LE,
+                (location & 0xFFFF_FFFFL) * dim * Float.BYTES, row, 0, dim);
+        return row;
+    }
+
+    /** How jvector's builder compares: exactly, node to node, on the stored rows. */
+    private final class StoredScores implements BuildScoreProvider {
+        @Override
+        public boolean isExact() {
+            return true;
+        }
+
+        /** The mean of the nodes added so far (jvector 4.0.2's builder does not call it; the interface needs it). */
+        @Override
+        public VectorFloat<?> approximateCentroid() {
+            Nodes t = nodes;
+            float[] sum = new float[dim];
+            for (int node = 0; node < t.size(); node++) {
+                float[] row = rowOf(t, node);
+                for (int i = 0; i < dim; i++) {
+                    sum[i] += row[i];
+                }
+            }
+            for (int i = 0; i < dim; i++) {
+                sum[i] /= Math.max(1, t.size());
+            }
+            return VECTOR_TYPES.createFloatVector(sum);
+        }
+
+        /** Only {@link GraphIndexBuilder#addGraphNode(int, VectorFloat)} asks for this, which this index does not call. */
+        @Override
+        public SearchScoreProvider searchProviderFor(VectorFloat<?> vector) {
+            float[] copy = new float[dim];
+            for (int i = 0; i < dim; i++) {
+                copy[i] = vector.get(i);
+            }
+            return new DefaultSearchScoreProvider(new QueryScores(copy, 0, nodes));
+        }
+
+        @Override
+        public SearchScoreProvider searchProviderFor(int node) {
+            return new DefaultSearchScoreProvider(new NodeScores(node));
+        }
+
+        @Override
+        public SearchScoreProvider diversityProviderFor(int node) {
+            return searchProviderFor(node);
+        }
+
+        @Override
+        public ScoreFunction diversityScoreFunctionFor(int node) {
+            return new NodeScores(node);
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package io.vexfs.core.index;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Little-endian reads from a (mapped) index file, front to back. A read past the end, or a
+ * count or number out of its range, throws {@link CorruptIndexException}: an index file is
+ * never trusted beyond what it can prove.
+ */
+public final class IndexInput {
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private final MemorySegment memory;
+    private long position;
+
+    public IndexInput(MemorySegment memory) {
+        this.memory = memory;
+    }
+
+    private long take(long bytes) {
+        if (bytes < 0 || position + bytes > memory.byteSize()) {
+            throw new CorruptIndexException("truncated at byte " + position + " (" + bytes + " more wanted of " + memory.byteSize() + ")");
+        }
+        long at = position;
+        position += bytes;
+        return at;
+    }
+
+    public int readByte() {
+        return memory.get(ValueLayout.JAVA_BYTE, take(1)) & 0xFF;
+    }
+
+    public int readInt() {
+        return memory.get(INT, take(Integer.BYTES));
+    }
+
+    public long readLong() {
+        return memory.get(LONG, take(Long.BYTES));
+    }
+
+    public float readFloat() {
+        return memory.get(FLOAT, take(Float.BYTES));
+    }
+
+    /** An int in [0, bound), else the file is corrupt. */
+    public int readIndex(int bound, String what) {
+        int v = readInt();
+        if (v < 0 || v >= bound) {
+            throw new CorruptIndexException(what + " " + v + " out of range [0, " + bound + ") at byte " + (position - Integer.BYTES));
+        }
+        return v;
+    }
+
+    /** A count in [0, max], else the file is corrupt. */
+    public int readCount(int max, String what) {
+        int v = readInt();
+        if (v < 0 || v > max) {
+            throw new CorruptIndexException(what + " " + v + " out of range [0, " + max + "] at byte " + (position - Integer.BYTES));
+        }
+        return v;
+    }
+
+    public String readText(int maxBytes) {
+        int length = readCount(maxBytes, "text length");
+        byte[] bytes = new byte[length];
+        MemorySegment.copy(memory, ValueLayout.JAVA_BYTE, take(length), bytes, 0, length);
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    public byte[] readBytes(int n) {
+        byte[] bytes = new byte[n];
+        MemorySegment.copy(memory, ValueLayout.JAVA_BYTE, take(n), bytes, 0, n);
+        return bytes;
+    }
+
+    public long position() {
+        return position;
+    }
+}
