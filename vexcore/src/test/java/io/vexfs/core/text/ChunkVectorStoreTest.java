@@ -330,6 +330,39 @@ class ChunkVectorStoreTest {
     }
 
     @Test
+    void aPinnedSearchKeepsTheOldSegmentReadableUntilItUnpins() throws Exception {
+        store.close();
+        store = VexStore.open(options(1));
+        chunks = ChunkVectorStore.of(store);
+        write("/t/a.md", "text");
+        TextChunks a = random(10, 384, 5);
+        assertTrue(put("t/a.md", a));
+        Segment first = file("t/a.md").chunks().floats().segment();
+        byte[] filler = new byte[50_000];
+        for (int i = 0; i < 40; i++) {
+            write("/v/f" + i, filler);
+        }
+        for (int i = 0; i < 40; i++) {
+            store.unlink("/v/f" + i);
+        }
+        // A search takes its snapshot (pinned) before compaction moves the floats and the checkpoint retires their segment.
+        Collection.Snapshot during = chunks.pinnedChunks(store.collections().get("t"));
+        try {
+            store.checkpoint();
+            assertTrue(store.compact() >= 1);
+            store.checkpoint();
+            assertNotSame(first, file("t/a.md").chunks().floats().segment(), "moved");
+            assertTrue(first.isRetired());
+            assertTrue(Files.exists(first.path()), "a pinned segment is not deleted");
+            assertArrayEquals(a.vectors(), during.entries().getFirst().floats(), "the search still reads the old copy intact");
+        } finally {
+            during.unpin();
+        }
+        assertFalse(Files.exists(first.path()), "deleted when the last pin goes");
+        assertArrayEquals(a.vectors(), published("t").getFirst().floats());
+    }
+
+    @Test
     void aCorruptBlockFailsTheReadOfThoseChunksOnly() throws Exception {
         write("/t/a.md", "text");
         write("/t/b.md", "more text");
