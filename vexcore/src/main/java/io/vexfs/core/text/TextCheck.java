@@ -25,15 +25,26 @@ import java.util.Arrays;
  */
 public record TextCheck(Kind kind, String reason, byte[] key, long bytes) {
     public enum Kind {
-        TEXT, EMPTY, BINARY, NOT_UTF8;
+        TEXT(0), EMPTY(1), BINARY(2), NOT_UTF8(3);
 
-        /** The status code stored with a file's chunks (TextChunks.status). */
+        /** The status code stored with a file's chunks (SET_CHUNKS, docs/STORAGE.md): fixed, never the ordinal. */
+        private final int code;
+
+        Kind(int code) {
+            this.code = code;
+        }
+
         public int code() {
-            return ordinal();
+            return code;
         }
 
         public static Kind of(int code) {
-            return values()[code];
+            for (Kind k : values()) {
+                if (k.code == code) {
+                    return k;
+                }
+            }
+            throw new IllegalArgumentException("no text status " + code);
         }
     }
 
