@@ -74,7 +74,11 @@ class TextMountTest {
 
     /** .vexfs/text of one collection: column name to value. */
     private static Map<String, String> status(String collection) throws IOException {
-        List<String> lines = Files.readAllLines(m.path(".vexfs/text"));
+        return status(m, collection);
+    }
+
+    private static Map<String, String> status(MountFixture fixture, String collection) throws IOException {
+        List<String> lines = Files.readAllLines(fixture.path(".vexfs/text"));
         String[] header = lines.getFirst().split("\t");
         for (String line : lines.subList(1, lines.size())) {
             String[] f = line.split("\t");
@@ -103,12 +107,7 @@ class TextMountTest {
 
     /** Chunks embedded since the mount started, from its metrics. */
     private static long chunksEmbeddedSinceMount() throws IOException {
-        for (String line : Files.readAllLines(m.path(".vexfs/metrics"))) {
-            if (line.startsWith("vexfs_text_chunks_embedded_total ")) {
-                return (long) Double.parseDouble(line.split(" ")[1]);
-            }
-        }
-        throw new AssertionError("no vexfs_text_chunks_embedded_total in .vexfs/metrics");
+        return metric(m, "vexfs_text_chunks_embedded_total");
     }
 
     @Test
@@ -175,6 +174,133 @@ class TextMountTest {
         assertTrue(chunksEmbeddedSinceMount() <= 1, "only late.md, if the kill came before its embedding");
         assertEquals("notes/late.md", paths(query("notes", "mode=vector\nk=1\nset up printing\n")).getFirst());
         assertFalse(paths(query("notes", "mode=hybrid\nrotate logs\n")).contains("notes/logs.md"));
+
+        // kill -9 once everything is embedded: the embeddings were stored when their record was logged, none is made again.
+        String before = query("notes", "mode=vector\nset up printing\n");
+        m.kill9();
+        m.mount();
+        assertEquals("4", status("notes").get("embedded_files"));
+        assertEquals(before, query("notes", "mode=vector\nset up printing\n"));
+        assertEquals(0, chunksEmbeddedSinceMount(), "a kill -9 after embedding loses no embedding");
+    }
+
+    /** The scores of a vector-mode answer by path. */
+    private static Map<String, String> scores(String answer) {
+        Map<String, String> out = new TreeMap<>();
+        for (String line : answer.split("\n")) {
+            if (!line.isEmpty()) {
+                String[] f = line.split("\t");
+                out.put(f[3], f[2]);
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void anOverwrittenFileNeverAnswersWithItsOldText() throws Exception {
+        m.sh("mkdir -p over && echo 'embed = minilm' > over/.collection").ok();
+        Files.writeString(m.path("over/a.txt"), DOCS.get("guide/pasta.txt"));
+        Files.writeString(m.path("over/logs.txt"), DOCS.get("logs.md"));
+        awaitEmbedded("over");
+        assertEquals("over/a.txt", paths(query("over", "mode=vector\nk=1\ncooking noodles\n")).getFirst());
+        // Overwritten in place through the shell (O_TRUNC), and a twin with the same new text.
+        m.sh("printf '%s' '" + DOCS.get("network.txt") + "' > over/a.txt && cp over/a.txt over/twin.txt").ok();
+        assertEquals(List.of(), paths(query("over", "mode=words\nspaghetti\n")), "the old words go with the commit");
+        assertEquals(List.of("over/a.txt", "over/twin.txt"), paths(query("over", "mode=words\ngateway\n")));
+        awaitEmbedded("over");
+        for (String q : List.of("cooking noodles", "static IP address and DNS", "rotate the logs")) {
+            Map<String, String> s = scores(query("over", "mode=vector\n" + q + "\n"));
+            assertEquals(s.get("over/twin.txt"), s.get("over/a.txt"), q + ": a.txt is searched by its new text only: " + s);
+        }
+        assertEquals("over/logs.txt", paths(query("over", "mode=hybrid\nk=1\nboil spaghetti rotate logs\n")).getFirst());
+    }
+
+    /**
+     * Compaction rewrites the segments that hold chunk embeddings while searches keep reading
+     * them: every answer stays the same, the old segment files go, and a remount reads the moved
+     * embeddings back without embedding anything.
+     */
+    @Test
+    void compactionMovesEmbeddingsUnderRunningSearches() throws Exception {
+        try (MountFixture c = MountFixture.start("""
+                [storage]
+                compaction_min_dead = "1MiB"
+                compaction_dead_ratio = 0.3
+                """)) {
+            c.sh("mkdir notes junk && echo 'embed = minilm' > notes/.collection && mkdir notes/guide").ok();
+            for (Map.Entry<String, String> e : DOCS.entrySet()) {
+                Files.writeString(c.path("notes/" + e.getKey()), e.getValue());
+            }
+            long deadline = System.nanoTime() + 90_000_000_000L;
+            String q = "mode=vector\nhow do I rotate the logs\ncooking noodles\nnightly backups\n";
+            Files.writeString(c.path("notes/.search/q"), q);
+            String expected = Files.readString(c.path("notes/.search/q"));
+            while (expected.split("\n").length < 12 && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+                Files.writeString(c.path("notes/.search/q"), q);
+                expected = Files.readString(c.path("notes/.search/q"));
+            }
+            assertEquals(12, expected.split("\n").length, "3 queries x 4 embedded files: " + expected);
+            List<Path> before;
+            try (var files = Files.list(c.data.resolve("segments"))) {
+                before = files.toList();
+            }
+            java.util.concurrent.atomic.AtomicInteger searches = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicReference<String> wrong = new java.util.concurrent.atomic.AtomicReference<>();
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            String want = expected;
+            Thread searcher = Thread.ofPlatform().start(() -> {
+                while (!stop.get() && wrong.get() == null) {
+                    try {
+                        Files.writeString(c.path("notes/.search/bg"), q);
+                        String got = Files.readString(c.path("notes/.search/bg"));
+                        if (!got.equals(want)) {
+                            wrong.set(got);
+                        }
+                        searches.incrementAndGet();
+                    } catch (IOException e) {
+                        wrong.set(e.toString());
+                    }
+                }
+            });
+            byte[] filler = new byte[256 * 1024];
+            int round = 0;
+            while (before.stream().anyMatch(Files::exists) && System.nanoTime() < deadline && wrong.get() == null) {
+                for (int i = 0; i < 16; i++) {
+                    Files.write(c.path("junk/f" + round + "-" + i), filler);
+                }
+                for (int i = 0; i < 16; i++) {
+                    Files.delete(c.path("junk/f" + round + "-" + i));
+                }
+                round++;
+                Thread.sleep(200);
+            }
+            stop.set(true);
+            searcher.join();
+            assertEquals(null, wrong.get(), "an answer changed while compaction moved the embeddings");
+            assertTrue(searches.get() > 0);
+            assertFalse(before.stream().anyMatch(Files::exists), "every segment of before was compacted away: " + before);
+            assertTrue(compacted(c) > 0, "compaction moved live bytes");
+            c.stop();
+            c.mount();
+            Files.writeString(c.path("notes/.search/q"), q);
+            assertEquals(expected, Files.readString(c.path("notes/.search/q")));
+            assertEquals("4", status(c, "notes").get("embedded_files"));
+            assertEquals(0, metric(c, "vexfs_text_chunks_embedded_total"), "the moved embeddings are read back, not made again");
+        }
+    }
+
+    private static long compacted(MountFixture c) throws IOException {
+        return metric(c, "vexfs_segments_compacted_bytes_total");
+    }
+
+    private static long metric(MountFixture c, String name) throws IOException {
+        for (String line : Files.readAllLines(c.path(".vexfs/metrics"))) {
+            if (line.startsWith(name + " ")) {
+                return (long) Double.parseDouble(line.split(" ")[1]);
+            }
+        }
+        throw new AssertionError("no " + name + " in .vexfs/metrics");
     }
 
     /** A refused write through tee (which, unlike bash's redirection, reports close()), with the reason in .vexfs/errors. */
