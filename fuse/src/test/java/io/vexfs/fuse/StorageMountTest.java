@@ -172,6 +172,17 @@ class StorageMountTest {
                 }
                 assertTrue(Files.readString(m.path(".vexfs/errors")).contains("ENOSPC"));
                 Files.deleteIfExists(m.path("d/huge.bin"));
+                // A large vector file streams to its segment behind its writes: the disk filling up fails a write too.
+                MountFixture.Result vectors = m.sh("/usr/bin/python3 -c \"import struct,sys\n"
+                        + "rec=struct.pack('<i', 3)+struct.pack('<3f',1,2,3)\nsys.stdout.buffer.write(rec*(200*1024*1024//16))\" "
+                        + "| dd of=d/huge.fvecs bs=128K iflag=fullblock 2>&1");
+                assertNotEquals(0, vectors.exit(), vectors.out());
+                assertTrue(vectors.out().contains("No space left on device"), vectors.out());
+                assertEquals(0, Files.size(m.path("d/huge.fvecs")), "nothing of the refused file is committed");
+                Files.deleteIfExists(m.path("d/huge.fvecs"));
+                for (int i = 0; i < 20; i++) {
+                    assertEquals(i + " 1 2\n", Files.readString(m.path("d/keep" + i + ".vec")));
+                }
                 Files.writeString(m.path("d/after.vec"), "7 8 9\n");
                 m.stop();
                 m.mount();

@@ -47,9 +47,20 @@ public record Span(Segment segment, long offset, long length, int crc, boolean h
         return memory();
     }
 
-    /** Checks bytes [from, from + n) of the span (their blocks, on first touch). */
+    /**
+     * A scan is about to read bytes [from, from + n) of the span: their blocks are checked (on
+     * first touch), and each time the scan enters a new read-ahead window the OS is asked to read
+     * the next one.
+     */
     public void check(long from, long n) {
         if (n > 0) {
+            long window = Segment.READ_AHEAD_BYTES;
+            if (from == 0) {
+                segment.readAhead(offset);
+            }
+            if (from == 0 || (offset + from) / window != (offset + from - n) / window) {
+                segment.readAhead(offset + from + window);
+            }
             segment.verify(offset + from, n);
         }
     }

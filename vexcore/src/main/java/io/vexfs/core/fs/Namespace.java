@@ -64,14 +64,6 @@ final class Namespace {
         return changes;
     }
 
-    int nodeCount() {
-        return inodes.size();
-    }
-
-    Node byIno(long ino) {
-        return inodes.get(ino);
-    }
-
     void setListener(StoreListener listener) {
         this.listener = listener;
     }

@@ -60,10 +60,6 @@ final class PageStaging implements Staging {
         return size;
     }
 
-    FileContent base() {
-        return base;
-    }
-
     long baseLimit() {
         return baseLimit;
     }

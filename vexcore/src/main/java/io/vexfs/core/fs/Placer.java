@@ -43,6 +43,8 @@ final class Placer implements AutoCloseable {
         long n = src.byteSize();
         if (writer == null && size + n > inlineLimit) {
             writer = segments.create();
+            // A large file: its bytes are written behind, so its writer's next write overlaps the disk's work.
+            writer.writeBehind(pool);
             for (MemorySegment part : parts()) {
                 writer.append(part);
             }

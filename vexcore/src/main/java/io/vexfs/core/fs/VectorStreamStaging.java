@@ -67,10 +67,6 @@ final class VectorStreamStaging implements Staging {
         return size;
     }
 
-    long rows() {
-        return rows;
-    }
-
     Placer floats() {
         return floats;
     }

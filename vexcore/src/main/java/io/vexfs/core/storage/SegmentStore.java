@@ -91,26 +91,9 @@ public final class SegmentStore implements AutoCloseable {
         return store;
     }
 
-    public Path directory() {
-        return dir;
-    }
-
-    /** Ids are never reused: a log record may still name a segment that is gone. */
-    public void reserveIdsThrough(long id) {
-        synchronized (ids) {
-            nextId = Math.max(nextId, id + 1);
-        }
-    }
-
     private long newId() {
         synchronized (ids) {
             return nextId++;
-        }
-    }
-
-    public long nextId() {
-        synchronized (ids) {
-            return nextId;
         }
     }
 
@@ -250,10 +233,6 @@ public final class SegmentStore implements AutoCloseable {
             arena.close();
             throw e;
         }
-    }
-
-    void aborted(long id) {
-        // Nothing to undo: the id is simply never used again.
     }
 
     /** Appends small payloads, one after the other; see {@link #appendParts}. */

@@ -1,6 +1,10 @@
 package io.vexfs.core.storage;
 
+import io.vexfs.pool.BufferPool;
+import io.vexfs.pool.PooledBuffer;
+
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -9,6 +13,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.zip.CRC32C;
 
 /**
@@ -20,7 +27,12 @@ import java.util.zip.CRC32C;
  * <p>Checksums are computed as the bytes go by while writes come in order (the common case: a
  * {@code cp}); a block written out of order is read back once at seal. A block nobody wrote is
  * a hole, whose checksum is that of zeros, so a sparse file is sealed without reading its holes.
- * Not thread-safe: one owner at a time.
+ *
+ * <p>With {@link #writeBehind}, appends are copied into pool pages and written by a thread of the
+ * writer's own, so the caller (a FUSE write of a large file) returns after a copy and the next
+ * write overlaps the disk's work; at most {@link #BEHIND_BATCHES} batches wait. A failure of that
+ * thread (a full disk) is thrown by the next append, read, seal or flush. Not thread-safe: one
+ * owner at a time.
  */
 public final class SegmentWriter implements AutoCloseable {
     private final SegmentStore store;
@@ -35,6 +47,25 @@ public final class SegmentWriter implements AutoCloseable {
     private final BitSet recompute = new BitSet();
     private long length;
     private boolean done;
+
+    /** Pages per batch the write-behind thread writes at once (1 MiB), and batches that may wait. */
+    static final int BEHIND_PAGES = 64;
+    static final int BEHIND_BATCHES = 8;
+    private static final int PAGE = 16 * 1024;
+
+    /** Pages of data appended from {@code offset}, in order; or, with a future, a request to report when all before it are written. */
+    private record Batch(long offset, PooledBuffer[] pages, long bytes, CompletableFuture<Void> done) {
+    }
+
+    private static final Batch STOP = new Batch(-1, null, 0, null);
+
+    private BufferPool behindPool;
+    private ArrayBlockingQueue<Batch> behind;
+    private Thread behindThread;
+    private PooledBuffer[] filling;
+    private long fillingOffset;
+    private long fillingBytes;
+    private volatile IOException behindFailure;
 
     SegmentWriter(SegmentStore store, long id, Path temp, FileChannel channel) {
         this.store = store;
@@ -52,12 +83,156 @@ public final class SegmentWriter implements AutoCloseable {
         return length;
     }
 
+    /** From now on appends are written by a thread of this writer (see the class comment), from pages of {@code pool}. */
+    public void writeBehind(BufferPool pool) {
+        if (behindPool == null) {
+            behindPool = pool;
+            behind = new ArrayBlockingQueue<>(BEHIND_BATCHES);
+            behindThread = Thread.ofPlatform().name("vexfs-write-behind-" + id).daemon(true).start(this::writeBehindLoop);
+        }
+    }
+
     public void append(MemorySegment src) throws IOException {
-        write(length, src);
+        if (behindPool == null) {
+            write(length, src);
+            return;
+        }
+        throwBehindFailure();
+        long n = src.byteSize();
+        long done = 0;
+        while (done < n) {
+            if (filling == null) {
+                filling = new PooledBuffer[BEHIND_PAGES];
+                fillingOffset = length;
+                fillingBytes = 0;
+            }
+            int page = (int) (fillingBytes / PAGE);
+            if (filling[page] == null) {
+                filling[page] = behindPool.acquire(PAGE);
+            }
+            long inPage = fillingBytes % PAGE;
+            long take = Math.min(n - done, PAGE - inPage);
+            MemorySegment.copy(src, done, filling[page].segment(), inPage, take);
+            done += take;
+            fillingBytes += take;
+            length += take;
+            if (fillingBytes == (long) BEHIND_PAGES * PAGE) {
+                enqueue(new Batch(fillingOffset, filling, fillingBytes, null));
+                filling = null;
+            }
+        }
+    }
+
+    /** Waits until every append so far is in the file (and throws what the thread met). */
+    public void flush() throws IOException {
+        if (behindPool == null) {
+            return;
+        }
+        if (filling != null) {
+            enqueue(new Batch(fillingOffset, filling, fillingBytes, null));
+            filling = null;
+        }
+        CompletableFuture<Void> written = new CompletableFuture<>();
+        enqueue(new Batch(-1, null, 0, written));
+        try {
+            written.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for written pages");
+        } catch (ExecutionException e) {
+            throw new IOException(e.getCause());
+        }
+        throwBehindFailure();
+    }
+
+    private void enqueue(Batch batch) throws IOException {
+        try {
+            behind.put(batch);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while queueing pages to write");
+        }
+    }
+
+    private void throwBehindFailure() throws IOException {
+        IOException f = behindFailure;
+        if (f != null) {
+            throw new IOException(f.getMessage(), f);
+        }
+    }
+
+    /** The write-behind thread: writes batches in order and keeps the checksums; after a failure, only frees pages. */
+    private void writeBehindLoop() {
+        while (true) {
+            Batch b;
+            try {
+                b = behind.take();
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (b == STOP) {
+                return;
+            }
+            if (b.done() != null) {
+                b.done().complete(null);
+                continue;
+            }
+            try {
+                if (behindFailure == null) {
+                    long at = b.offset();
+                    long left = b.bytes();
+                    for (PooledBuffer page : b.pages()) {
+                        if (page == null || left == 0) {
+                            break;
+                        }
+                        MemorySegment bytes = page.segment().asSlice(0, Math.min(PAGE, left));
+                        writeAt(at, bytes);
+                        at += bytes.byteSize();
+                        left -= bytes.byteSize();
+                    }
+                }
+            } catch (IOException e) {
+                behindFailure = e;
+            } finally {
+                for (PooledBuffer page : b.pages()) {
+                    if (page != null) {
+                        page.close();
+                    }
+                }
+            }
+        }
+    }
+
+    private void stopBehind() {
+        if (behindThread == null) {
+            return;
+        }
+        if (filling != null) {
+            for (PooledBuffer page : filling) {
+                if (page != null) {
+                    page.close();
+                }
+            }
+            filling = null;
+        }
+        try {
+            behind.put(STOP);
+            behindThread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        behindThread = null;
     }
 
     /** Writes src at data offset {@code offset}; a gap before it stays a hole (zeros). */
     public void write(long offset, MemorySegment src) throws IOException {
+        flush();
+        writeAt(offset, src);
+        length = Math.max(length, offset + src.byteSize());
+    }
+
+    /** Writes and keeps the checksums; the caller keeps {@link #length}. */
+    private void writeAt(long offset, MemorySegment src) throws IOException {
         long n = src.byteSize();
         if (n == 0) {
             return;
@@ -74,7 +249,6 @@ public final class SegmentWriter implements AutoCloseable {
             long last = (offset + n - 1) / SegmentFormat.BLOCK_BYTES;
             recompute.set(Math.toIntExact(first), Math.toIntExact(last) + 1);
         }
-        length = Math.max(length, offset + n);
     }
 
     /** Feeds in-order bytes to the running block checksums. */
@@ -104,6 +278,7 @@ public final class SegmentWriter implements AutoCloseable {
 
     /** Reads data bytes written so far (holes read as zeros); returns how many, 0 at or past the end. */
     public int read(long offset, MemorySegment dst) throws IOException {
+        flush();
         long n = Math.min(dst.byteSize(), length - offset);
         if (n <= 0) {
             return 0;
@@ -131,6 +306,8 @@ public final class SegmentWriter implements AutoCloseable {
         if (done) {
             throw new IllegalStateException("sealed or aborted already");
         }
+        flush();
+        stopBehind();
         int count = Math.toIntExact(SegmentFormat.blockCount(length));
         int[] table = new int[count];
         long inOrderBlocks = frontier / SegmentFormat.BLOCK_BYTES;
@@ -192,11 +369,11 @@ public final class SegmentWriter implements AutoCloseable {
             return;
         }
         done = true;
+        stopBehind();
         try {
             channel.close();
         } finally {
             Files.deleteIfExists(temp);
-            store.aborted(id);
         }
     }
 

@@ -139,6 +139,28 @@ class SegmentStoreTest {
     }
 
     @Test
+    void appendsWrittenBehindReadBackAndCheckOut() throws IOException {
+        byte[] data = random(5_000_000, 9);
+        long id;
+        try (SegmentStore store = SegmentStore.open(dir, CAPACITY);
+             io.vexfs.pool.BufferPool pool = io.vexfs.pool.BufferPool.builder().capacity(16 << 20).build()) {
+            SegmentWriter w = store.create();
+            w.writeBehind(pool);
+            for (int at = 0; at < data.length; at += 131_072) {
+                w.append(MemorySegment.ofArray(data).asSlice(at, Math.min(131_072, data.length - at)));
+            }
+            byte[] middle = new byte[1000];
+            assertEquals(1000, w.read(2_000_000, MemorySegment.ofArray(middle)), "reads wait for the pages behind");
+            assertArrayEquals(java.util.Arrays.copyOfRange(data, 2_000_000, 2_001_000), middle);
+            id = w.seal().id();
+            assertEquals(0, pool.stats().heldBytesInUse(), "every page went back to the pool");
+        }
+        try (SegmentStore store = SegmentStore.open(dir, CAPACITY)) {
+            assertArrayEquals(data, read(store.get(id), 0, data.length), "the checksums taken behind match what is on disk");
+        }
+    }
+
+    @Test
     void anAbortedOrUnsealedWriterLeavesNothingAStartTakesForData() throws IOException {
         try (SegmentStore store = SegmentStore.open(dir, CAPACITY)) {
             store.create().append(MemorySegment.ofArray(new byte[10]));
