@@ -38,7 +38,10 @@ import java.util.Map;
  * per text, not one padded call per batch: the quantized model quantizes its activations over the
  * whole input tensor, so a text padded into a batch gets another vector (cosine 0.993 to its own,
  * measured), which would make an embedding depend on its neighbours in the queue; and on two cores
- * parallel single calls are as fast (benchmarks/EmbedBench). The pooling is the
+ * parallel single calls are as fast (scripts/bench-text, embedder.*). One intra-op thread per call,
+ * calls side by side, measured best on two cores (~26k tokens/s at ~235 tokens a text; two intra-op
+ * threads per call, or spinning off, were no faster). langchain4j's embedAll looks twice as fast on
+ * long texts only because its tokenizer keeps tokenizer.json's truncation to 128 tokens. The pooling is the
  * sentence-transformers one langchain4j also uses: the mean of the token vectors under the
  * attention mask (or the [CLS] vector), scaled to length 1.
  */
