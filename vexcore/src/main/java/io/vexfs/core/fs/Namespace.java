@@ -6,6 +6,7 @@ import io.vexfs.core.content.Span;
 import io.vexfs.core.content.StoredContent;
 import io.vexfs.core.content.VectorContent;
 import io.vexfs.core.search.SearchEntry;
+import io.vexfs.core.storage.Segment;
 
 import java.util.List;
 import java.util.Map;
@@ -418,8 +419,12 @@ final class Namespace {
         SearchEntry search = null;
         if (owner != null && chunks != null && chunks.rows() > 0) {
             Span floats = chunks.floats();
+            // Checked block by block, without Span.check's read-ahead advice: one file's chunks are at
+            // most 384 KiB, and two 8 MiB madvise calls per file made a search of 1000 files 10x slower.
+            Segment segment = floats.segment();
+            long offset = floats.offset();
             search = new SearchEntry(file.textName.relative(), floats.memory(), Math.toIntExact(chunks.rows()), true,
-                    floats::check);
+                    (from, n) -> segment.verify(offset + from, n));
         }
         if (file.chunkEntry == null && search == null) {
             return;
