@@ -16,6 +16,8 @@ import io.vexfs.core.metrics.VexMetrics;
 import io.vexfs.core.query.QueryEngine;
 import io.vexfs.core.query.QueryNamespace;
 import io.vexfs.core.storage.RecoveryReport;
+import io.vexfs.core.text.Embedders;
+import io.vexfs.core.text.TextIndex;
 import io.vexfs.pool.BufferPool;
 
 import java.io.Closeable;
@@ -29,8 +31,9 @@ import java.util.function.LongSupplier;
 /**
  * A running vexfs node: the store over a data directory, and everything a mount serves beside
  * it, wired from one configuration. The buffer pool and its gauges, the query engine behind
- * .search/ and .similar/, the live toggles and the control files of .vexfs/, the slow-operation
- * log, and (metrics_port) the metrics over HTTP. The FUSE adapter and the tests open it the same
+ * .search/ and .similar/, the text collections' word indexes and embedding models, the live
+ * toggles and the control files of .vexfs/, the slow-operation log, and (metrics_port) the
+ * metrics over HTTP. The FUSE adapter and the tests open it the same
  * way; the adapter adds only what is its own (the zerocopy read path).
  */
 public final class Vexfs implements Closeable {
@@ -40,6 +43,9 @@ public final class Vexfs implements Closeable {
     private final QueryEngine queries;
     private final SlowLog slowLog;
     private final Optimizations optimizations = new Optimizations();
+    /** The embedding models, each loaded once, when a text collection first needs it; ONNX Runtime gets every core. */
+    private final Embedders embedders = new Embedders(Runtime.getRuntime().availableProcessors());
+    private TextIndex text;
     private final List<String> notices;
     private final long replayMillis;
     private MetricsEndpoint endpoint;
@@ -88,7 +94,12 @@ public final class Vexfs implements Closeable {
             throw new IOException("cannot open the data directory " + config.dataDir() + ": " + e.getMessage(), e);
         }
         Vexfs node = new Vexfs(config, pool, store, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), notices);
-        node.wire(configFile, clock);
+        try {
+            node.wire(configFile, clock);
+        } catch (IOException | RuntimeException e) {
+            node.close();
+            throw new IOException("cannot open the text indexes under " + config.dataDir() + ": " + e.getMessage(), e);
+        }
         if (config.metricsPort() != 0) {
             try {
                 node.endpoint = new MetricsEndpoint(config.metricsPort(), store.metrics());
@@ -100,7 +111,8 @@ public final class Vexfs implements Closeable {
         return node;
     }
 
-    private void wire(Path configFile, LongSupplier clock) {
+    /** Also reconciles text collections with their word indexes, which may take a while after a crash. */
+    private void wire(Path configFile, LongSupplier clock) throws IOException {
         // simd: SIMD distance kernels (off: scalar); only where the JVM has a usable Vector API.
         if (VectorKernels.isSimdAvailable()) {
             optimizations.add(new Optimizations.Toggle("simd", VectorKernels::isSimd, VectorKernels::setSimd));
@@ -111,7 +123,9 @@ public final class Vexfs implements Closeable {
         optimizations.add(new Optimizations.Toggle("cache", queries::cacheOn, queries::setCacheOn));
         // scratch: per-thread search buffers reused (off: allocated per search).
         optimizations.add(new Optimizations.Toggle("scratch", queries::reuseScratch, queries::setReuseScratch));
-        store.virtualFiles().enableQueries(new QueryNamespace(store, queries, config.queryTtl(), clock));
+        text = new TextIndex(store, config.dataDir(), embedders, queries::searchEntries);
+        store.virtualFiles().enableQueries(new QueryNamespace(store, queries, text, config.queryTtl(), clock));
+        store.virtualFiles().register(new ControlFile("text", text::statusTsv, null));
 
         VexMetrics metrics = store.metrics();
         store.virtualFiles().register(new ControlFile("errors", store.errors()::render, null));
@@ -119,7 +133,7 @@ public final class Vexfs implements Closeable {
         store.virtualFiles().register(new ControlFile("metrics", metrics::scrape, null));
         store.virtualFiles().register(new ControlFile("config", () -> effectiveConfig(configFile), null));
         store.virtualFiles().register(new ControlFile("optimizations", optimizations::render, optimizations));
-        StatsReport stats = new StatsReport(store, pool::stats);
+        StatsReport stats = new StatsReport(store, pool::stats, text::statsText);
         store.virtualFiles().register(new ControlFile("stats", stats::render, null));
         Profiler profiler = new Profiler(Path.of(System.getProperty("java.io.tmpdir"),
                 "vexfs-profiles-" + ProcessHandle.current().pid()));
@@ -171,6 +185,11 @@ public final class Vexfs implements Closeable {
         return queries;
     }
 
+    /** Text collections: their searches, word indexes and embedding progress. */
+    public TextIndex text() {
+        return text;
+    }
+
     public RecoveryReport recoveryReport() {
         return store.recoveryReport();
     }
@@ -190,17 +209,27 @@ public final class Vexfs implements Closeable {
         return endpoint == null ? 0 : endpoint.port();
     }
 
-    /** Stops the metrics endpoint and the query threads, syncs and closes the store, frees the pool. */
+    /**
+     * Stops the metrics endpoint, the embedding and the query threads, closes the word indexes,
+     * syncs and closes the store, frees the pool.
+     */
     @Override
     public void close() throws IOException {
         if (endpoint != null) {
             endpoint.close();
         }
-        queries.close();
         try {
-            store.close();
+            if (text != null) {
+                text.close();
+            }
         } finally {
-            pool.close();
+            embedders.close();
+            queries.close();
+            try {
+                store.close();
+            } finally {
+                pool.close();
+            }
         }
     }
 }

@@ -210,6 +210,24 @@ class LiveMountTest {
     }
 
     @Test
+    void textStatusFollowsEmbeddingToTheEnd() throws IOException {
+        assertTrue(ok("text", "status").out().contains("no text collections"));
+        Path notes = mount.mnt.resolve("notes");
+        Files.createDirectory(notes);
+        Files.writeString(notes.resolve(".collection"), "embed = minilm\n");
+        Files.writeString(notes.resolve("a.md"), "Log rotation: logrotate compresses old log files every week.");
+        Files.writeString(notes.resolve("b.md"), "Boil the pasta for nine minutes.");
+        Files.write(notes.resolve("c.bin"), new byte[]{1, 0, 2, 0});
+        LiveMount.Run r = ok("text", "status", "--watch", "--interval", "200ms", "--iterations", "300");
+        String last = r.out().substring(r.out().lastIndexOf("collection"));
+        assertTrue(last.lines().anyMatch(l -> l.startsWith("notes") && l.contains("minilm") && l.contains("2/2")
+                && l.contains("[####################] 100%")), r.out());
+        assertTrue(last.contains("per batch of document chunks") && last.contains("2 chunks"), last);
+        String table = last.lines().filter(l -> l.startsWith("notes")).findFirst().orElseThrow();
+        assertTrue(table.matches(".*\\s1\\s+0\\s*$"), "one file skipped, none failed: " + table);
+    }
+
+    @Test
     void analysesRankWithEvidence() {
         LiveMount.Run b = ok("bottlenecks", "identify");
         assertTrue(b.out().contains("1. [") && b.out().contains("evidence: ") && b.out().contains("helps: "), b.out());

@@ -49,12 +49,17 @@ public record Span(Segment segment, long offset, long length, int crc, boolean h
 
     /**
      * A scan is about to read bytes [from, from + n) of the span: their blocks are checked (on
-     * first touch), and each time the scan enters a new read-ahead window the OS is asked to read
-     * the next one.
+     * first touch), and, for a span of at least one read-ahead window, each time the scan enters a
+     * new window the OS is asked to read the next one. Smaller spans (many small files) get no
+     * advice: two 8 MiB madvise calls per small file made a search of 1,000 of them 10x slower.
      */
     public void check(long from, long n) {
         if (n > 0) {
             long window = Segment.READ_AHEAD_BYTES;
+            if (length < window) {
+                segment.verify(offset + from, n);
+                return;
+            }
             if (from == 0) {
                 segment.readAhead(offset);
             }

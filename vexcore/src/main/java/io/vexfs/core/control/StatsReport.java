@@ -25,12 +25,15 @@ public final class StatsReport {
     private final VexStore store;
     private final Supplier<PoolStats> pool;
     private static final long MIN_WINDOW_MS = 1000;
+    /** Text collections' embedding progress; empty when there are none. */
+    private final Supplier<String> text;
     private MetricsSnapshot previous;
     private MetricsSnapshot latest;
 
-    public StatsReport(VexStore store, Supplier<PoolStats> pool) {
+    public StatsReport(VexStore store, Supplier<PoolStats> pool, Supplier<String> text) {
         this.store = store;
         this.pool = pool;
+        this.text = text;
     }
 
     public synchronized String render() {
@@ -75,6 +78,10 @@ public final class StatsReport {
         line(sb, "log", size(now.count(VexCounter.WAL_BYTES)) + " written, " + now.count(VexCounter.WAL_FSYNCS) + " fsyncs, "
                 + now.count(VexCounter.COMPACTIONS) + " checkpoints");
         line(sb, "rejected", now.count(VexCounter.REJECTED_OPERATIONS) + " (see .vexfs/errors)");
+        String textSection = text.get();
+        if (!textSection.isEmpty()) {
+            sb.append("text\n").append(textSection);
+        }
         sb.append(String.format(Locale.ROOT, "%nops over the last %.1f s:%n", seconds));
         sb.append(String.format(Locale.ROOT, "  %-10s %10s %10s %10s %10s %10s%n", "op", "count", "ops/s", "p50 us", "p95 us", "p99 us"));
         for (OpStats op : now.ops()) {

@@ -90,7 +90,7 @@ final class AnnIndexFiles {
 
     /** Where an entry's rows lie: its floats' segment and offset (neither ever changes for these bytes), and its row count. */
     static AnnIndex.BlockKey key(Collection.Entry e) {
-        var floats = e.content().floats();
+        var floats = e.floats();
         return new AnnIndex.BlockKey(floats.segment() == null ? 0 : floats.segment().id(), floats.offset(), e.search().rows());
     }
 

@@ -39,6 +39,7 @@ public sealed interface Change {
     int SET_CONTENT = 9;
     int SETTINGS = 10;
     int STATE = 11;
+    int SET_CHUNKS = 12;
 
     /** The record type code. */
     int type();
@@ -174,6 +175,22 @@ public sealed interface Change {
         }
     }
 
+    /**
+     * A text file's chunk embeddings (or why it has none), for the version the file {@code ino}
+     * has when the record is applied: logged only while it has exactly the version they were
+     * made from, so replay reaches them in the same state. {@code path} is the name its hits use.
+     */
+    record SetChunks(long ino, FsPath path, StoredChunks chunks) implements Change {
+        public int type() {
+            return SET_CHUNKS;
+        }
+
+        public void encode(Body out) {
+            out.i64(ino).path(path).bytes(chunks.key()).u8(chunks.status()).text(chunks.reason()).i64(chunks.rows())
+                    .i32(chunks.dim()).span(chunks.floats());
+        }
+    }
+
     /** Turns a segment id from a record back into the segment (recovery opens it on first use). */
     @FunctionalInterface
     interface Segments {
@@ -208,6 +225,8 @@ public sealed interface Change {
             case SET_CONTENT -> new SetContent(in.i64(), in.path(), in.attributes(), in.content());
             case SETTINGS -> new Settings(in.path(), in.text());
             case STATE -> new State(in.i64());
+            case SET_CHUNKS -> new SetChunks(in.i64(), in.path(),
+                    new StoredChunks(in.bytes(), in.u8(), in.text(), in.i64(), in.i32(), in.span()));
             default -> throw new IOException("unknown record type " + type);
         };
         in.expectEnd(type);

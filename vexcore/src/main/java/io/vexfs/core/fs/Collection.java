@@ -1,6 +1,6 @@
 package io.vexfs.core.fs;
 
-import io.vexfs.core.content.VectorContent;
+import io.vexfs.core.content.Span;
 import io.vexfs.core.search.SearchEntry;
 import io.vexfs.core.storage.Segment;
 
@@ -25,7 +25,7 @@ public final class Collection {
     /** One stored file's vectors. {@code died} is the version that removed it. */
     public static final class Entry {
         final SearchEntry search;
-        final VectorContent content;
+        final Span floats;
         final long born;
         /** Never reused within the collection. */
         final int fileNumber;
@@ -33,9 +33,9 @@ public final class Collection {
         /** The generation of the {@link CollectionIndex} that holds all of its rows; 0 for none. */
         volatile int indexedGeneration;
 
-        Entry(SearchEntry search, VectorContent content, long born, int fileNumber) {
+        Entry(SearchEntry search, Span floats, long born, int fileNumber) {
             this.search = search;
-            this.content = content;
+            this.floats = floats;
             this.born = born;
             this.fileNumber = fileNumber;
         }
@@ -44,9 +44,9 @@ public final class Collection {
             return search;
         }
 
-        /** The stored vectors behind the search view: their segment must be pinned while the view is read. */
-        public VectorContent content() {
-            return content;
+        /** Where the vectors behind the search view are stored: their segment must be pinned while the view is read. */
+        public Span floats() {
+            return floats;
         }
 
         public int fileNumber() {
@@ -100,6 +100,13 @@ public final class Collection {
     private volatile Table table = new Table(new Entry[16], 0, 0, 0);
     private volatile Snapshot lastSnapshot;
     private int deadEntries;
+    /**
+     * A text collection's chunk embeddings: a second versioned table beside the vector files',
+     * one multi-row entry per embedded text file, never seen by vector queries. Made on first use,
+     * under the commit lock.
+     */
+    private volatile Collection chunkSet;
+    private static final Snapshot NO_CHUNKS = new Snapshot(0, List.of(), List.of(), 0, List.of());
 
     Collection(CollectionSettings settings, Indexer indexer) {
         this.indexer = indexer;
@@ -166,8 +173,8 @@ public final class Collection {
         return table.vectors() > 0;
     }
 
-    /** Replaces {@code old} (null: nothing) by {@code search} over {@code content} (null: nothing) as one new version. */
-    Entry replace(Entry old, SearchEntry search, VectorContent content) {
+    /** Replaces {@code old} (null: nothing) by {@code search} over {@code floats} (null: nothing) as one new version. */
+    Entry replace(Entry old, SearchEntry search, Span floats) {
         Table t = table;
         long v = t.version() + 1;
         long vectors = t.vectors();
@@ -185,7 +192,7 @@ public final class Collection {
         int size = t.size();
         Entry added = null;
         if (search != null) {
-            added = new Entry(search, content, v, files.nextFileNumber());
+            added = new Entry(search, floats, v, files.nextFileNumber());
             if (size == arr.length) {
                 arr = Arrays.copyOf(arr, arr.length * 2);
             }
@@ -230,6 +237,25 @@ public final class Collection {
         return s;
     }
 
+    /** Under the commit lock: the chunk set, made on first use. */
+    Collection chunkSet() {
+        Collection c = chunkSet;
+        if (c == null) {
+            c = new Collection(CollectionSettings.DEFAULT, indexer);
+            chunkSet = c;
+        }
+        return c;
+    }
+
+    /**
+     * The text files' chunk embeddings as of one version, under the files' text names, pinned for
+     * a search (see {@link Snapshot#pin}): unpin it when done. No lock.
+     */
+    public Snapshot pinnedChunks() {
+        Collection c = chunkSet;
+        return c == null ? NO_CHUNKS : c.pinned(c.snapshot());
+    }
+
     /** The live entries as of the current version; cheap when nothing changed since the last call. */
     public Snapshot snapshot() {
         Table t = table;
@@ -246,7 +272,7 @@ public final class Collection {
             if (e.liveAt(v)) {
                 live.add(e);
                 searches.add(e.search);
-                segments.add(e.content.floats().segment());
+                segments.add(e.floats.segment());
             }
         }
         s = new Snapshot(v, List.copyOf(searches), List.copyOf(live), t.vectors(), List.copyOf(segments));

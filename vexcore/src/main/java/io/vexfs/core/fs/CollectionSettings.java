@@ -4,18 +4,22 @@ import io.vexfs.core.codec.InvalidInputException;
 import io.vexfs.core.index.AnnParams;
 import io.vexfs.core.search.Metric;
 
+import java.util.List;
 import java.util.Locale;
 
 /**
  * A collection's `.collection` file: dimension (0 until the first vector sets it), metric,
- * index kind ("flat" or "hnsw") with the hnsw parameters, and the default result count.
- * Writing the file sets the keys it names; the others keep their values.
+ * index kind ("flat" or "hnsw") with the hnsw parameters, the default result count, and the
+ * embedding model that makes it a text collection. Writing the file sets the keys it names;
+ * the others keep their values.
  *
  * @param m              hnsw links per node (m)
  * @param efConstruction hnsw candidate list size while inserting (ef_construction)
  * @param ef             hnsw candidate list size of a query that names no ef= (ef)
+ * @param embed          the embedding model of a text collection (embed and its keys), or null
  */
-public record CollectionSettings(int dim, Metric metric, String index, int k, int m, int efConstruction, int ef) {
+public record CollectionSettings(int dim, Metric metric, String index, int k, int m, int efConstruction, int ef,
+                                 EmbedSpec embed) {
     public static final int MAX_K = 10_000;
     public static final int MAX_DIM = 65_536;
     public static final String FLAT = "flat";
@@ -27,10 +31,17 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
     public static final int MIN_EF = 1;
     public static final int MAX_EF = 10_000;
     public static final CollectionSettings DEFAULT = new CollectionSettings(0, Metric.L2, FLAT, 10,
-            AnnParams.DEFAULTS.m(), AnnParams.DEFAULTS.efConstruction(), AnnParams.DEFAULTS.ef());
+            AnnParams.DEFAULTS.m(), AnnParams.DEFAULTS.efConstruction(), AnnParams.DEFAULTS.ef(), null);
+    /** The keys a .collection line may set. */
+    private static final String KEYS = "dim, metric, index, k, m, ef_construction, ef, embed, embed_model, embed_tokenizer, embed_pooling";
 
     public CollectionSettings withDim(int newDim) {
-        return new CollectionSettings(newDim, metric, index, k, m, efConstruction, ef);
+        return new CollectionSettings(newDim, metric, index, k, m, efConstruction, ef, embed);
+    }
+
+    /** Whether ordinary files of the collection are embedded and indexed for words (embed is set). */
+    public boolean text() {
+        return embed != null;
     }
 
     public boolean hnsw() {
@@ -42,7 +53,7 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
         return new AnnParams(m, efConstruction, ef);
     }
 
-    /** One `key = value` line, its value parsed: an Integer, a Metric, or the index kind. */
+    /** One `key = value` line, its value parsed: an Integer, a Metric, the index kind, a model, a path or a pooling. */
     private record Assignment(String key, Object value) {
     }
 
@@ -54,8 +65,13 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
         parseLine(line, "line " + number);
     }
 
-    /** Applies `key = value` lines to these settings; {@code hasVectors} forbids changing dim and metric. */
-    public CollectionSettings apply(String text, boolean hasVectors) throws InvalidInputException {
+    /**
+     * Applies `key = value` lines to these settings; {@code hasVectors} forbids changing dim and
+     * metric, and a collection that is not {@code empty} (it holds files) keeps its embed model.
+     * {@code embedDim} is the dimension of the model the lines name, found by loading it (0 when
+     * they name none, or when only the model's known dimension can tell).
+     */
+    public CollectionSettings apply(String text, boolean hasVectors, boolean empty, int embedDim) throws InvalidInputException {
         int newDim = dim;
         Metric newMetric = metric;
         String newIndex = index;
@@ -63,6 +79,16 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
         int newM = m;
         int newEfConstruction = efConstruction;
         int newEf = ef;
+        String embedKind = embed == null ? null : embed.model();
+        // The onnx model's files, kept until the end shows whether embed = onnx is set.
+        String embedModel = embed == null ? null : embed.modelPath();
+        String embedTokenizer = embed == null ? null : embed.tokenizerPath();
+        String embedPooling = embed == null ? EmbedSpec.MEAN : embed.pooling();
+        String embedWhere = null;
+        String firstOnnxKey = null;
+        String firstOnnxWhere = null;
+        String dimWhere = null;
+        String metricWhere = null;
         // The first line that set an hnsw parameter: refused there if the index ends up flat.
         String firstHnswKey = null;
         String firstHnswWhere = null;
@@ -74,22 +100,77 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
                 continue;
             }
             switch (a.key()) {
-                case "dim" -> newDim = (Integer) a.value();
-                case "metric" -> newMetric = (Metric) a.value();
+                case "dim" -> {
+                    newDim = (Integer) a.value();
+                    dimWhere = where;
+                }
+                case "metric" -> {
+                    newMetric = (Metric) a.value();
+                    metricWhere = where;
+                }
                 case "index" -> newIndex = (String) a.value();
                 case "k" -> newK = (Integer) a.value();
                 case "m" -> newM = (Integer) a.value();
                 case "ef_construction" -> newEfConstruction = (Integer) a.value();
-                default -> newEf = (Integer) a.value();
+                case "ef" -> newEf = (Integer) a.value();
+                case "embed" -> {
+                    embedKind = a.value().equals("none") ? null : (String) a.value();
+                    embedWhere = where;
+                }
+                case "embed_model" -> embedModel = (String) a.value();
+                case "embed_tokenizer" -> embedTokenizer = (String) a.value();
+                default -> embedPooling = (String) a.value();
             }
             if (firstHnswKey == null && (a.key().equals("m") || a.key().equals("ef_construction") || a.key().equals("ef"))) {
                 firstHnswKey = a.key();
                 firstHnswWhere = where;
             }
+            if (firstOnnxKey == null && a.key().startsWith("embed_")) {
+                firstOnnxKey = a.key();
+                firstOnnxWhere = where;
+            }
         }
         if (firstHnswKey != null && !newIndex.equals(HNSW)) {
             throw new InvalidInputException(firstHnswWhere, firstHnswKey
                     + " tunes the hnsw index, and this collection's index is flat: set 'index = hnsw' too");
+        }
+        EmbedSpec newEmbed = null;
+        if (EmbedSpec.ONNX.equals(embedKind)) {
+            if (embedModel == null || embedTokenizer == null) {
+                throw new InvalidInputException(embedWhere == null ? "" : embedWhere, "embed = onnx needs embed_model"
+                        + " (the .onnx file) and embed_tokenizer (its tokenizer.json), both absolute paths");
+            }
+            newEmbed = new EmbedSpec(EmbedSpec.ONNX, embedModel, embedTokenizer, embedPooling);
+        } else if (firstOnnxKey != null) {
+            throw new InvalidInputException(firstOnnxWhere, firstOnnxKey + " names a file of an onnx model, and this"
+                    + " collection's embed is " + (embedKind == null ? "not set" : embedKind) + ": set 'embed = onnx' too");
+        } else if (embedKind != null) {
+            newEmbed = EmbedSpec.MINILM_SPEC;
+        }
+        if (!java.util.Objects.equals(newEmbed, embed)) {
+            if (!empty) {
+                throw new InvalidInputException(embedWhere == null ? firstOnnxWhere : embedWhere, "embed cannot change while"
+                        + " the collection holds files: it decides how every file is searched; make a new collection");
+            }
+            if (newEmbed != null) {
+                int modelDim = embedDim != 0 ? embedDim : newEmbed.knownDim();
+                if (modelDim != 0 && dimWhere != null && newDim != modelDim) {
+                    throw new InvalidInputException(dimWhere, "the " + newEmbed.model() + " model gives " + modelDim
+                            + "-dimensional vectors, so dim must be " + modelDim + ", not " + newDim);
+                }
+                if (modelDim != 0) {
+                    newDim = modelDim;
+                }
+                if (metricWhere != null && newMetric != Metric.COSINE) {
+                    throw new InvalidInputException(metricWhere, "a text collection compares embeddings by cosine,"
+                            + " not " + newMetric.key());
+                }
+                newMetric = Metric.COSINE;
+            }
+        } else if (newEmbed != null && metricWhere != null && newMetric != Metric.COSINE) {
+            throw new InvalidInputException(metricWhere, "a text collection compares embeddings by cosine, not " + newMetric.key());
+        } else if (newEmbed != null && dimWhere != null && newDim != dim && dim != 0) {
+            throw new InvalidInputException(dimWhere, "dim of a text collection is its model's, " + dim);
         }
         if (hasVectors && newDim != dim) {
             throw new InvalidInputException("", "dim cannot change from " + dim + " to " + newDim
@@ -99,7 +180,7 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
             throw new InvalidInputException("", "metric cannot change from " + metric.key() + " to "
                     + newMetric.key() + " while the collection holds vectors");
         }
-        return new CollectionSettings(newDim, newMetric, newIndex, newK, newM, newEfConstruction, newEf);
+        return new CollectionSettings(newDim, newMetric, newIndex, newK, newM, newEfConstruction, newEf, newEmbed);
     }
 
     /** One line parsed; null for a blank or comment line. */
@@ -138,8 +219,29 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
                     "candidates weighed per insert: below 8 the graph links poorly, above 1000 a build crawls");
             case "ef" -> parseInt(where, key, value, MIN_EF, MAX_EF,
                     "candidates kept per search, raised to k when smaller: 10000 is the most hits a query can ask for");
-            default -> throw new InvalidInputException(where,
-                    "unknown key '" + clip(key) + "' (known: dim, metric, index, k, m, ef_construction, ef)");
+            case "embed" -> {
+                String model = value.toLowerCase(Locale.ROOT);
+                if (!model.equals(EmbedSpec.MINILM) && !model.equals(EmbedSpec.ONNX) && !model.equals("none")) {
+                    throw new InvalidInputException(where, "embed must be 'minilm' (the bundled all-MiniLM-L6-v2), 'onnx'"
+                            + " (a model named by embed_model and embed_tokenizer) or 'none', not '" + clip(value) + "'");
+                }
+                yield model;
+            }
+            case "embed_model", "embed_tokenizer" -> {
+                if (!value.startsWith("/")) {
+                    throw new InvalidInputException(where, key + " must be an absolute path (the mount does not"
+                            + " run where the shell does), not '" + clip(value) + "'");
+                }
+                yield value;
+            }
+            case "embed_pooling" -> {
+                String pooling = value.toLowerCase(Locale.ROOT);
+                if (!pooling.equals(EmbedSpec.MEAN) && !pooling.equals(EmbedSpec.CLS)) {
+                    throw new InvalidInputException(where, "embed_pooling must be 'mean' or 'cls', not '" + clip(value) + "'");
+                }
+                yield pooling;
+            }
+            default -> throw new InvalidInputException(where, "unknown key '" + clip(key) + "' (known: " + KEYS + ")");
         });
     }
 
@@ -150,6 +252,8 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
      */
     public static CollectionSettings restore(String text) {
         CollectionSettings s = DEFAULT;
+        // The model's lines are read together at the end: an onnx model is one spec of four lines.
+        String[] embed = {null, null, null, EmbedSpec.MEAN};
         for (String raw : text.split("\n")) {
             String line = raw.strip();
             int eq = line.indexOf('=');
@@ -160,20 +264,38 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
             String value = line.substring(eq + 1).strip();
             try {
                 s = switch (key) {
-                    case "dim" -> new CollectionSettings(Integer.parseInt(value), s.metric, s.index, s.k, s.m, s.efConstruction, s.ef);
-                    case "metric" -> new CollectionSettings(s.dim, Metric.parse(value), s.index, s.k, s.m, s.efConstruction, s.ef);
-                    case "index" -> new CollectionSettings(s.dim, s.metric, value, s.k, s.m, s.efConstruction, s.ef);
-                    case "k" -> new CollectionSettings(s.dim, s.metric, s.index, Integer.parseInt(value), s.m, s.efConstruction, s.ef);
-                    case "m" -> new CollectionSettings(s.dim, s.metric, s.index, s.k, Integer.parseInt(value), s.efConstruction, s.ef);
-                    case "ef_construction" -> new CollectionSettings(s.dim, s.metric, s.index, s.k, s.m, Integer.parseInt(value), s.ef);
-                    case "ef" -> new CollectionSettings(s.dim, s.metric, s.index, s.k, s.m, s.efConstruction, Integer.parseInt(value));
+                    case "dim" -> new CollectionSettings(Integer.parseInt(value), s.metric, s.index, s.k, s.m, s.efConstruction, s.ef, null);
+                    case "metric" -> new CollectionSettings(s.dim, Metric.parse(value), s.index, s.k, s.m, s.efConstruction, s.ef, null);
+                    case "index" -> new CollectionSettings(s.dim, s.metric, value, s.k, s.m, s.efConstruction, s.ef, null);
+                    case "k" -> new CollectionSettings(s.dim, s.metric, s.index, Integer.parseInt(value), s.m, s.efConstruction, s.ef, null);
+                    case "m" -> new CollectionSettings(s.dim, s.metric, s.index, s.k, Integer.parseInt(value), s.efConstruction, s.ef, null);
+                    case "ef_construction" -> new CollectionSettings(s.dim, s.metric, s.index, s.k, s.m, Integer.parseInt(value), s.ef, null);
+                    case "ef" -> new CollectionSettings(s.dim, s.metric, s.index, s.k, s.m, s.efConstruction, Integer.parseInt(value), null);
+                    case "embed", "embed_model", "embed_tokenizer", "embed_pooling" -> {
+                        embed[List.of("embed", "embed_model", "embed_tokenizer", "embed_pooling").indexOf(key)] = value;
+                        yield s;
+                    }
                     default -> throw new IllegalArgumentException("unknown key");
                 };
             } catch (IllegalArgumentException e) {
                 System.err.println("vexfs: stored collection setting '" + clip(line) + "' is not understood by this build; ignored");
             }
         }
-        return s;
+        if (embed[0] == null || embed[0].equals("none")) {
+            return s;
+        }
+        try {
+            EmbedSpec spec = switch (embed[0]) {
+                case EmbedSpec.MINILM -> EmbedSpec.MINILM_SPEC;
+                case EmbedSpec.ONNX -> new EmbedSpec(EmbedSpec.ONNX, embed[1], embed[2], embed[3]);
+                default -> throw new IllegalArgumentException("unknown model");
+            };
+            return new CollectionSettings(s.dim, s.metric, s.index, s.k, s.m, s.efConstruction, s.ef, spec);
+        } catch (IllegalArgumentException e) {
+            System.err.println("vexfs: stored embedding model '" + clip(embed[0]) + "' is not understood by this build ("
+                    + e.getMessage() + "); the collection is searched as a vector collection");
+            return s;
+        }
     }
 
     public String render() {
@@ -191,6 +313,9 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
             sb.append("ef = ").append(ef).append('\n');
         }
         sb.append("k = ").append(k).append('\n');
+        if (embed != null) {
+            sb.append(embed.render());
+        }
         return sb.toString();
     }
 

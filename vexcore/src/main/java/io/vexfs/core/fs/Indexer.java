@@ -239,7 +239,7 @@ final class Indexer implements AutoCloseable {
             List<AnnIndex.Block<Collection.Entry>> blocks = new ArrayList<>(e.getValue().size());
             for (Change c : e.getValue()) {
                 blocks.add(new AnnIndex.Block<>(c.entry(), c.entry().search.vectors(), c.entry().search.rows(),
-                        new SegmentPin(c.entry().content().floats().segment())));
+                        new SegmentPin(c.entry().floats().segment())));
             }
             Set<Collection.Entry> gone = Collections.newSetFromMap(new IdentityHashMap<>());
             long started = System.nanoTime();
@@ -328,7 +328,7 @@ final class Indexer implements AutoCloseable {
                 ArrayDeque<Collection.Entry> matches = byKey.get(key);
                 Collection.Entry entry = matches == null ? null : matches.poll();
                 return entry == null ? null : new AnnIndex.Block<>(entry, entry.search.vectors(), entry.search.rows(),
-                        new SegmentPin(entry.content().floats().segment()));
+                        new SegmentPin(entry.floats().segment()));
             });
         } catch (IOException | CorruptIndexException failure) {
             errors.record(name, "EIO", "hnsw index file " + files.fileFor(name).getFileName(),

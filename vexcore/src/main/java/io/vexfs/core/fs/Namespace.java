@@ -1,10 +1,13 @@
 package io.vexfs.core.fs;
 
+import io.vexfs.core.codec.VectorFormat;
+import io.vexfs.core.content.ExtentContent;
 import io.vexfs.core.content.Span;
 import io.vexfs.core.content.StoredContent;
 import io.vexfs.core.content.VectorContent;
 import io.vexfs.core.search.SearchEntry;
 
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
@@ -14,6 +17,12 @@ import java.util.function.Consumer;
  * {@link Change}: {@link #apply} runs the same code for a live change (under the store's commit
  * lock, after the change was checked and logged) and in recovery (replaying what was logged).
  * Lookups take no lock.
+ *
+ * <p>Text files (ordinary files of a text collection) are followed here too: each has one name
+ * its text is searched under ({@link FileNode#textName}), and its chunk embeddings live and die
+ * with its version. The {@link StoreListener}, when one is attached, hears of each text file's
+ * new versions, names and removal as the change is applied (never during replay: it attaches
+ * after).
  */
 final class Namespace {
     static final long ROOT_INO = 1;
@@ -25,6 +34,8 @@ final class Namespace {
     private long nextIno = ROOT_INO + 1;
     /** Changes applied so far: dates the moment a segment stopped being referenced. */
     private long changes;
+    /** The text module, or null; told of text files' changes under the commit lock. */
+    private volatile StoreListener listener;
 
     Namespace(Attributes rootAttributes, Indexer indexer) {
         this.root = new DirNode(ROOT_INO, rootAttributes);
@@ -51,6 +62,10 @@ final class Namespace {
 
     long changes() {
         return changes;
+    }
+
+    void setListener(StoreListener listener) {
+        this.listener = listener;
     }
 
     // ---- lookups (no lock) ----
@@ -90,6 +105,7 @@ final class Namespace {
                 FileNode file = FileNode.empty(c.ino(), c.attributes());
                 link(c.path(), file, c.attributes().ctimeNs());
                 install(c.path(), file, c.content());
+                setTextName(file, textCollectionOf(c.path(), file) != null ? c.path() : null, true);
             }
             case Change.MakeSymlink c -> link(c.path(), new SymlinkNode(c.ino(), c.attributes(), c.target()), c.attributes().ctimeNs());
             case Change.MakeNode c -> link(c.path(), new SpecialNode(c.ino(), c.attributes(), c.fileType(), c.rdev()),
@@ -100,6 +116,9 @@ final class Namespace {
                 file.links++;
                 file.setAttributes(file.attributes().changed(c.timeNs()));
                 touch(parentOf(c.path()), c.timeNs());
+                if (textCollectionOf(c.path(), file) != null && (file.textName == null || before(c.path(), file.textName))) {
+                    setTextName(file, c.path(), false);
+                }
             }
             case Change.Remove c -> remove(c.path(), c.timeNs());
             case Change.Rename c -> rename(c);
@@ -108,6 +127,7 @@ final class Namespace {
                 FileNode file = (FileNode) require(c.ino());
                 file.setAttributes(c.attributes());
                 install(c.path(), file, c.content());
+                setTextName(file, file.textName, true);
             }
             case Change.Settings c -> {
                 Collection collection = collections.get(c.collection().collection());
@@ -115,8 +135,22 @@ final class Namespace {
                     throw new IllegalStateException("settings of a collection that does not exist: " + c.collection());
                 }
                 collection.setSettings(CollectionSettings.restore(c.text()));
+                StoreListener l = listener;
+                if (l != null) {
+                    l.settingsChanged(c.collection().collection(), collection);
+                }
             }
             case Change.State c -> nextIno = Math.max(nextIno, c.nextIno());
+            case Change.SetChunks c -> {
+                FileNode file = (FileNode) require(c.ino());
+                dropChunks(file);
+                Collection collection = collectionOf(c.path());
+                file.textName = c.path();
+                file.textCollection = collection;
+                file.chunks = c.chunks();
+                account(c.chunks().spans(), 1);
+                publishChunks(file);
+            }
         }
     }
 
@@ -153,7 +187,11 @@ final class Namespace {
                 parent.subdirs--;
                 inodes.remove(d.ino());
                 if (path.depth() == 1) {
-                    collections.remove(path.name());
+                    Collection gone = collections.remove(path.name());
+                    StoreListener l = listener;
+                    if (l != null && gone != null) {
+                        l.collectionRemoved(path.name(), gone);
+                    }
                 }
             }
             case FileNode f -> {
@@ -161,7 +199,10 @@ final class Namespace {
                 f.setAttributes(f.attributes().changed(timeNs));
                 if (f.links == 0) {
                     install(null, f, null);
+                    setTextName(f, null, false);
                     inodes.remove(f.ino());
+                } else if (path.equals(f.textName)) {
+                    setTextName(f, firstTextName(f), false);
                 }
             }
             default -> inodes.remove(node.ino());
@@ -190,7 +231,12 @@ final class Namespace {
             from.subdirs--;
             to.subdirs++;
             if (c.from().depth() == 1) {
-                collections.put(c.to().name(), collections.remove(c.from().name()));
+                Collection moved = collections.remove(c.from().name());
+                collections.put(c.to().name(), moved);
+                StoreListener l = listener;
+                if (l != null) {
+                    l.collectionRenamed(c.from().name(), c.to().name(), moved);
+                }
             }
         }
         node.setAttributes(node.attributes().changed(c.timeNs()));
@@ -198,6 +244,15 @@ final class Namespace {
         touch(to, c.timeNs());
         if (node instanceof FileNode f && c.content() != null) {
             install(c.to(), f, c.content());
+            // Another kind of content: which of its names are text names may have changed too.
+            setTextName(f, f.links == 1 ? (textCollectionOf(c.to(), f) != null ? c.to() : null) : firstTextName(f), true);
+        } else if (node instanceof FileNode f && f.links > 1) {
+            publish(c.to(), f, f.content());
+            if (c.from().equals(f.textName)) {
+                setTextName(f, firstTextName(f), false);
+            } else if (textCollectionOf(c.to(), f) != null && (f.textName == null || before(c.to(), f.textName))) {
+                setTextName(f, c.to(), false);
+            }
         } else {
             reindex(c.to(), node);
         }
@@ -216,12 +271,19 @@ final class Namespace {
     private void install(FsPath path, FileNode file, StoredContent content) {
         StoredContent previous = file.content();
         if (previous != content) {
-            account(previous, -1);
+            account(previous.spans(), -1);
             if (content != null) {
-                account(content, 1);
-                file.setContent(content);
+                account(content.spans(), 1);
+                file.newVersion(content);
             }
+            // Chunks belong to the version they were made from.
+            dropChunks(file);
         }
+        publish(path, file, content);
+    }
+
+    /** Points the file's search entry at the vectors of {@code content} under {@code path} (none: null path or content). */
+    private void publish(FsPath path, FileNode file, StoredContent content) {
         Collection collection = path == null ? null : collectionOf(path);
         SearchEntry search = null;
         if (collection != null && content instanceof VectorContent v && v.rows() > 0) {
@@ -239,25 +301,145 @@ final class Namespace {
             owner.replace(file.entry, null, null);
             file.entry = null;
         }
-        file.entry = collection == null ? null : collection.replace(file.entry, search, search == null ? null : (VectorContent) content);
+        file.entry = collection == null ? null : collection.replace(file.entry, search, search == null ? null : ((VectorContent) content).floats());
         file.entryOwner = file.entry == null ? null : collection;
     }
 
-    private void account(StoredContent content, int sign) {
-        for (Span s : content.spans()) {
+    private void account(List<Span> spans, int sign) {
+        for (Span s : spans) {
             s.segment().addLive(sign * s.length(), changes);
         }
     }
 
-    /** Points the search entries of everything under {@code p} at their paths (after a move). */
+    /**
+     * Points the search entries of everything now at {@code p} at their paths (after a move), and
+     * the text names of the files there at what they are now.
+     */
     private void reindex(FsPath p, Node n) {
         if (n instanceof FileNode f) {
-            install(p, f, f.content());
+            publish(p, f, f.content());
+            setTextName(f, f.links > 1 ? firstTextName(f) : textCollectionOf(p, f) != null ? p : null, false);
         } else if (n instanceof DirNode d) {
             for (Map.Entry<String, Node> e : d.children.entrySet()) {
                 reindex(p.child(e.getKey()), e.getValue());
             }
         }
+    }
+
+    // ---- text files: their name, their chunk embeddings, and what the listener hears ----
+
+    /**
+     * The text collection whose text search a file named {@code path} belongs to, or null: an
+     * ordinary file (not a vector file, not named like one) in a collection with an embedding model.
+     */
+    private Collection textCollectionOf(FsPath path, FileNode file) {
+        Collection c = collectionOf(path);
+        return c != null && c.settings().text() && file.content() instanceof ExtentContent
+                && VectorFormat.forName(path.name()) == null ? c : null;
+    }
+
+    /**
+     * Whether {@code a} comes before {@code b} in the namespace's order (names in order, parents
+     * first: how a walk, a checkpoint and ls -R meet them). Two names of files are never one the
+     * other's parent.
+     */
+    private static boolean before(FsPath a, FsPath b) {
+        int n = Math.min(a.depth(), b.depth());
+        for (int i = 0; i < n; i++) {
+            int c = a.parts().get(i).compareTo(b.parts().get(i));
+            if (c != 0) {
+                return c < 0;
+            }
+        }
+        return a.depth() < b.depth();
+    }
+
+    /**
+     * A hard-linked file's text name: the first of its names (in the namespace's order) that is in
+     * a text collection, or null. A walk of the tree, stopping at the first: only for files with
+     * more than one name, when the name they were searched under went or moved.
+     */
+    private FsPath firstTextName(FileNode file) {
+        return firstTextName(FsPath.ROOT, root, file);
+    }
+
+    private FsPath firstTextName(FsPath path, DirNode dir, FileNode file) {
+        for (Map.Entry<String, Node> e : dir.children.entrySet()) {
+            FsPath child = path.child(e.getKey());
+            if (e.getValue() == file && textCollectionOf(child, file) != null) {
+                return child;
+            }
+            if (e.getValue() instanceof DirNode d) {
+                FsPath found = firstTextName(child, d, file);
+                if (found != null) {
+                    return found;
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Makes {@code name} (null: none) the name the file's text is searched under, and tells the
+     * listener: a new version ({@code newVersion}, whose old chunks went with it) or a new name
+     * is a change, no name a removal. Chunks follow a new name inside their collection and are
+     * dropped when the file leaves it. The name is always the file's first name in a text
+     * collection (see {@link FileNode#textName}), which a remount computes the same way.
+     */
+    private void setTextName(FileNode file, FsPath name, boolean newVersion) {
+        FsPath was = file.textName;
+        Collection c = name == null ? null : collectionOf(name);
+        if (file.textCollection != c) {
+            dropChunks(file);
+        }
+        boolean moved = !java.util.Objects.equals(was, name);
+        file.textName = name;
+        file.textCollection = c;
+        if (moved && file.chunkEntry != null) {
+            publishChunks(file);
+        }
+        StoreListener l = listener;
+        if (l == null) {
+            return;
+        }
+        if (name == null) {
+            if (was != null) {
+                l.fileRemoved(file);
+            }
+        } else if (newVersion || moved) {
+            l.fileChanged(c, name, file);
+        }
+    }
+
+    /** Publishes the file's chunks in its text collection's chunk set, under its text name (replacing what was there). */
+    private void publishChunks(FileNode file) {
+        StoredChunks chunks = file.chunks;
+        Collection owner = file.textCollection;
+        SearchEntry search = null;
+        if (owner != null && chunks != null && chunks.rows() > 0) {
+            Span floats = chunks.floats();
+            search = new SearchEntry(file.textName.relative(), floats.memory(), Math.toIntExact(chunks.rows()), true,
+                    floats::check);
+        }
+        if (file.chunkEntry == null && search == null) {
+            return;
+        }
+        file.chunkEntry = owner == null ? null : owner.chunkSet().replace(file.chunkEntry, search, search == null ? null
+                : chunks.floats());
+    }
+
+    /** Forgets the file's chunks: out of the chunk set, their bytes no longer live. */
+    private void dropChunks(FileNode file) {
+        StoredChunks chunks = file.chunks;
+        if (chunks == null) {
+            return;
+        }
+        if (file.chunkEntry != null) {
+            file.textCollection.chunkSet().replace(file.chunkEntry, null, null);
+            file.chunkEntry = null;
+        }
+        account(chunks.spans(), -1);
+        file.chunks = null;
     }
 
     // ---- helpers ----
@@ -291,7 +473,20 @@ final class Namespace {
      */
     void relocate(FileNode file, StoredContent moved) {
         FsPath path = file.entry == null ? null : FsPath.ofRelative(file.entry.search().path());
-        install(path, file, moved);
+        account(file.content().spans(), -1);
+        account(moved.spans(), 1);
+        file.setContent(moved);
+        publish(path, file, moved);
+    }
+
+    /** As {@link #relocate} for a text file's chunk embeddings. */
+    void relocateChunks(FileNode file, StoredChunks moved) {
+        account(file.chunks.spans(), -1);
+        account(moved.spans(), 1);
+        file.chunks = moved;
+        if (file.chunkEntry != null) {
+            publishChunks(file);
+        }
     }
 
     /** A name of {@code node}, found by a walk; null if it has none. For the rare commit racing a rename. */

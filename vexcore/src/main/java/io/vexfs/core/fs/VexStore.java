@@ -75,6 +75,8 @@ public final class VexStore implements Closeable {
     private final Checkpointer checkpointer;
     private final List<String> recoveryProblems = new ArrayList<>();
     private volatile boolean closed;
+    /** The text module, told of changes to keep its indexes in step; null until it attaches. */
+    private volatile StoreListener listener;
 
     private VexStore(StoreOptions options) throws IOException {
         if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
@@ -131,7 +133,7 @@ public final class VexStore implements Closeable {
         Map<Segment, List<long[]>> bad = new IdentityHashMap<>();
         ns.walk(FsPath.ROOT, ns.root(), (path, node) -> {
             if (node instanceof FileNode f) {
-                for (Span s : f.content().spans()) {
+                for (Span s : spansOf(f)) {
                     if (!s.segment().unsealedAtStart()) {
                         continue;
                     }
@@ -156,6 +158,17 @@ public final class VexStore implements Closeable {
         }
     }
 
+    /** Every span a file references: its content's, and its chunk embeddings'. */
+    private static List<Span> spansOf(FileNode f) {
+        StoredChunks chunks = f.chunks;
+        if (chunks == null || chunks.spans().isEmpty()) {
+            return f.content().spans();
+        }
+        List<Span> all = new ArrayList<>(f.content().spans());
+        all.addAll(chunks.spans());
+        return all;
+    }
+
     private static boolean crcMatches(Span s) {
         if (s.offset() + s.length() > s.segment().length()) {
             return false;
@@ -163,6 +176,20 @@ public final class VexStore implements Closeable {
         CRC32C c = new CRC32C();
         c.update(s.memory().asByteBuffer());
         return (int) c.getValue() == s.crc();
+    }
+
+    /**
+     * Attaches the text module: from now on it hears of every change to a text file or a
+     * collection (see {@link StoreListener}); null detaches it.
+     */
+    public void setListener(StoreListener listener) {
+        commitLock.lock();
+        try {
+            this.listener = listener;
+            ns.setListener(listener);
+        } finally {
+            commitLock.unlock();
+        }
     }
 
     public RecoveryReport recoveryReport() {
@@ -742,7 +769,7 @@ public final class VexStore implements Closeable {
             });
         } finally {
             if (!installed) {
-                discardUnreferenced(content);
+                discardUnreferenced(content.spans());
             }
         }
         try {
@@ -761,19 +788,19 @@ public final class VexStore implements Closeable {
     }
 
     /** A commit that did not happen: a segment made for its content alone is dropped now. */
-    private void discardUnreferenced(StoredContent content) {
-        for (Segment s : content.segments()) {
+    private void discardUnreferenced(List<Span> spans) {
+        for (Segment s : spans.stream().map(Span::segment).distinct().toList()) {
             if (s != segments.active() && s.liveBytes() == 0 && s.stagingRefs() == 0 && s.deadSince() < 0 && s.sealed()
-                    && !s.isRetired() && s.length() > 0 && onlyThisContent(s, content)) {
+                    && !s.isRetired() && s.length() > 0 && onlyThese(s, spans)) {
                 segments.retire(s);
             }
         }
     }
 
-    /** Whether the segment holds exactly this content's bytes: one made for it alone. */
-    private static boolean onlyThisContent(Segment s, StoredContent content) {
+    /** Whether the segment holds exactly these bytes: one made for them alone. */
+    private static boolean onlyThese(Segment s, List<Span> spans) {
         long bytes = 0;
-        for (Span span : content.spans()) {
+        for (Span span : spans) {
             if (span.segment() == s) {
                 bytes += span.length();
             }
@@ -985,18 +1012,138 @@ public final class VexStore implements Closeable {
     // ---- settings (.collection) ----
 
     void writeSettings(FsPath collectionPath, String text) throws FsException {
+        int embedDim = prepareEmbedding(collectionPath, text);
         locked(() -> {
             Collection c = ns.collections().get(collectionPath.collection());
             if (c == null) {
                 throw new FsException(Errno.ENOENT, "no such collection");
             }
+            boolean empty = ns.lookup(collectionPath) instanceof DirNode d && d.children.isEmpty();
             CollectionSettings next;
             try {
-                next = c.settings().apply(text, c.hasVectors());
+                next = c.settings().apply(text, c.hasVectors(), empty, embedDim);
             } catch (InvalidInputException e) {
                 throw FsException.invalid(e);
             }
             commitChange(new Change.Settings(collectionPath, next.render()));
+        });
+    }
+
+    /**
+     * The dimension of the embedding model that {@code text} names, loaded by the text module
+     * before the commit lock (loading a model takes a while); 0 when it names none.
+     */
+    private int prepareEmbedding(FsPath collectionPath, String text) throws FsException {
+        EmbedSpec spec;
+        try {
+            spec = CollectionSettings.DEFAULT.apply(text, false, true, 0).embed();
+        } catch (InvalidInputException e) {
+            // A key the collection's current settings complete (embed_pooling alone on an onnx
+            // collection) fails here alone; the locked apply reports what is really wrong, if anything.
+            Collection c = ns.collections().get(collectionPath.collection());
+            spec = c == null ? null : c.settings().embed();
+        }
+        if (spec == null) {
+            return 0;
+        }
+        StoreListener l = listener;
+        if (l == null) {
+            if (spec.knownDim() == 0) {
+                throw new FsException(Errno.EINVAL, "", "this store has no text module to load " + spec.modelPath());
+            }
+            return spec.knownDim();
+        }
+        try {
+            return l.prepareEmbedding(spec);
+        } catch (InvalidInputException e) {
+            throw FsException.invalid(e);
+        }
+    }
+
+    // ---- text files: the text module's view of the store ----
+
+    /**
+     * The content of version {@code version} of {@code node}, pinned (unpin it when read), or null
+     * when the file no longer has that version: the text module reads a version only while it is current.
+     */
+    public StoredContent pinnedContent(FileNode node, long version) {
+        commitLock.lock();
+        try {
+            if (node.links == 0 || node.version() != version) {
+                return null;
+            }
+            StoredContent c = node.content();
+            // Under the lock a current content's segments are never retired, so the pin holds.
+            return c.pin() ? c : null;
+        } finally {
+            commitLock.unlock();
+        }
+    }
+
+    /**
+     * Stores the chunk embeddings (or the reason there are none) that the text module made from
+     * version {@code version} of {@code node} as a text file of {@code collection}. The floats go
+     * to a segment like a commit's (outside the lock); then, only if the file still has exactly
+     * that version and is a text file of that collection, one SET_CHUNKS record is logged and
+     * applied (in the OS page cache on return, durable after {@link #sync()}), and searches see
+     * them at once under the file's text name. Otherwise nothing is stored and the result is false.
+     * The store then keeps them exactly as long as that version: see {@link Namespace}.
+     */
+    public boolean putTextChunks(FileNode node, long version, Collection collection, TextChunks chunks) throws FsException {
+        if (closed) {
+            throw new FsException(Errno.EROFS, "the store is closed");
+        }
+        Span floats = Span.EMPTY;
+        if (chunks.rows() > 0) {
+            MemorySegment vectors = MemorySegment.ofArray(chunks.vectors());
+            try (Placer placer = placer(); PooledBuffer step = options.pool().acquire(STEP)) {
+                // Through pool memory: segment files are written from native memory, not from a float[].
+                for (long at = 0; at < vectors.byteSize(); at += STEP) {
+                    long n = Math.min(STEP, vectors.byteSize() - at);
+                    MemorySegment.copy(vectors, at, step.segment(), 0, n);
+                    placer.write(step.segment().asSlice(0, n));
+                }
+                floats = Placer.place(segments, placer)[0];
+            } catch (IOException e) {
+                throw FsException.io("storing chunk embeddings", e);
+            }
+        }
+        StoredChunks stored = new StoredChunks(chunks.key(), chunks.status(), chunks.reason(), chunks.rows(), chunks.dim(), floats);
+        boolean installed = false;
+        try {
+            installed = lockedGet(() -> {
+                if (node.links == 0 || node.version() != version || node.textCollection != collection || node.textName == null) {
+                    return false;
+                }
+                commitChange(new Change.SetChunks(node.ino(), node.textName, stored));
+                return true;
+            });
+        } finally {
+            if (!installed) {
+                discardUnreferenced(stored.spans());
+            }
+        }
+        checkpointer.poke();
+        return installed;
+    }
+
+    /** A text file as the text module matches it with its word index at attach: its text name, node, version and chunks. */
+    public record TextFile(FsPath path, FileNode node, long version, StoredChunks chunks) {
+    }
+
+    /** The text files of collection {@code name} (each once, under its text name), as one consistent list. */
+    public List<TextFile> textFiles(String name) throws FsException {
+        return lockedGet(() -> {
+            List<TextFile> out = new ArrayList<>();
+            FsPath dir = new FsPath(List.of(name));
+            if (ns.lookup(dir) instanceof DirNode d) {
+                ns.walk(dir, d, (path, node) -> {
+                    if (node instanceof FileNode f && path.equals(f.textName)) {
+                        out.add(new TextFile(path, f, f.version(), f.chunks));
+                    }
+                });
+            }
+            return out;
         });
     }
 
@@ -1087,6 +1234,11 @@ public final class VexStore implements Closeable {
                             attributes.add(new Change.SetAttributes(f.ino(), a));
                         }
                     }
+                    StoredChunks chunks = f.chunks;
+                    if (chunks != null && path.equals(f.textName)) {
+                        // After the name it is searched under exists, which names its hits.
+                        out.add(new Change.SetChunks(f.ino(), path, chunks));
+                    }
                 }
                 case SymlinkNode l -> out.add(new Change.MakeSymlink(path, l.ino(), a, l.target()));
                 case SpecialNode x -> out.add(new Change.MakeNode(path, x.ino(), a, x.type(), x.rdev()));
@@ -1147,24 +1299,29 @@ public final class VexStore implements Closeable {
         }
         Map<Segment, Boolean> isVictim = new IdentityHashMap<>();
         victims.forEach(v -> isVictim.put(v, true));
-        // The files that use them, and their contents as they are now (no lock: read-only walk).
+        // The files that use them, with their contents and chunk embeddings as they are now (no lock: read-only walk).
         Map<FileNode, StoredContent> users = new IdentityHashMap<>();
+        Map<FileNode, StoredChunks> chunkUsers = new IdentityHashMap<>();
         ns.walk(FsPath.ROOT, ns.root(), (path, node) -> {
             if (node instanceof FileNode f) {
                 StoredContent c = f.content();
-                for (Span s : c.spans()) {
-                    if (isVictim.containsKey(s.segment())) {
-                        users.put(f, c);
-                        break;
-                    }
+                if (usesAny(c.spans(), isVictim)) {
+                    users.put(f, c);
+                }
+                StoredChunks chunks = f.chunks;
+                if (chunks != null && usesAny(chunks.spans(), isVictim)) {
+                    chunkUsers.put(f, chunks);
                 }
             }
         });
         Map<Span, Long> newOffsets = new IdentityHashMap<>();
         Segment target;
         try (var writer = segments.create()) {
-            for (StoredContent c : users.values()) {
-                for (Span span : c.spans()) {
+            List<List<Span>> spanLists = new ArrayList<>();
+            users.values().forEach(c -> spanLists.add(c.spans()));
+            chunkUsers.values().forEach(c -> spanLists.add(c.spans()));
+            for (List<Span> spans : spanLists) {
+                for (Span span : spans) {
                     if (isVictim.containsKey(span.segment()) && !newOffsets.containsKey(span)) {
                         newOffsets.put(span, writer.length());
                         writer.append(span.checkedMemory());
@@ -1177,9 +1334,10 @@ public final class VexStore implements Closeable {
             options.errors().record(e.segment().toString(), "EIO", "compaction", e.getMessage());
             return 0;
         }
+        UnaryOperator<Span> move = span -> newOffsets.containsKey(span) ? Span.of(target, newOffsets.get(span), span.length()) : span;
         Map<StoredContent, StoredContent> moved = new IdentityHashMap<>();
         for (StoredContent c : users.values()) {
-            moved.put(c, c.withSpans(span -> newOffsets.containsKey(span) ? Span.of(target, newOffsets.get(span), span.length()) : span));
+            moved.put(c, c.withSpans(move));
         }
         CrashPoints.reach("compaction-after-copy");
         commitLock.lock();
@@ -1190,6 +1348,12 @@ public final class VexStore implements Closeable {
                     ns.relocate(f, moved.get(e.getValue()));
                 }
             }
+            for (Map.Entry<FileNode, StoredChunks> e : chunkUsers.entrySet()) {
+                FileNode f = e.getKey();
+                if (f.chunks == e.getValue() && f.links > 0) {
+                    ns.relocateChunks(f, e.getValue().withSpans(move));
+                }
+            }
         } finally {
             commitLock.unlock();
         }
@@ -1197,6 +1361,15 @@ public final class VexStore implements Closeable {
         metrics().add(VexCounter.BYTES_COMPACTED, target.length());
         checkpoint();
         return victims.size();
+    }
+
+    private static boolean usesAny(List<Span> spans, Map<Segment, Boolean> segments) {
+        for (Span s : spans) {
+            if (segments.containsKey(s.segment())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     // ---- plumbing ----
@@ -1225,6 +1398,10 @@ public final class VexStore implements Closeable {
             return work.get();
         } finally {
             commitLock.unlock();
+            StoreListener l = listener;
+            if (l != null) {
+                l.afterUnlock();
+            }
         }
     }
 

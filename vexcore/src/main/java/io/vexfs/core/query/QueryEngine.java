@@ -150,6 +150,16 @@ public final class QueryEngine implements AutoCloseable {
         return Arrays.asList(answers);
     }
 
+    /**
+     * An exact search of {@code entries} that are not a collection's vector files (a text
+     * collection's chunk embeddings, pinned by the caller), with the search threads and scratch of
+     * every search; not cached.
+     */
+    public List<List<Hit>> searchEntries(Metric metric, int dim, int k, List<SearchEntry> entries, float[] queries, int count) {
+        metrics.add(VexCounter.SEARCHES, count);
+        return exact(metric, dim, k, entries, queries, count);
+    }
+
     private List<List<Hit>> exact(Metric metric, int dim, int k, List<SearchEntry> entries, float[] queries, int count) {
         if (entries.isEmpty()) {
             return Collections.nCopies(count, List.of());

@@ -18,10 +18,12 @@ import io.vexfs.core.fs.VexStore;
 import io.vexfs.core.search.Hit;
 import io.vexfs.core.search.Metric;
 import io.vexfs.core.search.SearchEntry;
+import io.vexfs.core.text.TextIndex;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -45,16 +47,20 @@ public final class QueryNamespace implements QueryFiles {
 
     private final VexStore store;
     private final QueryEngine engine;
+    /** Text queries and .similar of text files; null where the node has no text module. */
+    private final TextIndex text;
     private final Cache<QueryName, QueryFile> files;
 
+    /** Without text search. */
     public QueryNamespace(VexStore store, QueryEngine engine, Duration queryTtl) {
-        this(store, engine, queryTtl, System::nanoTime);
+        this(store, engine, null, queryTtl, System::nanoTime);
     }
 
-    /** {@code clock} (nanoseconds) decides expiry; tests pass their own. */
-    public QueryNamespace(VexStore store, QueryEngine engine, Duration queryTtl, LongSupplier clock) {
+    /** {@code clock} (nanoseconds) decides expiry; tests pass their own. {@code text}: null for none. */
+    public QueryNamespace(VexStore store, QueryEngine engine, TextIndex text, Duration queryTtl, LongSupplier clock) {
         this.store = store;
         this.engine = engine;
+        this.text = text;
         // The scheduler drops expired names (and their results) without waiting for the next access.
         this.files = Caffeine.newBuilder().expireAfterAccess(queryTtl).ticker(clock::getAsLong)
                 .scheduler(Scheduler.systemScheduler()).build();
@@ -78,7 +84,7 @@ public final class QueryNamespace implements QueryFiles {
         if (s.directory()) {
             return StatInfo.virtual(path, true, SIMILAR_DIR_MODE, s.size(), owner);
         }
-        requireVectorFile(target);
+        requireSimilarFile(collection, target);
         return StatInfo.virtual(path, false, SIMILAR_FILE_MODE, similar(collection, target).length, owner);
     }
 
@@ -97,9 +103,10 @@ public final class QueryNamespace implements QueryFiles {
         FsPath target = similarTarget(path);
         List<String> children = new ArrayList<>();
         store.list(target.toString(), children::add);
+        Set<String> textFiles = text == null ? Set.of() : text.textFiles(collection);
         for (String child : children) {
             FsPath p = target.child(child);
-            if (VectorFormat.forName(child) != null || store.stat(p.toString()).directory()) {
+            if (VectorFormat.forName(child) != null || textFiles.contains(p.relative()) || store.stat(p.toString()).directory()) {
                 names.accept(child);
             }
         }
@@ -126,7 +133,7 @@ public final class QueryNamespace implements QueryFiles {
         if (store.stat(target.toString()).directory()) {
             throw new FsException(Errno.EISDIR, "is a directory");
         }
-        requireVectorFile(target);
+        requireSimilarFile(collection, target);
         return new QueryHandle(QueryFile.State.of(similar(collection, target)), null, () -> { }, false, store.pool());
     }
 
@@ -175,6 +182,9 @@ public final class QueryNamespace implements QueryFiles {
             } finally {
                 pinned.unpin();
             }
+            if (!batch.texts().isEmpty()) {
+                hits = inOrder(batch, hits, searchText(c, batch, pathPrefix));
+            }
             QueryFile.State results = QueryFile.State.of(ResultText.render(hits));
             publish(results);
             return results;
@@ -192,8 +202,31 @@ public final class QueryNamespace implements QueryFiles {
         }
     }
 
-    /** The neighbours of every row of the vector file at {@code target}, each row's own hit left out. */
+    /** The text queries' answers: the third column of each hit is a score, higher is better. */
+    private List<List<Hit>> searchText(Collection c, QueryBatch batch, String pathPrefix) throws InvalidInputException {
+        if (text == null) {
+            throw new InvalidInputException("", "this mount has no text search");
+        }
+        return text.search(c, batch.texts(), batch.mode(), batch.k(), pathPrefix);
+    }
+
+    /** Vector and text answers back in the order their queries were written. */
+    private static List<List<Hit>> inOrder(QueryBatch batch, List<List<Hit>> vectorHits, List<List<Hit>> textHits) {
+        List<List<Hit>> all = new ArrayList<>(batch.queries());
+        int v = 0;
+        int t = 0;
+        for (boolean isText : batch.textAt()) {
+            all.add(isText ? textHits.get(t++) : vectorHits.get(v++));
+        }
+        return all;
+    }
+
+    /** The neighbours of every row of the vector file at {@code target}, each row's own hit left out; of a text file, its own. */
     private byte[] similar(Collection c, FsPath target) throws FsException {
+        if (VectorFormat.forName(target.name()) == null) {
+            // A text file of a text collection (requireSimilarFile let nothing else through).
+            return ResultText.render(List.of(text.similar(c, target.relative(), c.settings().k())));
+        }
         Collection.Snapshot snapshot = c.pinned(c.snapshot());
         try {
             return similar(c, snapshot, target);
@@ -279,9 +312,11 @@ public final class QueryNamespace implements QueryFiles {
         return new FsPath(List.copyOf(parts));
     }
 
-    private static void requireVectorFile(FsPath target) throws FsException {
-        if (VectorFormat.forName(target.name()) == null) {
-            throw new FsException(Errno.ENOENT, "only vector files (.vec, .fvecs, .npy) have neighbours");
+    /** Vector files have neighbours; so have the text files of a text collection. */
+    private void requireSimilarFile(Collection c, FsPath target) throws FsException {
+        if (VectorFormat.forName(target.name()) == null && (text == null || !text.follows(c))) {
+            throw new FsException(Errno.ENOENT, "only vector files (.vec, .fvecs, .npy) have neighbours"
+                    + " (and, in a text collection, its text files)");
         }
     }
 

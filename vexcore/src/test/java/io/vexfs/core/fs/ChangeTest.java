@@ -54,8 +54,12 @@ class ChangeTest {
                     new Change.SetContent(7, FsPath.ofRelative("docs/c.fvecs"), a,
                             new VectorContent(VectorFormat.FVECS, 0, 3, Span.EMPTY, null, null)),
                     new Change.Settings(FsPath.ofRelative("docs"), "dim = 3\nmetric = cosine\n"),
-                    new Change.State(42));
-            int[] codes = {1, 2, 3, 4, 5, 6, 7, 7, 8, 9, 9, 10, 11};
+                    new Change.State(42),
+                    new Change.SetChunks(6, FsPath.ofRelative("notes/sub/a.md"),
+                            new StoredChunks(new byte[]{1, 2, 3}, 0, "", 2, 3, floats)),
+                    new Change.SetChunks(7, FsPath.ofRelative("notes/b.png"),
+                            new StoredChunks(new byte[16], 2, "binary: a NUL byte at byte 4", 0, 0, Span.EMPTY)));
+            int[] codes = {1, 2, 3, 4, 5, 6, 7, 7, 8, 9, 9, 10, 11, 12, 12};
             for (int i = 0; i < changes.size(); i++) {
                 Change c = changes.get(i);
                 assertEquals(codes[i], c.type(), c.toString());
