@@ -48,9 +48,9 @@ class BatchSearchTest {
     @MethodSource("dimsAndMetrics")
     void aBatchGivesEachQueryItsPerRowAnswer(int dim, Metric metric) {
         Random random = new Random(dim * 7L + metric.ordinal());
-        List<SearchEntry> entries = randomCollection(random, dim, 700);
+        List<SearchEntry> entries = StoredRows.randomCollection(random, dim, 700);
         int queryCount = 37;
-        float[] queries = gaussian(random, queryCount * dim);
+        float[] queries = StoredRows.gaussian(random, queryCount * dim);
         SearchResult batch = FlatSearch.search(metric, dim, queries, queryCount, 10, entries, SearchOptions.CALLER_THREAD);
         assertPerRow(metric, dim, queries, 10, entries, batch.hits());
         VectorKernels.setSimd(false);
@@ -108,7 +108,7 @@ class BatchSearchTest {
     void tiesOrderAsInThePerRowScan(Metric metric) {
         int dim = 20;
         Random random = new Random(8);
-        float[] distinct = gaussian(random, 5 * dim);
+        float[] distinct = StoredRows.gaussian(random, 5 * dim);
         List<SearchEntry> entries = new ArrayList<>();
         for (int f = 0; f < 30; f++) {
             int rows = 1 + f % 4;
@@ -118,7 +118,7 @@ class BatchSearchTest {
             }
             entries.add(StoredRows.entry("f" + (f * 7919 % 30) + (rows > 1 ? ".fvecs" : ".vec"), values, rows, rows > 1));
         }
-        float[] queries = gaussian(random, 12 * dim);
+        float[] queries = StoredRows.gaussian(random, 12 * dim);
         for (int k : new int[] {1, 7, 40}) {
             SearchResult batch = FlatSearch.search(metric, dim, queries, 12, k, entries, new SearchOptions(POOL, 2, true));
             assertPerRow(metric, dim, queries, k, entries, batch.hits());
@@ -135,14 +135,14 @@ class BatchSearchTest {
     void rowsAndQueriesOutsideTheBounds(Metric metric) {
         int dim = 24;
         Random random = new Random(13);
-        List<SearchEntry> entries = new ArrayList<>(randomCollection(random, dim, 400));
-        entries.add(StoredRows.entry("huge.fvecs", scaled(gaussian(random, 3 * dim), 1e17f), 3, true));
-        entries.add(StoredRows.entry("tiny.vec", scaled(gaussian(random, dim), 1e-30f), 1, false));
+        List<SearchEntry> entries = new ArrayList<>(StoredRows.randomCollection(random, dim, 400));
+        entries.add(StoredRows.entry("huge.fvecs", scaled(StoredRows.gaussian(random, 3 * dim), 1e17f), 3, true));
+        entries.add(StoredRows.entry("tiny.vec", scaled(StoredRows.gaussian(random, dim), 1e-30f), 1, false));
         entries.add(StoredRows.entry("zero.vec", new float[dim], 1, false));
-        float[] queries = gaussian(random, 20 * dim);
+        float[] queries = StoredRows.gaussian(random, 20 * dim);
         assertPerRow(metric, dim, queries, 10, entries,
                 FlatSearch.search(metric, dim, queries, 20, 10, entries, SearchOptions.CALLER_THREAD).hits());
-        System.arraycopy(scaled(gaussian(random, dim), 1e18f), 0, queries, 5 * dim, dim);
+        System.arraycopy(scaled(StoredRows.gaussian(random, dim), 1e18f), 0, queries, 5 * dim, dim);
         assertPerRow(metric, dim, queries, 10, entries,
                 FlatSearch.search(metric, dim, queries, 20, 10, entries, SearchOptions.CALLER_THREAD).hits());
     }
@@ -152,9 +152,9 @@ class BatchSearchTest {
     void everyPanelShapeAndK() {
         int dim = 33;
         Random random = new Random(21);
-        List<SearchEntry> entries = randomCollection(random, dim, 250);
+        List<SearchEntry> entries = StoredRows.randomCollection(random, dim, 250);
         for (int queryCount : new int[] {FlatSearch.MIN_TILED_QUERIES, 17, 64, 65, 130, 600}) {
-            float[] queries = gaussian(random, queryCount * dim);
+            float[] queries = StoredRows.gaussian(random, queryCount * dim);
             for (int k : new int[] {1, 3, 300}) {
                 List<List<Hit>> one = FlatSearch.search(Metric.L2, dim, queries, queryCount, k, entries, SearchOptions.CALLER_THREAD).hits();
                 assertPerRow(Metric.L2, dim, queries, k, entries, one);
@@ -172,8 +172,8 @@ class BatchSearchTest {
     void tileKernelCountsAllPasses() {
         int dim = 8;
         Random random = new Random(2);
-        List<SearchEntry> entries = randomCollection(random, dim, 50);
-        SearchResult result = FlatSearch.search(Metric.DOT, dim, gaussian(random, 1200 * dim), 1200, 5, entries,
+        List<SearchEntry> entries = StoredRows.randomCollection(random, dim, 50);
+        SearchResult result = FlatSearch.search(Metric.DOT, dim, StoredRows.gaussian(random, 1200 * dim), 1200, 5, entries,
                 SearchOptions.CALLER_THREAD);
         long rows = entries.stream().mapToLong(SearchEntry::rows).sum();
         assertEquals(rows, result.vectorsScanned());
@@ -187,7 +187,7 @@ class BatchSearchTest {
         int dim = 16;
         int rows = 2000;
         Random random = new Random(4);
-        float[] values = gaussian(random, rows * dim);
+        float[] values = StoredRows.gaussian(random, rows * dim);
         long[] checkedBytes = new long[1];
         boolean[] covered = new boolean[rows];
         SearchEntry.RangeCheck recording = (offset, length) -> {
@@ -197,7 +197,7 @@ class BatchSearchTest {
             }
         };
         List<SearchEntry> entries = List.of(new SearchEntry("big.fvecs", StoredRows.NATIVE.of(values), rows, true, recording));
-        float[] queries = gaussian(random, 50 * dim);
+        float[] queries = StoredRows.gaussian(random, 50 * dim);
         List<List<Hit>> hits = FlatSearch.search(Metric.L2, dim, queries, 50, 5, entries, SearchOptions.CALLER_THREAD).hits();
         assertEquals(50, hits.size());
         assertEquals((long) rows * dim * Float.BYTES, checkedBytes[0], "every byte checked once per pass");
@@ -257,33 +257,6 @@ class BatchSearchTest {
             }
         }
         return best;
-    }
-
-    /** About {@code vectors} vectors in files of 1 to 40 rows, in no path order, in every kind of memory. */
-    private static List<SearchEntry> randomCollection(Random random, int dim, int vectors) {
-        List<SearchEntry> entries = new ArrayList<>();
-        int stored = 0;
-        int file = 0;
-        while (stored < vectors) {
-            String path = "f" + Integer.toString(random.nextInt(1_000_000), 36) + "-" + file++;
-            if (random.nextInt(3) == 0) {
-                entries.add(StoredRows.entry(path + ".vec", gaussian(random, dim), 1, false));
-                stored++;
-            } else {
-                int rows = 1 + random.nextInt(40);
-                entries.add(StoredRows.entry(path + ".fvecs", gaussian(random, rows * dim), rows, true));
-                stored += rows;
-            }
-        }
-        return entries;
-    }
-
-    private static float[] gaussian(Random random, int length) {
-        float[] values = new float[length];
-        for (int i = 0; i < length; i++) {
-            values[i] = (float) random.nextGaussian();
-        }
-        return values;
     }
 
     private static float[] scaled(float[] values, float factor) {

@@ -47,9 +47,9 @@ class FlatSearchTest {
     @MethodSource("dimsAndMetrics")
     void simdScalarAndDoubleReferenceAgree(int dim, Metric metric) {
         Random random = new Random(dim * 31L + metric.ordinal());
-        List<SearchEntry> entries = randomCollection(random, dim, 300);
+        List<SearchEntry> entries = StoredRows.randomCollection(random, dim, 300);
         int queryCount = 4;
-        float[] queries = gaussian(random, queryCount * dim);
+        float[] queries = StoredRows.gaussian(random, queryCount * dim);
         int k = 10;
 
         VectorKernels.setSimd(true);
@@ -118,8 +118,8 @@ class FlatSearchTest {
     @Test
     void kOfOneGivesTheNearest() {
         Random random = new Random(5);
-        List<SearchEntry> entries = randomCollection(random, 12, 200);
-        float[] queries = gaussian(random, 3 * 12);
+        List<SearchEntry> entries = StoredRows.randomCollection(random, 12, 200);
+        float[] queries = StoredRows.gaussian(random, 3 * 12);
         SearchResult all = FlatSearch.search(Metric.DOT, 12, queries, 3, 200, entries, SearchOptions.CALLER_THREAD);
         SearchResult one = FlatSearch.search(Metric.DOT, 12, queries, 3, 1, entries, SearchOptions.CALLER_THREAD);
         for (int q = 0; q < 3; q++) {
@@ -144,9 +144,9 @@ class FlatSearchTest {
     void aBatchAnswersAsQueriesOneByOne(Metric metric) {
         int dim = 128;
         Random random = new Random(11);
-        List<SearchEntry> entries = randomCollection(random, dim, 400);
+        List<SearchEntry> entries = StoredRows.randomCollection(random, dim, 400);
         int queryCount = 300;
-        float[] queries = gaussian(random, queryCount * dim);
+        float[] queries = StoredRows.gaussian(random, queryCount * dim);
         SearchResult batch = FlatSearch.search(metric, dim, queries, queryCount, 7, entries, SearchOptions.CALLER_THREAD);
         assertEquals(1, batch.passes(), "up to 512 queries per pass of the tiled scan");
         assertEquals((long) batch.vectorsScanned() * queryCount, batch.distancesComputed());
@@ -164,11 +164,11 @@ class FlatSearchTest {
     void partsThreadsAndScratchReuseDoNotChangeTheAnswer(Metric metric) {
         int dim = 9;
         Random random = new Random(23);
-        List<SearchEntry> entries = new ArrayList<>(randomCollection(random, dim, 500));
-        entries.add(2, StoredRows.entry("big.fvecs", gaussian(random, 3000 * dim), 3000, true));
+        List<SearchEntry> entries = new ArrayList<>(StoredRows.randomCollection(random, dim, 500));
+        entries.add(2, StoredRows.entry("big.fvecs", StoredRows.gaussian(random, 3000 * dim), 3000, true));
         entries.add(StoredRows.entry("dup-of-big-row.vec", entries.get(2).copyRows(5, 1), 1, false));
         int queryCount = 5;
-        float[] queries = gaussian(random, queryCount * dim);
+        float[] queries = StoredRows.gaussian(random, queryCount * dim);
         List<List<Hit>> expected = FlatSearch.search(metric, dim, queries, queryCount, 25, entries,
                 new SearchOptions(null, 1, false)).hits();
         for (int parts : new int[] {1, 2, 3, 7, 64}) {
@@ -187,8 +187,8 @@ class FlatSearchTest {
     void concurrentSearchesSharingThePoolAgree() {
         int dim = 16;
         Random random = new Random(3);
-        List<SearchEntry> entries = randomCollection(random, dim, 3000);
-        float[] queries = gaussian(random, 8 * dim);
+        List<SearchEntry> entries = StoredRows.randomCollection(random, dim, 3000);
+        float[] queries = StoredRows.gaussian(random, 8 * dim);
         List<List<Hit>> expected = FlatSearch.search(Metric.L2, dim, queries, 8, 10, entries, SearchOptions.CALLER_THREAD).hits();
         SearchOptions options = new SearchOptions(POOL, 3, true);
         List<List<List<Hit>>> answers = POOL.submit(() -> Stream.iterate(0, i -> i + 1).limit(40).parallel()
@@ -294,33 +294,6 @@ class FlatSearchTest {
         }
         all.sort(Comparator.comparingDouble(Exact::distance).thenComparing(Exact::path).thenComparingInt(Exact::row));
         return all;
-    }
-
-    /** About {@code vectors} vectors: a third in single-vector files, the rest in multi-row files of 1 to 40 rows, in no path order. */
-    private static List<SearchEntry> randomCollection(Random random, int dim, int vectors) {
-        List<SearchEntry> entries = new ArrayList<>();
-        int stored = 0;
-        int file = 0;
-        while (stored < vectors) {
-            String path = "f" + Integer.toString(random.nextInt(1_000_000), 36) + "-" + file++;
-            if (random.nextInt(3) == 0) {
-                entries.add(StoredRows.entry(path + ".vec", gaussian(random, dim), 1, false));
-                stored++;
-            } else {
-                int rows = 1 + random.nextInt(40);
-                entries.add(StoredRows.entry(path + ".fvecs", gaussian(random, rows * dim), rows, true));
-                stored += rows;
-            }
-        }
-        return entries;
-    }
-
-    private static float[] gaussian(Random random, int length) {
-        float[] values = new float[length];
-        for (int i = 0; i < length; i++) {
-            values[i] = (float) random.nextGaussian();
-        }
-        return values;
     }
 
     private static float[] concat(float[]... parts) {

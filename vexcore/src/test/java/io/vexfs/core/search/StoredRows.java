@@ -3,6 +3,9 @@ package io.vexfs.core.search;
 import io.vexfs.core.kernel.VectorKernels;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
 
 /** Stored rows for tests, in each kind of memory the storage may hand to search. */
 public enum StoredRows {
@@ -27,5 +30,34 @@ public enum StoredRows {
     /** A search entry over the values, in the kind of memory its path picks (so a test's collection mixes all three). */
     public static SearchEntry entry(String path, float[] values, int rows, boolean multiRow) {
         return new SearchEntry(path, values()[Math.floorMod(path.hashCode(), 3)].of(values), rows, multiRow);
+    }
+
+    /** About {@code vectors} vectors: a third in single-vector files, the rest in multi-row files of 1 to 40
+     * rows, in no path order, in every kind of memory. */
+    public static List<SearchEntry> randomCollection(Random random, int dim, int vectors) {
+        List<SearchEntry> entries = new ArrayList<>();
+        int stored = 0;
+        int file = 0;
+        while (stored < vectors) {
+            String path = "f" + Integer.toString(random.nextInt(1_000_000), 36) + "-" + file++;
+            if (random.nextInt(3) == 0) {
+                entries.add(entry(path + ".vec", gaussian(random, dim), 1, false));
+                stored++;
+            } else {
+                int rows = 1 + random.nextInt(40);
+                entries.add(entry(path + ".fvecs", gaussian(random, rows * dim), rows, true));
+                stored += rows;
+            }
+        }
+        return entries;
+    }
+
+    /** {@code length} values drawn from a standard normal distribution. */
+    public static float[] gaussian(Random random, int length) {
+        float[] values = new float[length];
+        for (int i = 0; i < length; i++) {
+            values[i] = (float) random.nextGaussian();
+        }
+        return values;
     }
 }
