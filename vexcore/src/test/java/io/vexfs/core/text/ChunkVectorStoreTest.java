@@ -300,16 +300,14 @@ class ChunkVectorStoreTest {
         }
     }
 
-    @Test
-    void compactionMovesChunkFloatsAndTheyStaySearchable() throws Exception {
+    /** Reopens so that compaction takes any segment with dead bytes, stores t/a.md's chunks, then writes and removes 2 MB of files around them in their segment. */
+    private TextChunks chunksAmidDeadBytes(long seed) throws Exception {
         store.close();
         store = VexStore.open(options(1));
         chunks = ChunkVectorStore.of(store);
         write("/t/a.md", "text");
-        TextChunks a = random(10, 384, 3);
+        TextChunks a = random(10, 384, seed);
         assertTrue(put("t/a.md", a));
-        Segment first = file("t/a.md").chunks().floats().segment();
-        // Dead bytes around them in the same segment.
         byte[] filler = new byte[50_000];
         for (int i = 0; i < 40; i++) {
             write("/v/f" + i, filler);
@@ -317,6 +315,13 @@ class ChunkVectorStoreTest {
         for (int i = 0; i < 40; i++) {
             store.unlink("/v/f" + i);
         }
+        return a;
+    }
+
+    @Test
+    void compactionMovesChunkFloatsAndTheyStaySearchable() throws Exception {
+        TextChunks a = chunksAmidDeadBytes(3);
+        Segment first = file("t/a.md").chunks().floats().segment();
         store.checkpoint();
         assertTrue(store.compact() >= 1, "the mostly-dead segment is compacted");
         Segment moved = file("t/a.md").chunks().floats().segment();
@@ -335,20 +340,8 @@ class ChunkVectorStoreTest {
 
     @Test
     void aPinnedSearchKeepsTheOldSegmentReadableUntilItUnpins() throws Exception {
-        store.close();
-        store = VexStore.open(options(1));
-        chunks = ChunkVectorStore.of(store);
-        write("/t/a.md", "text");
-        TextChunks a = random(10, 384, 5);
-        assertTrue(put("t/a.md", a));
+        TextChunks a = chunksAmidDeadBytes(5);
         Segment first = file("t/a.md").chunks().floats().segment();
-        byte[] filler = new byte[50_000];
-        for (int i = 0; i < 40; i++) {
-            write("/v/f" + i, filler);
-        }
-        for (int i = 0; i < 40; i++) {
-            store.unlink("/v/f" + i);
-        }
         // A search takes its snapshot (pinned) before compaction moves the floats and the checkpoint retires their segment.
         Collection.Snapshot during = chunks.pinnedChunks(store.collections().get("t"));
         try {
