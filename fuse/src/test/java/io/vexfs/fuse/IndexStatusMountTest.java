@@ -114,7 +114,8 @@ class IndexStatusMountTest {
             assertEquals("4003", ready.get("rows_total"));
             assertEquals("4003", ready.get("rows_indexed"));
             assertEquals("0", ready.get("rows_waiting"));
-            assertEquals("4003", ready.get("graph_nodes"));
+            // A node per row, and a stand-in for each node that concurrent inserts left unreachable.
+            assertTrue(Long.parseLong(ready.get("graph_nodes")) >= 4003, ready.toString());
             assertEquals("0", ready.get("restored_rows"));
             assertTrue(Long.parseLong(ready.get("graph_bytes")) > 4003L * 16, "at least the neighbour lists: " + ready);
             assertEquals(4003.0, metric(m, "vexfs_index_rows_indexed", "ann"));

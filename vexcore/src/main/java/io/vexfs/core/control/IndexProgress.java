@@ -37,7 +37,8 @@ public final class IndexProgress {
      * batch is in; rows of the batch being inserted count as they go in), so removed files never
      * count and it never exceeds {@code rowsTotal}, the collection's live vector rows.
      * {@code filesWaiting}: live files the graph does not hold yet. {@code secondsLeft}: -1 when
-     * unknown or nothing is left. {@code graphNodes} includes removed nodes a rebuild would reclaim.
+     * unknown or nothing is left. {@code graphNodes}: a node per row, plus removed nodes a rebuild
+     * would reclaim and stand-ins for nodes concurrent inserts left unreachable.
      */
     public record Row(String collection, State state, long rowsIndexed, long rowsTotal, long filesWaiting, double rowsPerSecond,
                       double secondsLeft, long graphBytes, long graphNodes, long restoredRows) {

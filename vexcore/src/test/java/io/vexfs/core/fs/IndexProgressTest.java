@@ -165,7 +165,8 @@ class IndexProgressTest {
         assertEquals("0", ready.get("files_waiting"));
         assertEquals("0.0", ready.get("rate_per_s"));
         assertEquals("-1", ready.get("eta_s"));
-        assertEquals("20000", ready.get("graph_nodes"));
+        // A node per row, and a stand-in for each node that concurrent inserts left unreachable.
+        assertTrue(Long.parseLong(ready.get("graph_nodes")) >= 20000, ready.toString());
         long graphBytes = Long.parseLong(ready.get("graph_bytes"));
         assertTrue(graphBytes > 20000L * 32, "at least the neighbour lists: " + graphBytes);
         assertTrue(docsStatsLine().contains("hnsw (20000 indexed, graph "), docsStatsLine());
