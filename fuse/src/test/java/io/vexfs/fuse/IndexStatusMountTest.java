@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -105,7 +106,7 @@ class IndexStatusMountTest {
 
             m.sh("cp ../a.fvecs ../b.fvecs ann/ && mkdir ann/sub && cp ../c.fvecs ann/sub/").ok();
             for (int i = 0; i < 3; i++) {
-                String v = String.join(" ", java.util.stream.IntStream.range(0, DIM)
+                String v = String.join(" ", IntStream.range(0, DIM)
                         .mapToObj(d -> Float.toString((float) random.nextGaussian())).toList());
                 m.sh("echo '" + v + "' > ann/one" + i + ".vec").ok();
             }
