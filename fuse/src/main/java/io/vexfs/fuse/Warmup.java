@@ -104,7 +104,7 @@ final class Warmup {
         read(store, "/w/.search/q");
         read(store, "/w/.similar/a.vec");
         read(store, "/w/a.vec");
-        for (String file : new String[] {"stats", "metrics", "config", "optimizations", "errors", "slowlog", "profile"}) {
+        for (String file : new String[] {"stats", "metrics", "config", "optimizations", "errors", "slowlog", "profile", "index"}) {
             read(store, "/.vexfs/" + file);
         }
     }
