@@ -110,7 +110,8 @@ final class AnnIndexFiles {
         } catch (NoSuchFileException absent) {
             return null;
         }
-        try (ch; Arena arena = Arena.ofConfined()) {
+        // Shared: the graph's links are read on the indexer's pool threads.
+        try (ch; Arena arena = Arena.ofShared()) {
             long size = ch.size();
             if (size < MAGIC.length + TRAILER) {
                 throw new CorruptIndexException(file.getFileName() + ": " + size + " bytes is too short");

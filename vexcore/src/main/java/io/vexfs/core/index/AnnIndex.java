@@ -94,6 +94,8 @@ public final class AnnIndex<T> {
     /** An element of a long[] (a node's location), read and written whole. */
     private static final VarHandle LOCATION = MethodHandles.arrayElementVarHandle(long[].class);
     private static final int[] NO_COPIES = new int[0];
+    /** A link in an index file: the neighbour (int) and its similarity (float). */
+    private static final int LINK_BYTES = Integer.BYTES + Float.BYTES;
 
     /** What keeps a block's memory mapped: pinned when the block is added, unpinned once no search can read it. */
     public interface Pin {
@@ -806,20 +808,29 @@ public final class AnnIndex<T> {
         int maxDegree = 4 * params.m();
         for (int level = 0; level < levels; level++) {
             int count = in.readCount(size, "level size");
+            // One pass finds where each node's links start (checking node and degree); the links
+            // themselves are read and connected on the pool's threads, a range of nodes each.
+            long[] starts = new long[count];
             for (int i = 0; i < count; i++) {
+                starts[i] = in.position();
                 int node = in.readIndex(size, "graph node");
                 if (t.graphNodes()[node] != node) {
                     throw new CorruptIndexException("node " + node + " is in the graph and a copy of " + t.graphNodes()[node]);
                 }
                 int degree = in.readCount(maxDegree, "degree");
-                NodeArray links = new NodeArray(degree);
-                for (int j = 0; j < degree; j++) {
-                    int neighbour = in.readIndex(size, "neighbour");
-                    links.insertSorted(neighbour, in.readFloat());
-                }
-                g.connectNode(level, node, links);
-                topLevel[node] = level;
+                in.skip((long) degree * LINK_BYTES);
             }
+            int onLevel = level;
+            int ranges = Math.min(count, pool.getParallelism() * 8);
+            pool.submit(() -> IntStream.range(0, ranges).parallel().forEach(r -> {
+                IndexInput links = in.at(0);
+                for (int i = (int) ((long) count * r / ranges), last = (int) ((long) count * (r + 1) / ranges); i < last; i++) {
+                    links.seek(starts[i]);
+                    int node = links.readInt();
+                    g.connectNode(onLevel, node, readLinks(links, links.readInt(), size));
+                    topLevel[node] = onLevel;
+                }
+            })).join();
         }
         for (int node = 0; node < size; node++) {
             if (topLevel[node] >= 0) {
@@ -852,6 +863,31 @@ public final class AnnIndex<T> {
         }
         index.restored = index.indexed.get();
         return index;
+    }
+
+    /** A node's links as {@link #write} wrote them: best first, so they append in order; any other order is sorted here. */
+    private static NodeArray readLinks(IndexInput in, int degree, int size) {
+        NodeArray links = new NodeArray(degree);
+        boolean ordered = true;
+        float previous = Float.POSITIVE_INFINITY;
+        long start = in.position();
+        for (int j = 0; j < degree; j++) {
+            in.readIndex(size, "neighbour");
+            float score = in.readFloat();
+            ordered &= score <= previous;
+            previous = score;
+        }
+        in.seek(start);
+        for (int j = 0; j < degree; j++) {
+            int neighbour = in.readInt();
+            float score = in.readFloat();
+            if (ordered) {
+                links.addInOrder(neighbour, score);
+            } else {
+                links.insertSorted(neighbour, score);
+            }
+        }
+        return links;
     }
 
     /** A new index of the live blocks, in the order they were added, built on the same pool; this one is left as it was (close it). */
