@@ -187,19 +187,11 @@ public final class OnnxEmbedder implements Embedder {
             }
             return out;
         }
-        // Each of `threads` workers (this thread one of them) takes the next text until none is left,
-        // longest first: a long chunk taken last would leave the other threads idle until it ends
-        // (a batch of ingested chunks mixes 250-token chunks with 20-token tails).
-        Integer[] order = new Integer[count];
-        for (int i = 0; i < count; i++) {
-            order[i] = i;
-        }
-        java.util.Arrays.sort(order, (a, b) -> Integer.compare(texts.get(b).length(), texts.get(a).length()));
+        // Each of `threads` workers (this thread one of them) takes the next text until none is left.
         java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
         float[][] rows = new float[count][];
         Runnable work = () -> {
-            for (int n = next.getAndIncrement(); n < count; n = next.getAndIncrement()) {
-                int i = order[n];
+            for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
                 rows[i] = embedOne(texts.get(i));
             }
         };
