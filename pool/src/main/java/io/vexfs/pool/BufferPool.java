@@ -20,7 +20,8 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A tiered pool of off-heap buffers: slabs of 1 KiB, 4 KiB and 16 KiB slots carved from one
- * shared arena (split as described in {@link Tier}), closed by {@link #close()}.
+ * shared arena (split as described in {@link Tier}; anonymous mappings, so untouched slots cost
+ * no memory), closed by {@link #close()}.
  *
  * <p>Acquiring takes a slot from the thread's own small cache, refilled in batches from the
  * tier's shared lock-free free list; releasing puts it back into the releasing thread's cache.
@@ -90,7 +91,7 @@ public final class BufferPool implements AutoCloseable {
         this.slabs = new TierSlab[tiers.length];
         for (Tier tier : tiers) {
             int slots = (int) slotCounts[tier.ordinal()];
-            MemorySegment memory = arena.allocate((long) slots * tier.slotSize(), Math.max(PAGE_SIZE, tier.slotSize()));
+            MemorySegment memory = AnonymousMemory.map((long) slots * tier.slotSize(), Math.max(PAGE_SIZE, tier.slotSize()), arena);
             slabs[tier.ordinal()] = new TierSlab(tier, memory, slots, leakDetection != LeakDetection.OFF);
         }
     }

@@ -43,6 +43,27 @@ class BufferPoolTest {
     }
 
     @Test
+    void slabMemoryIsResidentOnlyOnceTouched() throws Exception {
+        long before = residentBytes();
+        try (BufferPool big = BufferPool.builder().capacity(4L << 30).build()) {
+            long afterBuild = residentBytes();
+            assertTrue(afterBuild - before < 256L << 20,
+                    "a 4 GiB pool made " + (afterBuild - before) + " bytes resident before any use");
+            try (PooledBuffer buffer = big.acquire(16 << 10)) {
+                assertEquals(0L, buffer.segment().get(ValueLayout.JAVA_LONG, 0), "fresh slab memory reads as zeros");
+                buffer.segment().fill((byte) 7);
+                assertEquals((byte) 7, buffer.segment().get(ValueLayout.JAVA_BYTE, (16 << 10) - 1));
+            }
+        }
+    }
+
+    /** This process's resident set (Linux /proc/self/statm, second field, in pages). */
+    private static long residentBytes() throws java.io.IOException {
+        String[] fields = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/statm")).trim().split(" ");
+        return Long.parseLong(fields[1]) * 4096;
+    }
+
+    @Test
     void requestIsServedByTheSmallestTierThatHoldsIt() {
         assertServedBy(0, Tier.SMALL);
         assertServedBy(1, Tier.SMALL);

@@ -1,6 +1,7 @@
 package io.vexfs.core;
 
 import io.vexfs.core.config.VexConfig;
+import io.vexfs.core.control.IndexProgress;
 import io.vexfs.core.control.Optimizations;
 import io.vexfs.core.control.Profiler;
 import io.vexfs.core.control.StatsReport;
@@ -126,6 +127,8 @@ public final class Vexfs implements Closeable {
         text = new TextIndex(store, config.dataDir(), embedders, queries::searchEntries);
         store.virtualFiles().enableQueries(new QueryNamespace(store, queries, text, config.queryTtl(), clock));
         store.virtualFiles().register(new ControlFile("text", text::statusTsv, null));
+        IndexProgress indexing = new IndexProgress(store);
+        store.virtualFiles().register(new ControlFile("index", indexing::renderTsv, null));
 
         VexMetrics metrics = store.metrics();
         store.virtualFiles().register(new ControlFile("errors", store.errors()::render, null));
@@ -139,6 +142,7 @@ public final class Vexfs implements Closeable {
                 "vexfs-profiles-" + ProcessHandle.current().pid()));
         store.virtualFiles().register(new ControlFile("profile", profiler::render, profiler));
 
+        indexing.bindMetrics(metrics);
         metrics.bind(VexGauge.POOL_CAPACITY, () -> pool.stats().capacityBytes());
         metrics.bind(VexGauge.POOL_USED, () -> pool.stats().heldBytesInUse());
         metrics.bind(VexGauge.POOL_HITS, () -> pool.stats().hits());

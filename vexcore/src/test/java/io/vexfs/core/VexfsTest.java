@@ -56,7 +56,7 @@ class VexfsTest {
         try (Vexfs node = TestNodes.open(dir.resolve("data"), 1, System::nanoTime)) {
             List<String> files = new ArrayList<>();
             node.store().list("/.vexfs", files::add);
-            assertEquals(List.of("config", "errors", "metrics", "optimizations", "profile", "slowlog", "stats", "text"), files);
+            assertEquals(List.of("config", "errors", "index", "metrics", "optimizations", "profile", "slowlog", "stats", "text"), files);
             String toggles = read(node, "/.vexfs/optimizations");
             assertTrue(toggles.contains("memory on") && toggles.contains("cache on") && toggles.contains("scratch on"), toggles);
             assertEquals(VectorKernels.isSimdAvailable(), toggles.contains("simd on"), toggles);

@@ -94,7 +94,7 @@ final class TextCommand {
                 + CacheCommand.count(m, "vexfs_text_queries_embedded_total") + " queries embedded since the mount started");
     }
 
-    private static String bar(double fraction) {
+    static String bar(double fraction) {
         int width = 20;
         int filled = (int) Math.round(fraction * width);
         return String.format(Locale.ROOT, "[%s%s] %3.0f%%", "#".repeat(filled), ".".repeat(width - filled), fraction * 100);

@@ -27,7 +27,7 @@ import java.nio.file.Path;
                 StorageCommand.class, PerformanceCommand.class, ProfileCommand.class, ContentionCommand.class,
                 BottlenecksCommand.class, SlowLogCommand.class, ResourcesCommand.class, IoCommand.class,
                 OptimizeCommand.class, ConfigCommand.class, LoadTestCommand.class, StressTestCommand.class,
-                RegressionTestCommand.class, TextCommand.class, AutoComplete.GenerateCompletion.class})
+                RegressionTestCommand.class, TextCommand.class, IndexCommand.class, AutoComplete.GenerateCompletion.class})
 public final class Vexctl implements Runnable {
     public static final int OK = 0;
     public static final int CHECK_FAILED = 1;

@@ -42,6 +42,35 @@ class CliTest {
                 "--current", dir.resolve("b.json").toString()), Vexctl.USAGE, "no report at");
     }
 
+    /**
+     * The states a real mount shows only for moments (reading the index file at mount, a build
+     * half done), from a directory that stands in for a mount's .vexfs/.
+     */
+    @Test
+    void indexStatusDrawsEveryState() throws IOException {
+        Path plane = Files.createDirectories(dir.resolve(".vexfs"));
+        Files.writeString(plane.resolve("metrics"), "");
+        LiveMount.Run old = LiveMount.run("--mount", dir.toString(), "index", "status");
+        assertOneLineError(old, Vexctl.CHECK_FAILED, "no .vexfs/index");
+        Files.writeString(plane.resolve("index"), """
+                collection\tstate\trows_indexed\trows_total\trows_waiting\tfiles_waiting\trate_per_s\teta_s\tgraph_bytes\tgraph_nodes\trestored_rows
+                big\treading\t0\t1000000\t1000000\t40\t0.0\t-1\t0\t0\t0
+                half\tbuilding\t250\t1000\t750\t3\t25.0\t30\t3145728\t260\t0
+                small\tready\t10\t10\t0\t0\t0.0\t-1\t1048576\t10\t10
+                """);
+        LiveMount.Run r = LiveMount.run("--mount", dir.toString(), "index", "status", "--watch", "--interval", "10ms", "--iterations", "2");
+        assertEquals(Vexctl.OK, r.exit(), r.err());
+        assertEquals(2, r.out().lines().filter(l -> l.startsWith("collection")).count(), "two frames, as half is not ready:\n" + r.out());
+        List<String> lines = r.out().lines().toList();
+        assertTrue(lines.contains("big         reading   0/1000000  [....................]   0%       0       -             40  0.0 MiB         0"),
+                r.out());
+        assertTrue(lines.contains("half        building  250/1000   [#####...............]  25%      25  30.0 s              3  3.0 MiB         0"),
+                r.out());
+        assertTrue(lines.contains("small       ready     10/10      [####################] 100%       0       -              0  1.0 MiB        10"),
+                r.out());
+        assertTrue(r.out().contains("1000750 rows wait for the indexer"), r.out());
+    }
+
     @Test
     void durationsParseEveryUnit() {
         Units.DurationConverter converter = new Units.DurationConverter();

@@ -11,7 +11,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -225,6 +227,31 @@ class LiveMountTest {
         assertTrue(last.contains("per batch of document chunks") && last.contains("2 chunks"), last);
         String table = last.lines().filter(l -> l.startsWith("notes")).findFirst().orElseThrow();
         assertTrue(table.matches(".*\\s1\\s+0\\s*$"), "one file skipped, none failed: " + table);
+    }
+
+    @Test
+    void indexStatusFollowsTheBuildToReady() throws IOException {
+        assertTrue(ok("index", "status").out().contains("no hnsw collections"));
+        Path ann = mount.mnt.resolve("ann");
+        Files.createDirectory(ann);
+        Files.writeString(ann.resolve(".collection"), "index = hnsw\n");
+        Random random = new Random(3);
+        for (int f = 0; f < 4; f++) {
+            StringBuilder rows = new StringBuilder();
+            for (int r = 0; r < 250; r++) {
+                rows.append(random.nextFloat()).append(' ').append(random.nextFloat()).append(' ').append(random.nextFloat()).append('\n');
+            }
+            Files.writeString(ann.resolve("p" + f + ".vec"), rows);
+        }
+        LiveMount.Run r = ok("index", "status", "--watch", "--interval", "200ms", "--iterations", "300");
+        String last = r.out().substring(r.out().lastIndexOf("collection"));
+        String line = last.lines().filter(l -> l.startsWith("ann ")).findFirst().orElseThrow(() -> new AssertionError(r.out()));
+        assertTrue(line.matches("ann\\s+ready\\s+1000/1000\\s+\\[#{20}] 100%\\s+0\\s+-\\s+0\\s+\\d+\\.\\d MiB\\s+0"), line);
+        assertFalse(last.contains("docs"), "a flat collection has no line: " + last);
+        // The graph's size as the mount gives it in .vexfs/index, in MiB as the table prints it.
+        String tsv = Files.readString(mount.mnt.resolve(".vexfs/index"));
+        long graphBytes = Long.parseLong(tsv.lines().filter(l -> l.startsWith("ann\t")).findFirst().orElseThrow().split("\t")[8]);
+        assertTrue(line.contains(String.format(Locale.ROOT, "%.1f MiB", graphBytes / (double) (1 << 20))), line + " / " + tsv);
     }
 
     @Test

@@ -1,9 +1,7 @@
 package io.vexfs.core.control;
 
 import io.vexfs.core.fs.Collection;
-import io.vexfs.core.fs.CollectionIndex;
 import io.vexfs.core.fs.VexStore;
-import io.vexfs.core.index.AnnIndex;
 import io.vexfs.core.metrics.MetricsSnapshot;
 import io.vexfs.core.metrics.OpStats;
 import io.vexfs.core.metrics.VexCounter;
@@ -56,7 +54,7 @@ public final class StatsReport {
         for (Map.Entry<String, Collection> e : collections.entrySet()) {
             var s = e.getValue().settings();
             line(sb, "  " + e.getKey(), e.getValue().vectorCount() + " vectors, dim " + s.dim() + ", " + s.metric().key()
-                    + ", " + indexText(e.getValue()) + ", version " + e.getValue().version());
+                    + ", " + indexText(e.getKey(), e.getValue()) + ", version " + e.getValue().version());
         }
         Runtime rt = Runtime.getRuntime();
         line(sb, "heap", mib(rt.totalMemory() - rt.freeMemory()) + " used of " + mib(rt.maxMemory()));
@@ -113,27 +111,9 @@ public final class StatsReport {
         return Double.isNaN(rate) ? "n/a" : String.format(Locale.ROOT, "%.1f%%", 100 * rate);
     }
 
-    /**
-     * "flat", or "hnsw (N indexed, graph X MiB)": the rows in the graph, which trail the vectors
-     * while the indexer catches up, and the graph's heap (the vectors stay in their segments);
-     * after a mount that read the graph from its file, ", M read from the index file" too. While
-     * the indexer is behind: "N indexed of T, R rows/s, about S s left" (the rate of its recent
-     * inserts; none before its first batch).
-     */
-    private static String indexText(Collection c) {
-        CollectionIndex hnsw = c.hnsw();
-        if (hnsw == null) {
-            return c.settings().index();
-        }
-        AnnIndex<?> index = hnsw.index();
-        long total = c.vectorCount();
-        String progress = "";
-        if (!hnsw.caughtUp()) {
-            double rate = hnsw.rowsPerSecond(index.indexed());
-            progress = " of " + total + (rate > 0 && index.indexed() < total ? String.format(Locale.ROOT, ", %.0f rows/s, about %.0f s left", rate,
-                    (total - index.indexed()) / rate) : "");
-        }
-        return "hnsw (" + index.indexed() + " indexed" + progress + ", graph " + mib(index.graphBytes())
-                + (index.restoredRows() > 0 ? ", " + index.restoredRows() + " read from the index file" : "") + ")";
+    /** "flat", or the hnsw index's progress and memory (see {@link IndexProgress#statsText}). */
+    private static String indexText(String name, Collection c) {
+        IndexProgress.Row hnsw = IndexProgress.of(name, c);
+        return hnsw == null ? c.settings().index() : IndexProgress.statsText(hnsw);
     }
 }

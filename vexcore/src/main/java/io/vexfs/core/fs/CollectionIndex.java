@@ -21,6 +21,8 @@ public final class CollectionIndex {
     private volatile double rowsPerSecond;
     /** Whether the index changed since it was last written to (or read from) its file; the indexer's only. */
     boolean unsaved;
+    /** Set from the indexer's start until it has read (or failed to read) this index's file at mount. */
+    private volatile boolean reading;
 
     CollectionIndex(int generation, AnnIndex<Collection.Entry> index) {
         this.generation = generation;
@@ -73,6 +75,24 @@ public final class CollectionIndex {
             return (indexedNow - batchStartIndexed) * 1e9 / elapsed;
         }
         return rowsPerSecond;
+    }
+
+    /** The indexer's: this index's file is about to be read at mount (true), or was read (false). */
+    void markReading(boolean now) {
+        reading = now;
+    }
+
+    /** Whether the indexer is still to read this index's file at mount: until it has, the index holds none of it. */
+    public boolean reading() {
+        return reading;
+    }
+
+    /**
+     * Rows of the batch being inserted that are in the graph already: a batch's files count as
+     * held only once all of it is in (see {@link #holds}); 0 between batches.
+     */
+    public int rowsInFlight() {
+        return batchStartNanos == 0 ? 0 : Math.max(0, index.indexed() - batchStartIndexed);
     }
 
     /** Whether every add enqueued so far is done, so no live entry of a snapshot taken before waits for the indexer. */

@@ -117,6 +117,12 @@ final class Indexer implements AutoCloseable {
      */
     void start(Map<String, Collection> collections) {
         this.collections = collections;
+        for (Collection c : collections.values()) {
+            if (c.hnsw() != null) {
+                // Before the mount serves anything: progress reports say "reading", never "building" from nothing.
+                c.hnsw().markReading(true);
+            }
+        }
         started.countDown();
     }
 
@@ -312,7 +318,11 @@ final class Indexer implements AutoCloseable {
         for (Map.Entry<String, Collection> e : collections.entrySet()) {
             CollectionIndex target = e.getValue().hnsw();
             if (target != null) {
-                restore(e.getKey(), e.getValue(), target);
+                try {
+                    restore(e.getKey(), e.getValue(), target);
+                } finally {
+                    target.markReading(false);
+                }
             }
         }
     }

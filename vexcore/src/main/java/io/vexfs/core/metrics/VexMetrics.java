@@ -41,6 +41,8 @@ public final class VexMetrics {
     /** Micrometer holds function-counter sources weakly; these references keep bound lambdas alive. */
     private final java.util.List<DoubleSupplier> keepAlive = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Instant started = Instant.now();
+    /** Run before each scrape: gauges whose series follow the data (one per collection) bring their set up to date. */
+    private final List<Runnable> beforeScrape = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public VexMetrics() {
         for (VexCounter c : VexCounter.values()) {
@@ -113,8 +115,16 @@ public final class VexMetrics {
         });
     }
 
+    /** {@code refresh} runs before every {@link #scrape}, e.g. to add and remove the series of a per-collection gauge. */
+    public void beforeScrape(Runnable refresh) {
+        beforeScrape.add(refresh);
+    }
+
     /** The Prometheus text exposition format (version 0.0.4), as served by .vexfs/metrics. */
     public String scrape() {
+        for (Runnable refresh : beforeScrape) {
+            refresh.run();
+        }
         return registry.scrape();
     }
 
