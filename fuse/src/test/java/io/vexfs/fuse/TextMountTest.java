@@ -17,6 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -94,15 +95,7 @@ class TextMountTest {
     }
 
     private static void awaitEmbedded(String collection) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + 90_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            Map<String, String> s = status(collection);
-            if (s.get("embedded_files").equals(s.get("text_files"))) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("not embedded in 90 s: " + status(collection));
+        awaitEmbedded(m, collection);
     }
 
     /** Chunks embedded since the mount started, from its metrics. */
@@ -288,6 +281,84 @@ class TextMountTest {
             assertEquals("4", status(c, "notes").get("embedded_files"));
             assertEquals(0, metric(c, "vexfs_text_chunks_embedded_total"), "the moved embeddings are read back, not made again");
         }
+    }
+
+    /**
+     * A flipped byte under a text file's chunk embeddings (DESIGN §4): a search that reads them
+     * fails with EIO and .vexfs/errors names the segment file; the file's bytes, its words and
+     * another text collection still answer.
+     */
+    @Test
+    void aCorruptedChunkBlockFailsTheSearchThatReadsItAndNothingElse() throws Exception {
+        try (MountFixture c = MountFixture.start()) {
+            c.sh("mkdir kmod other && echo 'embed = minilm' > kmod/.collection && echo 'embed = minilm' > other/.collection").ok();
+            // Over 1 MiB: the text goes to a segment of its own, its 256 chunks' floats (384 KiB,
+            // six 64 KiB blocks) to the shared active segment, before the small file of "other".
+            String big = "Kernel modules are loaded with modprobe, listed with lsmod and removed with rmmod.\n\n"
+                    .repeat(13_000);
+            Files.writeString(c.path("kmod/modules.txt"), big);
+            awaitEmbedded(c, "kmod");
+            Files.writeString(c.path("other/pasta.txt"), DOCS.get("guide/pasta.txt"));
+            awaitEmbedded(c, "other");
+            String other = "mode=vector\nk=1\ncooking noodles\n";
+            Files.writeString(c.path("other/.search/q"), other);
+            String otherAnswer = Files.readString(c.path("other/.search/q"));
+            assertTrue(otherAnswer.endsWith("\tother/pasta.txt\n"), otherAnswer);
+            c.stop();
+
+            // The active segment, sealed at the stop: the one that holds the small file's bytes.
+            Path active = null;
+            try (var files = Files.list(c.data.resolve("segments"))) {
+                for (Path p : files.toList()) {
+                    if (new String(Files.readAllBytes(p), java.nio.charset.StandardCharsets.ISO_8859_1).contains("spaghetti")) {
+                        active = p;
+                    }
+                }
+            }
+            assertTrue(active != null, "no segment holds other/pasta.txt");
+            long at = 4096 + 3 * 65536 + 100;
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(active,
+                    java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+                java.nio.ByteBuffer one = java.nio.ByteBuffer.allocate(1);
+                ch.read(one, at);
+                one.put(0, (byte) (one.get(0) ^ 0x10)).rewind();
+                ch.write(one, at);
+            }
+            c.mount();
+
+            // The name answered by words first: the failed search must not leave that answer readable.
+            String words = c.sh("printf 'mode=words\\nlsmod\\n' > kmod/.search/q && cat kmod/.search/q").ok().out();
+            assertEquals(List.of("kmod/modules.txt"), paths(words));
+            MountFixture.Result search = c.sh("printf 'how are kernel modules loaded\\n' > kmod/.search/q; cat kmod/.search/q");
+            assertNotEquals(0, search.exit(), search.out());
+            assertEquals("", search.out());
+            assertTrue(search.err().contains("Input/output error"), search.err());
+            assertThrows(IOException.class, () -> Files.writeString(c.path("kmod/.search/j"), "how are kernel modules loaded\n"),
+                    "close() of the query reports the failed search");
+            String errors = Files.readString(c.path(".vexfs/errors"));
+            String line = errors.lines().filter(l -> l.contains("kmod/.search/q")).reduce((a, b) -> b).orElse("");
+            assertTrue(line.contains("EIO") && line.contains(active.getFileName().toString())
+                    && line.contains("offset " + (4096 + 3 * 65536)), errors);
+            // The rest still serves: the file's bytes, its words, the other collection's embeddings.
+            assertEquals(big, Files.readString(c.path("kmod/modules.txt")));
+            assertEquals(words, c.sh("printf 'mode=words\\nlsmod\\n' > kmod/.search/q && cat kmod/.search/q").ok().out());
+            Files.writeString(c.path("other/.search/q"), other);
+            assertEquals(otherAnswer, Files.readString(c.path("other/.search/q")));
+            String hybrid = c.sh("printf 'k=1\\ncooking noodles\\n' > other/.search/h && cat other/.search/h").ok().out();
+            assertEquals(List.of("other/pasta.txt"), paths(hybrid));
+        }
+    }
+
+    private static void awaitEmbedded(MountFixture c, String collection) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + 90_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            Map<String, String> s = status(c, collection);
+            if (!s.get("text_files").equals("0") && s.get("embedded_files").equals(s.get("text_files"))) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("not embedded in 90 s: " + status(c, collection));
     }
 
     private static long compacted(MountFixture c) throws IOException {

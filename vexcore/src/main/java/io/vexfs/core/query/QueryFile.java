@@ -10,23 +10,27 @@ import io.vexfs.core.fs.FsException;
  * open on it commits to nothing anyone can open.
  */
 final class QueryFile {
-    /** What reads of a query file return: results, or why the query written last was refused. */
-    record State(byte[] results, InvalidInputException refusal) {
-        static final State EMPTY = new State(new byte[0], null);
+    /** What reads of a query file return: results, or why the query written last was refused or failed. */
+    record State(byte[] results, Errno errno, String where, String why) {
+        static final State EMPTY = new State(new byte[0], null, "", "");
 
         static State of(byte[] results) {
-            return new State(results, null);
+            return new State(results, null, "", "");
         }
 
         static State refused(InvalidInputException refusal) {
-            return new State(EMPTY.results, refusal);
+            return new State(EMPTY.results, Errno.EINVAL, refusal.where(), "the last query written here was refused: " + refusal.reason());
         }
 
-        /** A read of a refused query fails (EINVAL) and says why, so `cat` does not print "no neighbours". */
+        /** The search of the last query failed (stored data that fails its checksum): reads fail with EIO. */
+        static State failed(String why) {
+            return new State(EMPTY.results, Errno.EIO, "", "the last query written here failed: " + why);
+        }
+
+        /** A read of a refused or failed query fails and says why, so `cat` prints neither "no neighbours" nor an older answer. */
         byte[] readable() throws FsException {
-            if (refusal != null) {
-                throw new FsException(Errno.EINVAL, refusal.where(),
-                        "the last query written here was refused: " + refusal.reason());
+            if (errno != null) {
+                throw new FsException(errno, where, why);
             }
             return results;
         }

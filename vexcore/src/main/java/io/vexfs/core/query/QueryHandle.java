@@ -6,6 +6,7 @@ import io.vexfs.core.fs.Errno;
 import io.vexfs.core.fs.FsException;
 import io.vexfs.core.fs.Handle;
 import io.vexfs.core.fs.StagedFile;
+import io.vexfs.core.storage.CorruptDataException;
 import io.vexfs.pool.BufferPool;
 
 import java.lang.foreign.MemorySegment;
@@ -34,6 +35,9 @@ final class QueryHandle implements Handle {
 
         /** The query was refused: reads of the name fail until the next query. */
         void refuse(InvalidInputException refusal);
+
+        /** The query's search failed: reads of the name show {@code failed} (an error) until the next query. */
+        void fail(QueryFile.State failed);
     }
 
     /** The query read to its end under the given settings. */
@@ -160,6 +164,11 @@ final class QueryHandle implements Handle {
         } catch (InvalidInputException e) {
             refuse(e);
             throw FsException.invalid(e);
+        } catch (CorruptDataException e) {
+            // Reads must not serve the answer from before as if it were this query's.
+            shown = QueryFile.State.failed("stored data is corrupt: " + e.getMessage());
+            writer.fail(shown);
+            throw e;
         } finally {
             // The reader has finished; bytes written after this commit are read again with the rest on the next.
             reader = null;

@@ -195,6 +195,11 @@ public final class QueryNamespace implements QueryFiles {
             publish(QueryFile.State.refused(refusal));
         }
 
+        @Override
+        public void fail(QueryFile.State failed) {
+            publish(failed);
+        }
+
         private void publish(QueryFile.State state) {
             file.set(state);
             // A commit is a write: the name's time to live starts over.
