@@ -647,7 +647,7 @@ public final class TextIndex implements StoreListener, AutoCloseable {
         }
     }
 
-    /** Queries are embedded in runs of at most 64: one ONNX call each, padded to the longest in the run. */
+    /** Queries are embedded in runs of at most 64, each run spread over the embedder's threads (one unpadded ONNX call per query). */
     private static float[] embedQueries(Embedder embedder, List<String> texts) {
         final int run = 64;
         if (texts.size() <= run) {
