@@ -96,19 +96,29 @@ public final class AnnBench {
         Path work = Path.of(options.get("--work"));
         StringBuilder table = new StringBuilder();
         List<Object> results = new ArrayList<>();
+        Path out = Path.of(options.get("--out"));
+        Files.createDirectories(out.toAbsolutePath().getParent());
         for (DatasetArgs d : datasets) {
             results.add(dataset(d, mount, work, options.get("--python"), Path.of(options.get("--peer")), table));
+            // Written after each dataset: a long run cut short keeps what it measured ("complete": false).
+            writeJson(out, options, results, table, loadBefore, null, (System.nanoTime() - start) / 1e9, false);
         }
         double elapsed = (System.nanoTime() - start) / 1e9;
         String loadAfter = Files.readString(Path.of("/proc/loadavg")).trim();
         line(table, "runner: %.0f s; machine: %d cores, /proc/loadavg before %s, after %s", elapsed,
                 Runtime.getRuntime().availableProcessors(), loadBefore, loadAfter);
         System.out.print(table);
+        writeJson(out, options, results, table, loadBefore, loadAfter, elapsed, true);
+        System.err.println("bench-ann: wrote " + out);
+    }
 
+    private static void writeJson(Path out, Map<String, String> options, List<Object> results, StringBuilder table, String loadBefore,
+                                  String loadAfter, double elapsed, boolean complete) throws IOException {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("benchmark", "ann");
         json.put("timestamp", Instant.now().toString());
         json.put("commit", options.get("--commit"));
+        json.put("complete", complete);
         json.put("cores", Runtime.getRuntime().availableProcessors());
         json.put("loadavg_before", loadBefore);
         json.put("loadavg_after", loadAfter);
@@ -122,10 +132,7 @@ public final class AnnBench {
         json.put("runner_seconds", elapsed);
         json.put("datasets", results);
         json.put("table", table.toString());
-        Path out = Path.of(options.get("--out"));
-        Files.createDirectories(out.toAbsolutePath().getParent());
         Files.writeString(out, Json.write(json));
-        System.err.println("bench-ann: wrote " + out);
     }
 
     private static Map<String, Object> dataset(DatasetArgs d, Path mount, Path work, String python, Path peerScript,
