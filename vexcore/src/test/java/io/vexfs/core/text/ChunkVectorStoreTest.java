@@ -300,8 +300,13 @@ class ChunkVectorStoreTest {
         }
     }
 
-    /** Reopens so that compaction takes any segment with dead bytes, stores t/a.md's chunks, then writes and removes 2 MB of files around them in their segment. */
-    private TextChunks chunksAmidDeadBytes(long seed) throws Exception {
+    /**
+     * Reopens so that compaction takes any segment with dead bytes, stores t/a.md's chunks, then
+     * writes 2 MB of files around them in their segment; {@link #removeFiller} makes those bytes
+     * dead. Until then no segment has dead bytes, so the store's own checkpointer (which compacts
+     * too, on its thread) cannot move the chunks before a test has looked at where they are.
+     */
+    private TextChunks chunksAmidFiller(long seed) throws Exception {
         store.close();
         store = VexStore.open(options(1));
         chunks = ChunkVectorStore.of(store);
@@ -312,20 +317,41 @@ class ChunkVectorStoreTest {
         for (int i = 0; i < 40; i++) {
             write("/v/f" + i, filler);
         }
+        return a;
+    }
+
+    /**
+     * Checkpoints and compacts until t/a.md's chunks have left {@code first}, a bounded number of
+     * times: the store's own checkpointer works on its thread meanwhile (it may compact first, or
+     * hold a segment for a moment), so one call is not guaranteed to be the one that moves them.
+     */
+    private Segment compactUntilMoved(Segment first) throws Exception {
+        Segment now = first;
+        for (int attempt = 0; attempt < 50 && now == first; attempt++) {
+            store.checkpoint();
+            store.compact();
+            now = file("t/a.md").chunks().floats().segment();
+            if (now == first) {
+                Thread.sleep(20);
+            }
+        }
+        return now;
+    }
+
+    private void removeFiller() throws Exception {
         for (int i = 0; i < 40; i++) {
             store.unlink("/v/f" + i);
         }
-        return a;
     }
 
     @Test
     void compactionMovesChunkFloatsAndTheyStaySearchable() throws Exception {
-        TextChunks a = chunksAmidDeadBytes(3);
+        TextChunks a = chunksAmidFiller(3);
         Segment first = file("t/a.md").chunks().floats().segment();
-        store.checkpoint();
-        assertTrue(store.compact() >= 1, "the mostly-dead segment is compacted");
-        Segment moved = file("t/a.md").chunks().floats().segment();
-        assertNotSame(first, moved);
+        removeFiller();
+        Segment moved = compactUntilMoved(first);
+        assertNotSame(first, moved, "the mostly-dead segment is compacted: " + first + " sealed " + first.sealed() + " length "
+                + first.length() + " live " + first.liveBytes() + " staging " + first.stagingRefs() + " retired " + first.isRetired());
         // The file's own four bytes may have moved into the same segment or another one.
         long fileBytesThere = file("t/a.md").node().content().spans().stream()
                 .filter(span -> span.segment() == moved).mapToLong(Span::length).sum();
@@ -340,15 +366,14 @@ class ChunkVectorStoreTest {
 
     @Test
     void aPinnedSearchKeepsTheOldSegmentReadableUntilItUnpins() throws Exception {
-        TextChunks a = chunksAmidDeadBytes(5);
+        TextChunks a = chunksAmidFiller(5);
         Segment first = file("t/a.md").chunks().floats().segment();
         // A search takes its snapshot (pinned) before compaction moves the floats and the checkpoint retires their segment.
         Collection.Snapshot during = chunks.pinnedChunks(store.collections().get("t"));
         try {
+            removeFiller();
+            assertNotSame(first, compactUntilMoved(first), "moved");
             store.checkpoint();
-            assertTrue(store.compact() >= 1);
-            store.checkpoint();
-            assertNotSame(first, file("t/a.md").chunks().floats().segment(), "moved");
             assertTrue(first.isRetired());
             assertTrue(Files.exists(first.path()), "a pinned segment is not deleted");
             assertArrayEquals(a.vectors(), during.entries().getFirst().floats(), "the search still reads the old copy intact");
