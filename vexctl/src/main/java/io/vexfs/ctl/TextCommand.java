@@ -47,27 +47,16 @@ final class TextCommand {
             root.err().println("vexctl: this mount has no .vexfs/text: it predates text collections");
             return Vexctl.CHECK_FAILED;
         }
-        for (int frame = 1; ; frame++) {
+        return Watch.frames(watch, interval, iterations, out, () -> {
             List<Progress> all = parse(plane.read("text"));
             print(out, all, plane.scrape());
-            out.flush();
-            boolean done = all.stream().allMatch(Progress::done);
-            if (!watch || done || (iterations > 0 && frame >= iterations)) {
-                return Vexctl.OK;
-            }
-            Thread.sleep(interval.toMillis());
-            out.println();
-        }
+            return all.stream().allMatch(Progress::done);
+        });
     }
 
     static List<Progress> parse(String tsv) {
         List<Progress> out = new ArrayList<>();
-        String[] lines = tsv.split("\n");
-        for (int i = 1; i < lines.length; i++) {
-            String[] f = lines[i].split("\t");
-            if (f.length < 11) {
-                continue;
-            }
+        for (String[] f : Watch.rows(tsv, 11)) {
             out.add(new Progress(f[0], f[1], Long.parseLong(f[2]), Long.parseLong(f[3]), Long.parseLong(f[4]), Long.parseLong(f[5]),
                     Long.parseLong(f[6]), Long.parseLong(f[7]), Boolean.parseBoolean(f[8]), Double.parseDouble(f[9]),
                     Double.parseDouble(f[10])));
