@@ -865,23 +865,13 @@ public final class AnnIndex<T> {
         return index;
     }
 
-    /** A node's links as {@link #write} wrote them: best first, so they append in order; any other order is sorted here. */
+    /** A node's links as {@link #write} wrote them: best first, so each appends; one out of order is inserted where it belongs. */
     private static NodeArray readLinks(IndexInput in, int degree, int size) {
         NodeArray links = new NodeArray(degree);
-        boolean ordered = true;
-        float previous = Float.POSITIVE_INFINITY;
-        long start = in.position();
         for (int j = 0; j < degree; j++) {
-            in.readIndex(size, "neighbour");
+            int neighbour = in.readIndex(size, "neighbour");
             float score = in.readFloat();
-            ordered &= score <= previous;
-            previous = score;
-        }
-        in.seek(start);
-        for (int j = 0; j < degree; j++) {
-            int neighbour = in.readInt();
-            float score = in.readFloat();
-            if (ordered) {
+            if (links.size() == 0 || score <= links.getScore(links.size() - 1)) {
                 links.addInOrder(neighbour, score);
             } else {
                 links.insertSorted(neighbour, score);
