@@ -120,12 +120,42 @@ class HnswMountTest {
     }
 
     @Test
+    void productQuantizedSearchThroughTheMountRecallsAgainstAFlatCopyAndRemounts() throws IOException {
+        try (MountFixture m = MountFixture.start()) {
+            Random random = new Random(13);
+            Files.write(m.root.resolve("base.fvecs"), fvecs(gaussian(random, 5000 * DIM)));
+            Files.write(m.root.resolve("queries.fvecs"), fvecs(gaussian(random, 100 * DIM)));
+            Files.createDirectories(m.path("ann"));
+            Files.createDirectories(m.path("flat"));
+            m.sh("printf 'dim = 16\\nindex = hnsw\\npq_subspaces = 8\\nrerank = 5\\n' > ann/.collection").ok();
+            m.sh("cp ../base.fvecs ann/ && cp ../base.fvecs flat/").ok();
+            awaitIndexed(m, "ann", 5000);
+            String stats = m.sh("cat .vexfs/stats").ok().out();
+            assertTrue(stats.contains("hnsw (5000 indexed, graph and product codes "), stats);
+
+            long scanned = counter(m, "vexfs_vectors_scanned_total");
+            List<List<String>> approximate = batch(m, "ann");
+            assertEquals(scanned, counter(m, "vexfs_vectors_scanned_total"), "nothing compared exactly: the graph answered");
+            double recall = recall(approximate, batch(m, "flat"), "ann/", "flat/");
+            assertTrue(recall >= 0.9, "recall@10 on codes of 8 bytes through the mount: " + recall);
+
+            int exit = m.stop();
+            assertTrue(exit == 0 || exit == 143, "exit " + exit);
+            m.mount();
+            assertTrue(m.sh("cat ann/.collection").ok().out().contains("pq_subspaces = 8\nrerank = 5\n"));
+            awaitIndexed(m, "ann", 5000);
+            assertTrue(m.sh("cat .vexfs/stats").ok().out().contains("graph and product codes"), "the codes came back");
+            assertEquals(approximate, batch(m, "ann"), "the same graph and codes answer the same after a remount");
+        }
+    }
+
+    @Test
     void badCollectionValuesAreRefusedWithTheirReasonAndChangeNothing() throws IOException {
         try (MountFixture m = MountFixture.start()) {
             Files.createDirectories(m.path("docs"));
             m.sh("printf 'index = hnsw\\n' > docs/.collection").ok();
             String before = m.sh("cat docs/.collection").ok().out();
-            Map<String, String> refusals = Map.of(
+            Map<String, String> refusals = new java.util.HashMap<>(Map.of(
                     "m = 1", "m must be between 2 and 128, not 1 (links per graph node",
                     "m = 500", "more than 128 cost memory and time",
                     "ef_construction = 4", "below 8 the graph links poorly",
@@ -133,7 +163,11 @@ class HnswMountTest {
                     "ef = 0", "candidates kept per search",
                     "ef = 20000", "10000 is the most hits a query can ask for",
                     "ef = lots", "ef must be a whole number, not 'lots'",
-                    "index = hnsw\\nm = 16\\nef = -1", "ef must be between 1 and 10000, not -1");
+                    "index = hnsw\\nm = 16\\nef = -1", "ef must be between 1 and 10000, not -1"));
+            refusals.putAll(Map.of(
+                    "pq_subspaces = 4", "dimension is not known yet: set dim too",
+                    "dim = 16\\npq_subspaces = 17", "pq_subspaces 17 is more than the dimension 16",
+                    "rerank = 0", "rerank must be between 1 and 1000, not 0"));
             for (Map.Entry<String, String> r : refusals.entrySet()) {
                 MountFixture.Result result = m.sh("printf '" + r.getKey() + "\\n' | tee docs/.collection >/dev/null");
                 assertNotEquals(0, result.exit(), r.getKey());

@@ -41,7 +41,7 @@ public final class IndexProgress {
      * would reclaim and stand-ins for nodes concurrent inserts left unreachable.
      */
     public record Row(String collection, State state, long rowsIndexed, long rowsTotal, long filesWaiting, double rowsPerSecond,
-                      double secondsLeft, long graphBytes, long graphNodes, long restoredRows) {
+                      double secondsLeft, long graphBytes, long graphNodes, long restoredRows, boolean quantized) {
         public long rowsWaiting() {
             return rowsTotal - rowsIndexed;
         }
@@ -81,7 +81,7 @@ public final class IndexProgress {
         long waiting = total - indexed;
         double left = rate > 0 && waiting > 0 ? waiting / rate : -1;
         return new Row(name, state, indexed, total, filesWaiting, rate, left, index.graphBytes(), index.nodeCount(),
-                index.restoredRows());
+                index.restoredRows(), index.quantized());
     }
 
     /** Every hnsw collection, by name. */
@@ -110,7 +110,7 @@ public final class IndexProgress {
 
     /**
      * The index part of a collection's line in .vexfs/stats: "hnsw (N indexed, graph X MiB)" when
-     * ready; while building "N indexed of T" with ", R rows/s, about S s left" once a rate is known;
+     * ready ("graph and product codes X MiB" once searches walk the graph on codes); while building "N indexed of T" with ", R rows/s, about S s left" once a rate is known;
      * while reading "reading the index file, 0 indexed of T"; after a mount that read the graph from
      * its file, ", M read from the index file" too.
      */
@@ -121,7 +121,8 @@ public final class IndexProgress {
             case BUILDING -> r.rowsIndexed() + " indexed of " + r.rowsTotal() + (r.secondsLeft() >= 0
                     ? String.format(Locale.ROOT, ", %.0f rows/s, about %.0f s left", r.rowsPerSecond(), r.secondsLeft()) : "");
         };
-        return "hnsw (" + progress + String.format(Locale.ROOT, ", graph %.1f MiB", r.graphBytes() / (double) (1 << 20))
+        return "hnsw (" + progress + String.format(Locale.ROOT, r.quantized() ? ", graph and product codes %.1f MiB"
+                : ", graph %.1f MiB", r.graphBytes() / (double) (1 << 20))
                 + (r.restoredRows() > 0 ? ", " + r.restoredRows() + " read from the index file" : "") + ")";
     }
 

@@ -30,7 +30,8 @@ import java.util.zip.CRC32C;
  */
 final class AnnIndexFiles {
     static final String DIR = "index";
-    static final int VERSION = 1;
+    /** 2: pq_subspaces in the header, product codes after the graph. A file of version 1 is rebuilt. */
+    static final int VERSION = 2;
     private static final byte[] MAGIC = "VEXFSANN".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] END = "VEXFSEND".getBytes(StandardCharsets.US_ASCII);
     /** u64 body length | u32 CRC32C of the body | "VEXFSEND". */
@@ -68,6 +69,7 @@ final class AnnIndexFiles {
             out.writeInt(settings.dim());
             out.writeInt(settings.m());
             out.writeInt(settings.efConstruction());
+            out.writeInt(settings.pqSubspaces());
             index.write(out, AnnIndexFiles::key);
             long length = out.position();
             int crc = out.crc();
@@ -99,7 +101,7 @@ final class AnnIndexFiles {
      * has no file.
      *
      * @throws CorruptIndexException if the file is torn, fails its checksum, or was built for
-     *                               other settings (dim, metric, m, ef_construction)
+     *                               other settings (dim, metric, m, ef_construction, pq_subspaces)
      */
     AnnIndex<Collection.Entry> read(String collection, CollectionSettings settings, ForkJoinPool pool,
                                     Function<AnnIndex.BlockKey, AnnIndex.Block<Collection.Entry>> match) throws IOException {
@@ -139,10 +141,12 @@ final class AnnIndexFiles {
             int dim = in.readInt();
             int m = in.readInt();
             int efConstruction = in.readInt();
+            int pqSubspaces = in.readInt();
             if (!name.equals(collection) || !metric.equals(settings.metric().name()) || dim != settings.dim()
-                    || m != settings.m() || efConstruction != settings.efConstruction()) {
+                    || m != settings.m() || efConstruction != settings.efConstruction() || pqSubspaces != settings.pqSubspaces()) {
                 throw new CorruptIndexException(file.getFileName() + ": built for " + name + " (" + metric + ", dim " + dim
-                        + ", m " + m + ", ef_construction " + efConstruction + "), not for these settings");
+                        + ", m " + m + ", ef_construction " + efConstruction + ", pq_subspaces " + pqSubspaces
+                        + "), not for these settings");
             }
             return AnnIndex.read(settings.metric(), settings.dim(), settings.annParams(), pool, in, match);
         }

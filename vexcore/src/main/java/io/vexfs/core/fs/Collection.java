@@ -133,7 +133,8 @@ public final class Collection {
             return;
         }
         boolean sameShape = hnsw != null && before.hnsw() && before.dim() == next.dim() && before.metric() == next.metric()
-                && before.m() == next.m() && before.efConstruction() == next.efConstruction();
+                && before.m() == next.m() && before.efConstruction() == next.efConstruction()
+                && before.pqSubspaces() == next.pqSubspaces();
         if (sameShape) {
             return;
         }

@@ -16,10 +16,12 @@ import java.util.Locale;
  * @param m              hnsw links per node (m)
  * @param efConstruction hnsw candidate list size while inserting (ef_construction)
  * @param ef             hnsw candidate list size of a query that names no ef= (ef)
+ * @param pqSubspaces    hnsw product quantization: bytes a vector is compressed to in memory, 0 for none (pq_subspaces)
+ * @param rerank         hnsw with product quantization: candidates per hit re-ranked on full vectors (rerank)
  * @param embed          the embedding model of a text collection (embed and its keys), or null
  */
 public record CollectionSettings(int dim, Metric metric, String index, int k, int m, int efConstruction, int ef,
-                                 EmbedSpec embed) {
+                                 int pqSubspaces, int rerank, EmbedSpec embed) {
     public static final int MAX_K = 10_000;
     public static final int MAX_DIM = 65_536;
     public static final String FLAT = "flat";
@@ -30,13 +32,18 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
     public static final int MAX_EF_CONSTRUCTION = 1000;
     public static final int MIN_EF = 1;
     public static final int MAX_EF = 10_000;
+    public static final int MAX_RERANK = 1000;
     public static final CollectionSettings DEFAULT = new CollectionSettings(0, Metric.L2, FLAT, 10,
-            AnnParams.DEFAULTS.m(), AnnParams.DEFAULTS.efConstruction(), AnnParams.DEFAULTS.ef(), null);
+            AnnParams.DEFAULTS.m(), AnnParams.DEFAULTS.efConstruction(), AnnParams.DEFAULTS.ef(), AnnParams.DEFAULTS.pqSubspaces(),
+            AnnParams.DEFAULTS.rerank(), null);
+    /** The keys that tune the hnsw index, refused on a flat collection. */
+    private static final java.util.Set<String> HNSW_KEYS = java.util.Set.of("m", "ef_construction", "ef", "pq_subspaces", "rerank");
     /** The keys a .collection line may set. */
-    private static final String KEYS = "dim, metric, index, k, m, ef_construction, ef, embed, embed_model, embed_tokenizer, embed_pooling";
+    private static final String KEYS = "dim, metric, index, k, m, ef_construction, ef, pq_subspaces, rerank, embed, embed_model,"
+            + " embed_tokenizer, embed_pooling";
 
     public CollectionSettings withDim(int newDim) {
-        return new CollectionSettings(newDim, metric, index, k, m, efConstruction, ef, embed);
+        return new CollectionSettings(newDim, metric, index, k, m, efConstruction, ef, pqSubspaces, rerank, embed);
     }
 
     /** Whether ordinary files of the collection are embedded and indexed for words (embed is set). */
@@ -50,7 +57,7 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
 
     /** The index parameters these settings give; only meaningful when {@link #hnsw()}. */
     public AnnParams annParams() {
-        return new AnnParams(m, efConstruction, ef);
+        return new AnnParams(m, efConstruction, ef, pqSubspaces, rerank);
     }
 
     /** One `key = value` line, its value parsed: an Integer, a Metric, the index kind, a model, a path or a pooling. */
@@ -79,6 +86,9 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
         int newM = m;
         int newEfConstruction = efConstruction;
         int newEf = ef;
+        int newPqSubspaces = pqSubspaces;
+        String pqWhere = null;
+        int newRerank = rerank;
         String embedKind = embed == null ? null : embed.model();
         // The onnx model's files, kept until the end shows whether embed = onnx is set.
         String embedModel = embed == null ? null : embed.modelPath();
@@ -113,6 +123,11 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
                 case "m" -> newM = (Integer) a.value();
                 case "ef_construction" -> newEfConstruction = (Integer) a.value();
                 case "ef" -> newEf = (Integer) a.value();
+                case "pq_subspaces" -> {
+                    newPqSubspaces = (Integer) a.value();
+                    pqWhere = where;
+                }
+                case "rerank" -> newRerank = (Integer) a.value();
                 case "embed" -> {
                     embedKind = a.value().equals("none") ? null : (String) a.value();
                     embedWhere = where;
@@ -121,7 +136,7 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
                 case "embed_tokenizer" -> embedTokenizer = (String) a.value();
                 default -> embedPooling = (String) a.value();
             }
-            if (firstHnswKey == null && (a.key().equals("m") || a.key().equals("ef_construction") || a.key().equals("ef"))) {
+            if (firstHnswKey == null && HNSW_KEYS.contains(a.key())) {
                 firstHnswKey = a.key();
                 firstHnswWhere = where;
             }
@@ -180,7 +195,16 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
             throw new InvalidInputException("", "metric cannot change from " + metric.key() + " to "
                     + newMetric.key() + " while the collection holds vectors");
         }
-        return new CollectionSettings(newDim, newMetric, newIndex, newK, newM, newEfConstruction, newEf, newEmbed);
+        if (newPqSubspaces > 0 && newDim == 0) {
+            throw new InvalidInputException(pqWhere == null ? "" : pqWhere, "pq_subspaces slices each vector into that many"
+                    + " parts, and this collection's dimension is not known yet: set dim too");
+        }
+        if (newPqSubspaces > newDim) {
+            throw new InvalidInputException(pqWhere == null ? "" : pqWhere, "pq_subspaces " + newPqSubspaces
+                    + " is more than the dimension " + newDim + ": each subspace is a slice of at least one dimension");
+        }
+        return new CollectionSettings(newDim, newMetric, newIndex, newK, newM, newEfConstruction, newEf, newPqSubspaces, newRerank,
+                newEmbed);
     }
 
     /** One line parsed; null for a blank or comment line. */
@@ -219,6 +243,10 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
                     "candidates weighed per insert: below 8 the graph links poorly, above 1000 a build crawls");
             case "ef" -> parseInt(where, key, value, MIN_EF, MAX_EF,
                     "candidates kept per search, raised to k when smaller: 10000 is the most hits a query can ask for");
+            case "pq_subspaces" -> parseInt(where, key, value, 0, MAX_DIM, "bytes each vector is compressed to in memory"
+                    + " (0: none, search reads full vectors); at most the dimension");
+            case "rerank" -> parseInt(where, key, value, 1, MAX_RERANK, "candidates per hit re-ranked on their full vectors"
+                    + " after a search on compressed ones (pq_subspaces): at least 1, the hits themselves");
             case "embed" -> {
                 String model = value.toLowerCase(Locale.ROOT);
                 if (!model.equals(EmbedSpec.MINILM) && !model.equals(EmbedSpec.ONNX) && !model.equals("none")) {
@@ -264,13 +292,17 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
             String value = line.substring(eq + 1).strip();
             try {
                 s = switch (key) {
-                    case "dim" -> new CollectionSettings(Integer.parseInt(value), s.metric, s.index, s.k, s.m, s.efConstruction, s.ef, null);
-                    case "metric" -> new CollectionSettings(s.dim, Metric.parse(value), s.index, s.k, s.m, s.efConstruction, s.ef, null);
-                    case "index" -> new CollectionSettings(s.dim, s.metric, value, s.k, s.m, s.efConstruction, s.ef, null);
-                    case "k" -> new CollectionSettings(s.dim, s.metric, s.index, Integer.parseInt(value), s.m, s.efConstruction, s.ef, null);
-                    case "m" -> new CollectionSettings(s.dim, s.metric, s.index, s.k, Integer.parseInt(value), s.efConstruction, s.ef, null);
-                    case "ef_construction" -> new CollectionSettings(s.dim, s.metric, s.index, s.k, s.m, Integer.parseInt(value), s.ef, null);
-                    case "ef" -> new CollectionSettings(s.dim, s.metric, s.index, s.k, s.m, s.efConstruction, Integer.parseInt(value), null);
+                    case "dim" -> new CollectionSettings(Integer.parseInt(value), s.metric, s.index, s.k, s.m, s.efConstruction, s.ef, s.pqSubspaces, s.rerank, null);
+                    case "metric" -> new CollectionSettings(s.dim, Metric.parse(value), s.index, s.k, s.m, s.efConstruction, s.ef, s.pqSubspaces, s.rerank, null);
+                    case "index" -> new CollectionSettings(s.dim, s.metric, value, s.k, s.m, s.efConstruction, s.ef, s.pqSubspaces, s.rerank, null);
+                    case "k" -> new CollectionSettings(s.dim, s.metric, s.index, Integer.parseInt(value), s.m, s.efConstruction, s.ef, s.pqSubspaces, s.rerank, null);
+                    case "m" -> new CollectionSettings(s.dim, s.metric, s.index, s.k, Integer.parseInt(value), s.efConstruction, s.ef, s.pqSubspaces, s.rerank, null);
+                    case "ef_construction" -> new CollectionSettings(s.dim, s.metric, s.index, s.k, s.m, Integer.parseInt(value), s.ef, s.pqSubspaces, s.rerank, null);
+                    case "ef" -> new CollectionSettings(s.dim, s.metric, s.index, s.k, s.m, s.efConstruction, Integer.parseInt(value), s.pqSubspaces, s.rerank, null);
+                    case "pq_subspaces" -> new CollectionSettings(s.dim, s.metric, s.index, s.k, s.m, s.efConstruction, s.ef,
+                            Integer.parseInt(value), s.rerank, null);
+                    case "rerank" -> new CollectionSettings(s.dim, s.metric, s.index, s.k, s.m, s.efConstruction, s.ef,
+                            s.pqSubspaces, Integer.parseInt(value), null);
                     case "embed", "embed_model", "embed_tokenizer", "embed_pooling" -> {
                         embed[List.of("embed", "embed_model", "embed_tokenizer", "embed_pooling").indexOf(key)] = value;
                         yield s;
@@ -290,7 +322,7 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
                 case EmbedSpec.ONNX -> new EmbedSpec(EmbedSpec.ONNX, embed[1], embed[2], embed[3]);
                 default -> throw new IllegalArgumentException("unknown model");
             };
-            return new CollectionSettings(s.dim, s.metric, s.index, s.k, s.m, s.efConstruction, s.ef, spec);
+            return new CollectionSettings(s.dim, s.metric, s.index, s.k, s.m, s.efConstruction, s.ef, s.pqSubspaces, s.rerank, spec);
         } catch (IllegalArgumentException e) {
             System.err.println("vexfs: stored embedding model '" + clip(embed[0]) + "' is not understood by this build ("
                     + e.getMessage() + "); the collection is searched as a vector collection");
@@ -311,6 +343,8 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
             sb.append("m = ").append(m).append('\n');
             sb.append("ef_construction = ").append(efConstruction).append('\n');
             sb.append("ef = ").append(ef).append('\n');
+            sb.append("pq_subspaces = ").append(pqSubspaces).append('\n');
+            sb.append("rerank = ").append(rerank).append('\n');
         }
         sb.append("k = ").append(k).append('\n');
         if (embed != null) {

@@ -4,6 +4,7 @@ import io.github.jbellis.jvector.graph.GraphIndexBuilder;
 import io.github.jbellis.jvector.graph.GraphSearcher;
 import io.github.jbellis.jvector.graph.ImmutableGraphIndex;
 import io.github.jbellis.jvector.graph.OnHeapGraphIndex;
+import io.github.jbellis.jvector.graph.RandomAccessVectorValues;
 import io.github.jbellis.jvector.graph.NodeArray;
 import io.github.jbellis.jvector.graph.SearchResult;
 import io.github.jbellis.jvector.graph.similarity.BuildScoreProvider;
@@ -96,6 +97,11 @@ public final class AnnIndex<T> {
     private static final int[] NO_COPIES = new int[0];
     /** A link in an index file: the neighbour (int) and its similarity (float). */
     private static final int LINK_BYTES = Integer.BYTES + Float.BYTES;
+    /** Graph nodes needed before product quantization is trained (on up to 128,000 of them); until then searches read full vectors. */
+    static final int PQ_TRAIN_MIN = 4096;
+    /** Nodes per chunk of product codes: the codes grow a chunk at a time, never copied. */
+    private static final int CODE_CHUNK_SHIFT = 14;
+    private static final int CODE_CHUNK_NODES = 1 << CODE_CHUNK_SHIFT;
 
     /** What keeps a block's memory mapped: pinned when the block is added, unpinned once no search can read it. */
     public interface Pin {
@@ -160,6 +166,16 @@ public final class AnnIndex<T> {
     private record Placed<T>(Block<T> block, int firstNode) {
     }
 
+    /**
+     * The product codes of the graph nodes: node n's are chunks[n >> 14][(n & 16383) * subspaces ...].
+     * A node's codes are written before it enters the graph, so a search that reaches it reads them.
+     */
+    private record Codes(ProductCodes quantizer, byte[][] chunks) {
+        int subspaces() {
+            return quantizer.subspaces();
+        }
+    }
+
     /** A removed block waiting to be unpinned: once {@link #purges} has passed {@code purgeNeeded} (-1: none needed), after a grace period. */
     private record Retiring<T>(Placed<T> placed, long purgeNeeded) {
     }
@@ -172,6 +188,10 @@ public final class AnnIndex<T> {
     private final ImmutableGraphIndex graph;
     private final ExplicitThreadLocal<GraphSearcher> searchers;
     private volatile Nodes nodes;
+    /** Null until product quantization is trained (never when pq_subspaces is 0); published before the nodes it covers. */
+    private volatile Codes codes;
+    /** Per search thread: the query's table of distances to every centroid. */
+    private final ExplicitThreadLocal<float[]> tables;
     /** Where each live block's nodes start; the writer's only. */
     private final Map<T, Placed<T>> placed = new IdentityHashMap<>();
     private final List<Retiring<T>> retiring = new ArrayList<>();
@@ -208,6 +228,10 @@ public final class AnnIndex<T> {
             throw new IllegalArgumentException("dimension must be at least 1, got " + dim);
         }
         this.dim = dim;
+        if (params.pqSubspaces() > dim) {
+            throw new IllegalArgumentException("pq_subspaces " + params.pqSubspaces() + " exceeds the dimension " + dim);
+        }
+        this.tables = ExplicitThreadLocal.withInitial(() -> new float[params.pqSubspaces() * ProductCodes.CLUSTERS]);
         this.nodes = new Nodes(new long[0], new Object[0], new int[0], new int[0], new int[0][], new boolean[0],
                 metric == Metric.COSINE ? new float[0] : null, 0, new MemorySegment[0], 0);
         // HNSW's degrees: 2m links on the bottom layer, m above.
@@ -269,9 +293,16 @@ public final class AnnIndex<T> {
         return retiring.size();
     }
 
-    /** The graph's heap, as jvector estimates it (the vectors themselves are the caller's). */
+    /** The index's heap: the graph as jvector estimates it, and the product codes with their codebooks (the vectors themselves are the caller's). */
     public long graphBytes() {
-        return builder.ramBytesUsed();
+        Codes c = codes;
+        return builder.ramBytesUsed() + (c == null ? 0
+                : c.quantizer().codebookBytes() + (long) c.chunks().length * CODE_CHUNK_NODES * c.subspaces());
+    }
+
+    /** Whether searches walk the graph on product codes (pq_subspaces is set and enough nodes were there to train on). */
+    public boolean quantized() {
+        return codes != null;
     }
 
     /**
@@ -338,10 +369,12 @@ public final class AnnIndex<T> {
             }
             memoryIndex++;
         }
+        growCodes(next);
         // Published before any insert starts, so every score function finds every node it is asked about.
         nodes = new Nodes(t.locations(), t.owners(), t.rows(), t.graphNodes(), t.copies(), t.removed(), t.inverseNorms(), next,
                 t.memory(), memoryIndex);
         indexed.addAndGet(total - insertCount);
+        trainIfDue(before.size());
         // Concurrent inserts into a small graph leave islands (measured: 9 of 60 nodes unreachable
         // in one build of 1,000 on two threads, none on one); the first nodes go in one by one.
         int serial = Math.clamp(SERIAL_START - graph.getView().size(), 0, insertCount);
@@ -422,14 +455,104 @@ public final class AnnIndex<T> {
             LIST.setRelease(g.copies(), orphan, NO_COPIES);
             MemorySegment memory = g.memory()[(int) (location >>> 32)];
             byContent.put(contentHash(memory, (location & 0xFFFF_FFFFL) * dim * Float.BYTES), standIn);
+            growCodes(standIn + 1);
+            encode(standIn);
             builder.addGraphNode(standIn, new DefaultSearchScoreProvider(new NodeScores(standIn)));
             relinked++;
         }
     }
 
     private void insert(int node) {
+        encode(node);
         builder.addGraphNode(node, new DefaultSearchScoreProvider(new NodeScores(node)));
         indexed.incrementAndGet();
+    }
+
+    /** Makes room in the codes, if any, for nodes below {@code size}; before those nodes are published. */
+    private void growCodes(int size) {
+        Codes c = codes;
+        int chunks = (size + CODE_CHUNK_NODES - 1) >>> CODE_CHUNK_SHIFT;
+        if (c != null && chunks > c.chunks().length) {
+            byte[][] grown = Arrays.copyOf(c.chunks(), chunks);
+            for (int i = c.chunks().length; i < chunks; i++) {
+                grown[i] = new byte[CODE_CHUNK_NODES * c.subspaces()];
+            }
+            codes = new Codes(c.quantizer(), grown);
+        }
+    }
+
+    /** Writes the product codes of {@code node}'s row, if the index has codes; before the node enters the graph. */
+    private void encode(int node) {
+        Codes c = codes;
+        if (c != null) {
+            Nodes t = covering(nodes, node);
+            c.quantizer().encode(rowOf(t, node), c.chunks()[node >>> CODE_CHUNK_SHIFT], (node & (CODE_CHUNK_NODES - 1)) * c.subspaces());
+        }
+    }
+
+    /**
+     * Trains product quantization once pq_subspaces is set and the table holds enough graph
+     * nodes, on a sample of them all, and encodes the nodes below {@code inGraph} (those already
+     * in the graph; the rest are encoded as they are inserted); then publishes the codes, from
+     * which on searches walk the graph on them. The writer's.
+     */
+    private void trainIfDue(int inGraph) {
+        if (params.pqSubspaces() == 0 || codes != null) {
+            return;
+        }
+        Nodes t = nodes;
+        int[] graphNodes = IntStream.range(0, t.size()).filter(n -> t.graphNodes()[n] == n && !t.removed()[n]).toArray();
+        if (graphNodes.length < PQ_TRAIN_MIN) {
+            return;
+        }
+        ProductCodes quantizer = ProductCodes.train(new StoredRows(t, graphNodes), params.pqSubspaces(), pool);
+        int subspaces = quantizer.subspaces();
+        byte[][] chunks = new byte[(t.size() + CODE_CHUNK_NODES - 1) >>> CODE_CHUNK_SHIFT][];
+        for (int i = 0; i < chunks.length; i++) {
+            chunks[i] = new byte[CODE_CHUNK_NODES * subspaces];
+        }
+        // A node removed with no live copy may read memory already let go of: it keeps zero codes
+        // (it only routes searches until it is purged, and is never returned).
+        pool.submit(() -> IntStream.range(0, inGraph).filter(node -> !t.removed()[node] || copiesOf(t, node).length > 0)
+                .parallel().forEach(node -> quantizer.encode(rowOf(t, node), chunks[node >>> CODE_CHUNK_SHIFT],
+                        (node & (CODE_CHUNK_NODES - 1)) * subspaces))).join();
+        codes = new Codes(quantizer, chunks);
+    }
+
+    /** Rows of the given nodes, as jvector's trainer reads them: copies, since they lie in the caller's memory. */
+    private final class StoredRows implements RandomAccessVectorValues {
+        private final Nodes table;
+        private final int[] of;
+
+        StoredRows(Nodes table, int[] of) {
+            this.table = table;
+            this.of = of;
+        }
+
+        @Override
+        public int size() {
+            return of.length;
+        }
+
+        @Override
+        public int dimension() {
+            return dim;
+        }
+
+        @Override
+        public VectorFloat<?> getVector(int i) {
+            return VECTOR_TYPES.createFloatVector(rowOf(table, of[i]));
+        }
+
+        @Override
+        public boolean isValueShared() {
+            return false;
+        }
+
+        @Override
+        public RandomAccessVectorValues copy() {
+            return this;
+        }
     }
 
     private long contentHash(MemorySegment memory, long byteOffset) {
@@ -703,6 +826,17 @@ public final class AnnIndex<T> {
                 }
             }
         }
+        Codes c = codes;
+        out.writeInt(c == null ? 0 : c.subspaces());
+        if (c != null) {
+            byte[] quantizer = c.quantizer().serialized();
+            out.writeInt(quantizer.length);
+            out.writeBytes(quantizer);
+            for (int first = 0; first < t.size(); first += CODE_CHUNK_NODES) {
+                int count = Math.min(CODE_CHUNK_NODES, t.size() - first);
+                out.writeBytes(c.chunks()[first >>> CODE_CHUNK_SHIFT], 0, count * c.subspaces());
+            }
+        }
     }
 
     /**
@@ -858,10 +992,26 @@ public final class AnnIndex<T> {
                 size, t.memory(), memoryCount);
         index.indexed.set(live);
         index.dead = size - live;
+        int subspaces = in.readCount(dim, "product quantization subspaces");
+        if (subspaces != 0 && subspaces != params.pqSubspaces()) {
+            throw new CorruptIndexException("codes of " + subspaces + " subspaces, not pq_subspaces " + params.pqSubspaces());
+        }
+        if (subspaces != 0) {
+            ProductCodes quantizer = ProductCodes.deserialize(in.readBytes(in.readCount(Integer.MAX_VALUE - 16, "quantizer bytes")),
+                    dim, subspaces);
+            byte[][] chunks = new byte[(size + CODE_CHUNK_NODES - 1) >>> CODE_CHUNK_SHIFT][];
+            for (int i = 0; i < chunks.length; i++) {
+                chunks[i] = new byte[CODE_CHUNK_NODES * subspaces];
+                in.readBytes(chunks[i], 0, Math.min(CODE_CHUNK_NODES, size - (i << CODE_CHUNK_SHIFT)) * subspaces);
+            }
+            index.codes = new Codes(quantizer, chunks);
+        }
         for (T gone : unmatched) {
             index.remove(gone);
         }
         index.restored = index.indexed.get();
+        // An index written before it had enough nodes to train on (or with pq_subspaces off then) trains now if it has.
+        index.trainIfDue(size);
         return index;
     }
 
@@ -903,10 +1053,21 @@ public final class AnnIndex<T> {
      * @throws IllegalArgumentException for k or ef below 1
      */
     public List<Hit<T>> search(float[] query, int offset, int k, int ef, Predicate<? super T> accept) {
+        return search(query, offset, k, ef, params.rerank(), accept);
+    }
+
+    /**
+     * As {@link #search(float[], int, int, int, Predicate)}; once the index has product codes,
+     * the graph is walked on them and the best {@code rerank} x k of the ef candidates are
+     * re-ranked on their full vectors (all of them when ef is smaller).
+     *
+     * @throws IllegalArgumentException for k, ef or rerank below 1
+     */
+    public List<Hit<T>> search(float[] query, int offset, int k, int ef, int rerank, Predicate<? super T> accept) {
         Objects.checkFromIndexSize(offset, dim, query.length);
         Objects.requireNonNull(accept, "accept");
-        if (k < 1 || ef < 1) {
-            throw new IllegalArgumentException("k and ef must be at least 1, got k=" + k + ", ef=" + ef);
+        if (k < 1 || ef < 1 || rerank < 1) {
+            throw new IllegalArgumentException("k, ef and rerank must be at least 1, got k=" + k + ", ef=" + ef + ", rerank=" + rerank);
         }
         int registered;
         while (true) {
@@ -924,9 +1085,18 @@ public final class AnnIndex<T> {
             searcher.setView(graph.getView());
             QueryScores scores = new QueryScores(query, offset, nodes);
             Bits acceptNode = node -> scores.acceptsRowOrCopy(node, accept);
-            SearchResult result = searcher.search(new DefaultSearchScoreProvider(scores), k, Math.max(k, ef), 0f, 0f, acceptNode);
+            Codes c = codes;
+            SearchResult.NodeScore[] found;
+            if (c == null) {
+                found = searcher.search(new DefaultSearchScoreProvider(scores), k, Math.max(k, ef), 0f, 0f, acceptNode).getNodes();
+            } else {
+                int beam = Math.max(k, ef);
+                CodeScores estimates = new CodeScores(query, offset, c, scores);
+                found = reranked(searcher.search(new DefaultSearchScoreProvider(estimates), beam, beam, 0f, 0f, acceptNode).getNodes(),
+                        (int) Math.min(beam, (long) rerank * k), scores);
+            }
             List<Hit<T>> hits = new ArrayList<>(k);
-            for (SearchResult.NodeScore n : result.getNodes()) {
+            for (SearchResult.NodeScore n : found) {
                 scores.addAccepted(n.node, accept, hits, k);
                 for (int copy : copiesOf(scores.table, n.node)) {
                     scores.addAccepted(copy, accept, hits, k);
@@ -936,6 +1106,16 @@ public final class AnnIndex<T> {
         } finally {
             searching.decrementAndGet(registered);
         }
+    }
+
+    /** The first {@code count} of {@code candidates} (best estimate first), scored on their full vectors, best first. */
+    private SearchResult.NodeScore[] reranked(SearchResult.NodeScore[] candidates, int count, Scores exact) {
+        SearchResult.NodeScore[] best = new SearchResult.NodeScore[Math.min(count, candidates.length)];
+        for (int i = 0; i < best.length; i++) {
+            best[i] = new SearchResult.NodeScore(candidates[i].node, exact.similarityTo(candidates[i].node));
+        }
+        Arrays.sort(best, (a, b) -> Float.compare(b.score, a.score));
+        return best;
     }
 
     /**
@@ -952,7 +1132,7 @@ public final class AnnIndex<T> {
         /** The vector compared, at {@code offset}, and its inverse norm (cosine only). */
         private final float[] vector;
         private final int offset;
-        private final float inverseNorm;
+        final float inverseNorm;
 
         Scores(Nodes table, float[] vector, int offset) {
             this.table = table;
@@ -986,6 +1166,46 @@ public final class AnnIndex<T> {
                     float dot = VectorKernels.dot(vector, offset, memory, byteOffset, dim);
                     yield dot >= 0f ? 1f + dot : 1f / (1f - dot);
                 }
+            };
+        }
+    }
+
+    /**
+     * A query's estimated similarity to each node, from the node's product codes: the table
+     * holds the query's distance (or dot product) to every centroid, so a node costs one lookup
+     * a subspace. Mapped to similarities as {@link Scores#similarityTo} maps exact ones (cosine
+     * with each node's exact norm).
+     */
+    private final class CodeScores implements ScoreFunction.ApproximateScoreFunction {
+        private final float[] table;
+        private Codes codes;
+        private final QueryScores exact;
+        private final float queryInverseNorm;
+
+        CodeScores(float[] query, int offset, Codes codes, QueryScores exact) {
+            this.table = tables.get();
+            this.codes = codes;
+            this.exact = exact;
+            this.queryInverseNorm = exact.inverseNorm;
+            codes.quantizer().fillTable(metric, query, offset, table);
+        }
+
+        @Override
+        public float similarityTo(int node) {
+            int chunk = node >>> CODE_CHUNK_SHIFT;
+            if (chunk >= codes.chunks().length) {
+                // Grown since the search began: the newer codes (published before the node) hold it.
+                codes = AnnIndex.this.codes;
+            }
+            int subspaces = codes.subspaces();
+            float estimate = ProductCodes.estimate(table, codes.chunks()[chunk], (node & (CODE_CHUNK_NODES - 1)) * subspaces, subspaces);
+            return switch (metric) {
+                case L2 -> 1f / (1f + Math.max(0f, estimate));
+                case COSINE -> {
+                    Nodes t = exact.table = covering(exact.table, node);
+                    yield (1f + estimate * queryInverseNorm * t.inverseNorms()[node]) / 2f;
+                }
+                case DOT -> estimate >= 0f ? 1f + estimate : 1f / (1f - estimate);
             };
         }
     }

@@ -7,8 +7,15 @@ package io.vexfs.core.index;
  * @param efConstruction the candidate list size while inserting (jvector's beam width): larger
  *                       builds slower and recalls better
  * @param ef             the candidate list size of a search that names no ef
+ * @param pqSubspaces    0: searches score the graph's nodes on their full vectors. Else each vector
+ *                       is also kept in memory as that many bytes (product quantization, 256
+ *                       centroids a subspace), searches walk the graph on those codes, and only the
+ *                       best candidates are read in full and re-ranked ({@code rerank})
+ * @param rerank         with product quantization: how many candidates per hit asked for (k) are
+ *                       re-ranked on their full vectors, at most the ef a search keeps
  */
-public record AnnParams(int m, int efConstruction, int ef) {
+public record AnnParams(int m, int efConstruction, int ef, int pqSubspaces, int rerank) {
+    public static final int DEFAULT_RERANK = 4;
     public static final AnnParams DEFAULTS = new AnnParams(16, 100, 64);
 
     public AnnParams {
@@ -21,10 +28,16 @@ public record AnnParams(int m, int efConstruction, int ef) {
         if (ef < 1) {
             throw new IllegalArgumentException("ef must be at least 1, got " + ef);
         }
+        if (pqSubspaces < 0) {
+            throw new IllegalArgumentException("pq_subspaces must be 0 (off) or more, got " + pqSubspaces);
+        }
+        if (rerank < 1) {
+            throw new IllegalArgumentException("rerank must be at least 1, got " + rerank);
+        }
     }
 
-    /** Whether an index built with these parameters is built the same as one with {@code other}'s (ef only tunes searches). */
-    public boolean sameBuild(AnnParams other) {
-        return m == other.m && efConstruction == other.efConstruction;
+    /** Full vectors only, no product quantization. */
+    public AnnParams(int m, int efConstruction, int ef) {
+        this(m, efConstruction, ef, 0, DEFAULT_RERANK);
     }
 }

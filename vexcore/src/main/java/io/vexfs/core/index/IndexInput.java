@@ -74,8 +74,13 @@ public final class IndexInput {
 
     public byte[] readBytes(int n) {
         byte[] bytes = new byte[n];
-        MemorySegment.copy(memory, ValueLayout.JAVA_BYTE, take(n), bytes, 0, n);
+        readBytes(bytes, 0, n);
         return bytes;
+    }
+
+    /** The next {@code n} bytes into into[at, at + n). */
+    public void readBytes(byte[] into, int at, int n) {
+        MemorySegment.copy(memory, ValueLayout.JAVA_BYTE, take(n), into, at, n);
     }
 
     public long position() {

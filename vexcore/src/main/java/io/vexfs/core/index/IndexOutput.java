@@ -50,9 +50,14 @@ public final class IndexOutput {
     }
 
     public void writeBytes(byte[] bytes) throws IOException {
-        for (int from = 0; from < bytes.length; ) {
+        writeBytes(bytes, 0, bytes.length);
+    }
+
+    /** bytes[from, from + length). */
+    public void writeBytes(byte[] bytes, int from, int length) throws IOException {
+        for (int end = from + length; from < end; ) {
             room(1);
-            int n = Math.min(buffer.remaining(), bytes.length - from);
+            int n = Math.min(buffer.remaining(), end - from);
             buffer.put(bytes, from, n);
             from += n;
         }

@@ -96,11 +96,12 @@ public final class QueryEngine implements AutoCloseable {
      * {@code pathPrefix}, e.g. "docs/sub/", or all for "") to each of {@code count} queries of
      * {@code dim} floats, row-major in {@code queries}. Every query must have been checked:
      * dimension equal to the collection's when it holds vectors, and not zero under cosine.
-     * On an hnsw collection the answer is approximate, searched with candidate list {@code ef};
-     * a flat one ignores {@code ef}.
+     * On an hnsw collection the answer is approximate, searched with candidate list {@code ef}
+     * (and, once the graph is searched on product codes, {@code rerank} x k candidates re-ranked
+     * on full vectors); a flat one ignores both.
      */
     public List<List<Hit>> search(Collection collection, Collection.Snapshot snapshot, Metric metric, int dim, int k,
-                                  int ef, String pathPrefix, float[] queries, int count) {
+                                  int ef, int rerank, String pathPrefix, float[] queries, int count) {
         if (count == 0) {
             return List.of();
         }
@@ -115,6 +116,7 @@ public final class QueryEngine implements AutoCloseable {
             hnsw = null;
         }
         int keyEf = hnsw == null ? 0 : ef;
+        int keyRerank = hnsw == null ? 0 : rerank;
         List<Hit>[] answers = newAnswers(count);
         ResultKey[] keys = null;
         int misses = count;
@@ -122,7 +124,7 @@ public final class QueryEngine implements AutoCloseable {
             keys = new ResultKey[count];
             misses = 0;
             for (int q = 0; q < count; q++) {
-                keys[q] = new ResultKey(collection, snapshot.version(), metric, k, keyEf, pathPrefix,
+                keys[q] = new ResultKey(collection, snapshot.version(), metric, k, keyEf, keyRerank, pathPrefix,
                         Arrays.copyOfRange(queries, q * dim, (q + 1) * dim));
                 answers[q] = cache.getIfPresent(keys[q]);
                 if (answers[q] == null) {
@@ -136,7 +138,7 @@ public final class QueryEngine implements AutoCloseable {
             float[] missed = misses == count ? queries : gather(answers, queries, dim, misses);
             List<List<Hit>> found = hnsw == null
                     ? exact(metric, dim, k, entries, missed, misses)
-                    : approximate(snapshot, hnsw, metric, dim, k, ef, pathPrefix, missed, misses);
+                    : approximate(snapshot, hnsw, metric, dim, k, ef, rerank, pathPrefix, missed, misses);
             int next = 0;
             for (int q = 0; q < count; q++) {
                 if (answers[q] == null) {
@@ -184,7 +186,7 @@ public final class QueryEngine implements AutoCloseable {
      * The queries of a batch are spread over the search threads, one whole query per task.
      */
     private List<List<Hit>> approximate(Collection.Snapshot snapshot, CollectionIndex hnsw, Metric metric, int dim,
-                                        int k, int ef, String pathPrefix, float[] queries, int count) {
+                                        int k, int ef, int rerank, String pathPrefix, float[] queries, int count) {
         List<SearchEntry> pending = new ArrayList<>();
         boolean anyIndexed = notIndexed(snapshot, hnsw, pathPrefix, pending);
         Set<SearchEntry> searchedExactly = Collections.newSetFromMap(new IdentityHashMap<>(pending.size() * 2));
@@ -204,7 +206,7 @@ public final class QueryEngine implements AutoCloseable {
         int tasks = executor == null ? 1 : Math.min(threads, count);
         if (tasks == 1) {
             for (int q = 0; q < count; q++) {
-                answers[q] = graphSearch(index, accept, exactHits.get(q), metric, dim, k, ef, queries, q);
+                answers[q] = graphSearch(index, accept, exactHits.get(q), metric, dim, k, ef, rerank, queries, q);
             }
         } else {
             List<Callable<Void>> work = new ArrayList<>(tasks);
@@ -212,7 +214,7 @@ public final class QueryEngine implements AutoCloseable {
                 int first = t;
                 work.add(() -> {
                     for (int q = first; q < count; q += tasks) {
-                        answers[q] = graphSearch(index, accept, exactHits.get(q), metric, dim, k, ef, queries, q);
+                        answers[q] = graphSearch(index, accept, exactHits.get(q), metric, dim, k, ef, rerank, queries, q);
                     }
                     return null;
                 });
@@ -224,8 +226,8 @@ public final class QueryEngine implements AutoCloseable {
 
     /** One query through the graph, merged with its exact hits among the files not indexed yet, ranked. */
     private static List<Hit> graphSearch(AnnIndex<Collection.Entry> index, Predicate<Collection.Entry> accept, List<Hit> exactHits,
-                                         Metric metric, int dim, int k, int ef, float[] queries, int q) {
-        List<AnnIndex.Hit<Collection.Entry>> graphHits = index.search(queries, q * dim, k, ef, accept);
+                                         Metric metric, int dim, int k, int ef, int rerank, float[] queries, int q) {
+        List<AnnIndex.Hit<Collection.Entry>> graphHits = index.search(queries, q * dim, k, ef, rerank, accept);
         List<Hit> merged = new ArrayList<>(graphHits.size() + exactHits.size());
         merged.addAll(exactHits);
         for (AnnIndex.Hit<Collection.Entry> h : graphHits) {

@@ -178,7 +178,7 @@ public final class QueryNamespace implements QueryFiles {
             List<List<Hit>> hits;
             try {
                 hits = engine.search(c, pinned, settings.metric(), batch.dim(), batch.k(), batch.ef(),
-                        pathPrefix, batch.vectors(), batch.count());
+                        settings.rerank(), pathPrefix, batch.vectors(), batch.count());
             } finally {
                 pinned.unpin();
             }
@@ -269,7 +269,7 @@ public final class QueryNamespace implements QueryFiles {
                 }
             }
         }
-        List<List<Hit>> withSelf = engine.search(c, snapshot, settings.metric(), dim, k + 1, settings.ef(), "",
+        List<List<Hit>> withSelf = engine.search(c, snapshot, settings.metric(), dim, k + 1, settings.ef(), settings.rerank(), "",
                 rows, entry.rows());
         List<List<Hit>> hits = new ArrayList<>(withSelf.size());
         for (int row = 0; row < withSelf.size(); row++) {

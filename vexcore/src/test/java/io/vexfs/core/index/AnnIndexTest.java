@@ -144,12 +144,17 @@ class AnnIndexTest {
     }
 
     static double recall(AnnIndex<File> index, Metric metric, List<File> files, float[] queries, int ef, Predicate<File> accept) {
+        return recall(index, metric, files, queries, ef, index.params().rerank(), accept);
+    }
+
+    static double recall(AnnIndex<File> index, Metric metric, List<File> files, float[] queries, int ef, int rerank,
+                         Predicate<File> accept) {
         int count = queries.length / DIM;
         int found = 0;
         int wanted = 0;
         for (int q = 0; q < count; q++) {
             Set<String> truth = exact(metric, files, queries, q * DIM, K, accept);
-            List<String> got = names(index.search(queries, q * DIM, K, ef, accept));
+            List<String> got = names(index.search(queries, q * DIM, K, ef, rerank, accept));
             assertEquals(truth.size(), got.size(), "as many hits as the accepted rows allow, up to k");
             for (String n : got) {
                 found += truth.contains(n) ? 1 : 0;
@@ -427,5 +432,54 @@ class AnnIndexTest {
         assertThrows(IllegalArgumentException.class, () -> new AnnParams(1, 100, 10));
         assertThrows(IllegalArgumentException.class, () -> new AnnParams(16, 0, 10));
         assertThrows(IllegalArgumentException.class, () -> new AnnParams(16, 100, 0));
+        assertThrows(IllegalArgumentException.class, () -> new AnnParams(16, 100, 10, -1, 4));
+        assertThrows(IllegalArgumentException.class, () -> new AnnParams(16, 100, 10, 8, 0));
+        assertThrows(IllegalArgumentException.class, () -> new AnnIndex<File>(Metric.L2, DIM, new AnnParams(16, 100, 10, DIM + 1, 4), pool));
+        assertThrows(IllegalArgumentException.class, () -> index.search(new float[DIM], 0, 10, 10, 0, ALL));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Metric.class)
+    void searchOnProductCodesRerankedOnFullVectorsRecallsAtLeastNinetyPercent(Metric metric) {
+        List<File> files = files(randomVectors(10_000, DIM, 41), DIM, 500);
+        AnnIndex<File> index = indexOf(metric, files, new AnnParams(16, 100, 64, 16, 4));
+        assertTrue(index.quantized(), "10,000 nodes are enough to train on");
+        AnnIndex<File> full = indexOf(metric, files, AnnParams.DEFAULTS);
+        assertTrue(index.graphBytes() > full.graphBytes() + 10_000 * 16, "the codes (16 bytes a node) are counted as index memory");
+        float[] queries = randomVectors(200, DIM, 42);
+
+        double recall = recall(index, metric, files, queries, 64, ALL);
+        double fewer = recall(index, metric, files, queries, 64, 1, ALL);
+
+        assertTrue(recall >= 0.9, metric + " recall@10 at ef=64, rerank 4: " + recall);
+        assertTrue(fewer < recall, metric + " re-ranking only the k best estimates recalls less: " + fewer + " vs " + recall);
+    }
+
+    @Test
+    void productCodesAreTrainedOnceEnoughNodesAreThereAndCoverEarlierAndLaterNodes() {
+        List<File> files = files(randomVectors(AnnIndex.PQ_TRAIN_MIN * 2, DIM, 43), DIM, AnnIndex.PQ_TRAIN_MIN / 2);
+        AnnIndex<File> index = new AnnIndex<>(Metric.L2, DIM, new AnnParams(16, 100, 64, 16, 4), pool);
+        index.addAll(List.of(files.get(0).block()), () -> false);
+        assertFalse(index.quantized(), "half the nodes training needs");
+        float[] queries = randomVectors(100, DIM, 44);
+        double exactWalk = recall(index, Metric.L2, files.subList(0, 1), queries, 64, ALL);
+        assertTrue(exactWalk >= 0.95, "before training the walk reads full vectors: " + exactWalk);
+
+        index.addAll(List.of(files.get(1).block()), () -> false);
+        assertTrue(index.quantized(), "trained once the graph holds enough nodes");
+        index.addAll(files.subList(2, files.size()).stream().map(File::block).toList(), () -> false);
+
+        double recall = recall(index, Metric.L2, files, queries, 64, ALL);
+        assertTrue(recall >= 0.9, "nodes encoded at training and inserted after it are both found: " + recall);
+        Set<String> firstFile = new HashSet<>();
+        Set<String> lastFile = new HashSet<>();
+        File first = files.get(0);
+        File last = files.get(files.size() - 1);
+        for (int row = 0; row < 50; row++) {
+            firstFile.addAll(names(index.search(first.values(), row * DIM, 1, 64, ALL)));
+            lastFile.addAll(names(index.search(last.values(), row * DIM, 1, 64, ALL)));
+        }
+        assertTrue(firstFile.size() >= 48 && firstFile.stream().allMatch(n -> n.startsWith(first.number() + ":")), "" + firstFile);
+        assertTrue(lastFile.size() >= 48 && lastFile.stream().allMatch(n -> n.startsWith(last.number() + ":")), "" + lastFile);
     }
 }

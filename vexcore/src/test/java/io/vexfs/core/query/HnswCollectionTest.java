@@ -230,6 +230,77 @@ class HnswCollectionTest {
     }
 
     @Test
+    void badProductQuantizationSettingsAreRefusedWithTheirLineAndChangeNothing() throws FsException {
+        FsException e = refused(() -> write("/docs/.collection", "index = hnsw\npq_subspaces = 4\n"));
+        assertEquals("line 2", e.where());
+        assertTrue(e.getMessage().contains("dimension is not known yet: set dim too"), e.getMessage());
+        e = refused(() -> write("/docs/.collection", "dim = 16\nindex = hnsw\npq_subspaces = 17\n"));
+        assertEquals("line 3", e.where());
+        assertTrue(e.getMessage().contains("pq_subspaces 17 is more than the dimension 16"), e.getMessage());
+        e = refused(() -> write("/docs/.collection", "dim = 16\nindex = hnsw\npq_subspaces = -1\n"));
+        assertTrue(e.getMessage().contains("pq_subspaces must be between 0 and"), e.getMessage());
+        e = refused(() -> write("/docs/.collection", "dim = 16\nindex = hnsw\npq_subspaces = half\n"));
+        assertTrue(e.getMessage().contains("whole number"), e.getMessage());
+        e = refused(() -> write("/docs/.collection", "index = hnsw\nrerank = 0\n"));
+        assertEquals("line 2", e.where());
+        assertTrue(e.getMessage().contains("rerank must be between 1 and 1000, not 0"), e.getMessage());
+        e = refused(() -> write("/docs/.collection", "index = hnsw\nrerank = 1001\n"));
+        assertTrue(e.getMessage().contains("not 1001"), e.getMessage());
+        e = refused(() -> write("/docs/.collection", "dim = 16\npq_subspaces = 4\n"));
+        assertEquals("line 2", e.where(), "pq_subspaces on a flat collection tunes nothing");
+        assertTrue(e.getMessage().contains("flat"), e.getMessage());
+        e = refused(() -> write("/docs/.collection", "rerank = 2\n"));
+        assertEquals("line 1", e.where());
+        assertEquals("# dim is set by the first vector stored\nmetric = l2\nindex = flat\nk = 10\n", read("/docs/.collection"),
+                "a refused write changes nothing");
+
+        write("/docs/.collection", "dim = 16\nindex = hnsw\npq_subspaces = 16\nrerank = 8\n");
+        assertTrue(read("/docs/.collection").contains("ef = 64\npq_subspaces = 16\nrerank = 8\n"), read("/docs/.collection"));
+        assertEquals(16, docs().hnsw().index().params().pqSubspaces());
+    }
+
+    @Test
+    void aQuantizedIndexRecallsAgainstFlatAndRemountsWithItsCodesAnsweringTheSame() throws Exception {
+        float[] base = randomVectors(5000);
+        for (int f = 0; f < 5; f++) {
+            write("/docs/part" + f + ".vec", vecText(base, f * 1000, 1000));
+        }
+        write("/docs/.collection", "index = hnsw\npq_subspaces = 8\nrerank = 5\n");
+        awaitIndexed();
+        assertTrue(docs().hnsw().index().quantized(), "5,000 rows are enough to train on");
+        float[] queries = randomVectors(100);
+        String before = search("k=10\n" + vecText(queries, 0, 100));
+        List<List<Hit>> truth = FlatSearch.search(Metric.L2, DIM, queries, 100, 10, docs().snapshot().entries(),
+                SearchOptions.CALLER_THREAD).hits();
+        List<String> approximate = column(before, 3);
+        int found = 0;
+        for (int q = 0; q < 100; q++) {
+            Set<String> got = new HashSet<>(approximate.subList(q * 10, q * 10 + 10));
+            for (Hit h : truth.get(q)) {
+                found += got.contains(h.name()) ? 1 : 0;
+            }
+        }
+        assertTrue(found / 1000.0 >= 0.9, "recall@10 on codes of 8 bytes, 5 x k re-ranked: " + found / 1000.0);
+        write("/docs/.collection", "rerank = 1\n");
+        assertTrue(docs().hnsw().index().quantized(), "rerank tunes searches only: the index stays");
+        String fewer = search("k=10\n" + vecText(queries, 0, 100));
+        assertFalse(fewer.equals(before), "re-ranking only the k best estimates answers differently");
+        write("/docs/.collection", "rerank = 5\n");
+
+        close();
+        mount();
+        awaitIndexed();
+        assertEquals(5000, docs().hnsw().index().restoredRows(), "every row came from the file");
+        assertTrue(docs().hnsw().index().quantized(), "the codes came back with the graph");
+        assertEquals(before, search("k=10\n" + vecText(queries, 0, 100)), "the same graph and codes give the same answers");
+
+        write("/docs/.collection", "pq_subspaces = 0\n");
+        awaitIndexed();
+        assertFalse(docs().hnsw().index().quantized(), "no codes once pq_subspaces is 0: the index was built again");
+        assertEquals(5000, docs().hnsw().index().indexed());
+    }
+
+    @Test
     void everyStoredVectorFindsItselfFirst() throws Exception {
         float[] v = storeSingles(200);
         write("/docs/.collection", "index = hnsw\n");
