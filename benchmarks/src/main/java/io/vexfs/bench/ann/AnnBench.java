@@ -44,8 +44,10 @@ import java.util.regex.Pattern;
  *
  * <pre>
  * AnnBench run --mount M --work DIR --python PY --peer hnswlib_peer.py --out JSON --commit C
- *              --dataset NAME BASE.fvecs QUERIES.fvecs ROUNDS [--dataset ...]
+ *              [--pq-dims D --rerank R] --dataset NAME BASE.fvecs QUERIES.fvecs ROUNDS [--dataset ...]
  * </pre>
+ * With --pq-dims D our collection has pq_subspaces = dim / D (a byte for every D dimensions): it
+ * walks its graph on product codes and re-ranks R x k candidates on full vectors.
  */
 public final class AnnBench {
     static final int K = 10;
@@ -54,7 +56,7 @@ public final class AnnBench {
     static final int BUILD_THREADS = 2;
     static final int[] EFS = {16, 32, 64, 128, 256, 512};
     static final double TARGET_RECALL = 0.95;
-    private static final Pattern INDEXED = Pattern.compile("(?m)^  (\\S+) .*hnsw \\((\\d+) indexed, graph ([0-9.]+) MiB\\)");
+    private static final Pattern INDEXED = Pattern.compile("(?m)^  (\\S+) .*hnsw \\((\\d+) indexed, graph (?:and product codes )?([0-9.]+) MiB\\)");
 
     private AnnBench() {
     }
@@ -99,7 +101,8 @@ public final class AnnBench {
         Path out = Path.of(options.get("--out"));
         Files.createDirectories(out.toAbsolutePath().getParent());
         for (DatasetArgs d : datasets) {
-            results.add(dataset(d, mount, work, options.get("--python"), Path.of(options.get("--peer")), table));
+            results.add(dataset(d, mount, work, options.get("--python"), Path.of(options.get("--peer")),
+                    Integer.parseInt(options.getOrDefault("--pq-dims", "0")), Integer.parseInt(options.getOrDefault("--rerank", "4")), table));
             // Written after each dataset: a long run cut short keeps what it measured ("complete": false).
             writeJson(out, options, results, table, loadBefore, null, (System.nanoTime() - start) / 1e9, false);
         }
@@ -125,6 +128,8 @@ public final class AnnBench {
         json.put("k", K);
         json.put("m", M);
         json.put("ef_construction", EF_CONSTRUCTION);
+        json.put("pq_dims_per_subspace", Integer.parseInt(options.getOrDefault("--pq-dims", "0")));
+        json.put("rerank", Integer.parseInt(options.getOrDefault("--rerank", "4")));
         json.put("build_threads", BUILD_THREADS);
         json.put("search_threads", 1);
         json.put("query_cache", "off");
@@ -135,8 +140,8 @@ public final class AnnBench {
         Files.writeString(out, Json.write(json));
     }
 
-    private static Map<String, Object> dataset(DatasetArgs d, Path mount, Path work, String python, Path peerScript,
-                                               StringBuilder table) throws Exception {
+    private static Map<String, Object> dataset(DatasetArgs d, Path mount, Path work, String python, Path peerScript, int pqDims,
+                                               int rerank, StringBuilder table) throws Exception {
         Fvecs.Rows base = Fvecs.read(d.base(), Integer.MAX_VALUE);
         Fvecs.Rows queries = Fvecs.read(d.queries(), Integer.MAX_VALUE);
         System.err.printf(Locale.ROOT, "bench-ann: %s: %d x %d, %d queries; exact answers%n", d.name(), base.count(), base.dim(),
@@ -153,7 +158,9 @@ public final class AnnBench {
             System.err.printf("bench-ann: %s: hnswlib add_items on %d threads%n", d.name(), BUILD_THREADS);
             double peerBuild = peer.build(d.base(), M, EF_CONSTRUCTION, BUILD_THREADS);
             System.err.printf("bench-ann: %s: vexfs cp and index on %d threads%n", d.name(), BUILD_THREADS);
-            Map<String, Object> vexfsBuild = vexfsBuild(mount, d, base.count());
+            int pqSubspaces = pqDims == 0 ? 0 : base.dim() / pqDims;
+            json.put("pq_subspaces", pqSubspaces);
+            Map<String, Object> vexfsBuild = vexfsBuild(mount, d, base.count(), base.dim(), pqSubspaces, rerank);
             double vexfsSeconds = (Double) vexfsBuild.get("total_seconds");
             Map<String, Object> build = new LinkedHashMap<>();
             build.put("hnswlib_seconds", peerBuild);
@@ -213,7 +220,9 @@ public final class AnnBench {
             target.put("hnswlib_qps", Double.isNaN(theirsAt) ? null : theirsAt);
             target.put("ratio_vexfs_to_hnswlib", Double.isNaN(oursAt) || Double.isNaN(theirsAt) ? null : oursAt / theirsAt);
             json.put("at_target_recall", target);
-            report(table, d, base, queries.count(), peerBuild, vexfsBuild, ours, theirs, oursAt, theirsAt);
+            String variant = pqSubspaces == 0 ? "" : String.format(Locale.ROOT, ", vexfs pq_subspaces=%d rerank=%d", pqSubspaces,
+                    rerank);
+            report(table, d, base, queries.count(), variant, peerBuild, vexfsBuild, ours, theirs, oursAt, theirsAt);
         }
         // Free the mount's memory for the next dataset.
         Files.delete(mount.resolve(d.name()).resolve("base.fvecs"));
@@ -253,10 +262,12 @@ public final class AnnBench {
     }
 
     /** mkdir, .collection, cp, then .vexfs/stats until every row is in the graph. */
-    private static Map<String, Object> vexfsBuild(Path mount, DatasetArgs d, int rows) throws Exception {
+    private static Map<String, Object> vexfsBuild(Path mount, DatasetArgs d, int rows, int dim, int pqSubspaces, int rerank)
+            throws Exception {
         Path collection = mount.resolve(d.name());
         Files.createDirectories(collection);
-        Files.writeString(collection.resolve(".collection"), "index = hnsw\nm = " + M + "\nef_construction = " + EF_CONSTRUCTION + "\n");
+        Files.writeString(collection.resolve(".collection"), "index = hnsw\nm = " + M + "\nef_construction = " + EF_CONSTRUCTION + "\n"
+                + (pqSubspaces == 0 ? "" : "dim = " + dim + "\npq_subspaces = " + pqSubspaces + "\nrerank = " + rerank + "\n"));
         long t0 = System.nanoTime();
         Process cp = new ProcessBuilder("cp", d.base().toString(), collection.resolve("base.fvecs").toString()).inheritIO().start();
         if (cp.waitFor() != 0) {
@@ -329,11 +340,11 @@ public final class AnnBench {
         return points;
     }
 
-    private static void report(StringBuilder t, DatasetArgs d, Fvecs.Rows base, int queries, double peerBuild, Map<String, Object> vexfsBuild,
+    private static void report(StringBuilder t, DatasetArgs d, Fvecs.Rows base, int queries, String variant, double peerBuild, Map<String, Object> vexfsBuild,
                                List<Point> ours, List<Point> theirs, double oursAt, double theirsAt) {
         double total = (Double) vexfsBuild.get("total_seconds");
-        line(t, "%s: %d x %d, %d queries, k=%d, m=%d, ef_construction=%d, %d rounds (medians)", d.name(), base.count(), base.dim(),
-                queries, K, M, EF_CONSTRUCTION, d.rounds());
+        line(t, "%s: %d x %d, %d queries, k=%d, m=%d, ef_construction=%d%s, %d rounds (medians)", d.name(), base.count(), base.dim(),
+                queries, K, M, EF_CONSTRUCTION, variant, d.rounds());
         line(t, "  build, %d threads: vexfs %.0f vectors/s (cp %.1f s + indexing after cp %.1f s = %.1f s; graph %.1f MiB),"
                         + " hnswlib add_items %.0f vectors/s (%.1f s): %.2fx  [target >= 1.00x: %s]",
                 BUILD_THREADS, base.count() / total, (Double) vexfsBuild.get("cp_seconds"), (Double) vexfsBuild.get("index_seconds_after_cp"),
