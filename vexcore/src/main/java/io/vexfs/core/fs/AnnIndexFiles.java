@@ -30,7 +30,7 @@ import java.util.zip.CRC32C;
  */
 final class AnnIndexFiles {
     static final String DIR = "index";
-    /** 2: pq_subspaces in the header, product codes after the graph. A file of version 1 is rebuilt. */
+    /** 2: pq_subspaces in the header, product codes after the graph. Version 1 (neither) is still read. */
     static final int VERSION = 2;
     private static final byte[] MAGIC = "VEXFSANN".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] END = "VEXFSEND".getBytes(StandardCharsets.US_ASCII);
@@ -98,7 +98,7 @@ final class AnnIndexFiles {
 
     /**
      * The index stored for {@code collection}, its blocks matched by {@code match}; null if it
-     * has no file.
+     * has no file. The file stays mapped while the index searches its graph there.
      *
      * @throws CorruptIndexException if the file is torn, fails its checksum, or was built for
      *                               other settings (dim, metric, m, ef_construction, pq_subspaces)
@@ -112,8 +112,10 @@ final class AnnIndexFiles {
         } catch (NoSuchFileException absent) {
             return null;
         }
-        // Shared: the graph's links are read on the indexer's pool threads.
-        try (ch; Arena arena = Arena.ofShared()) {
+        // Shared: searches on any thread read the mapped graph, and the indexer's pool threads copy
+        // it to the heap. The index owns the mapping once read returns it.
+        Arena arena = Arena.ofShared();
+        try (ch) {
             long size = ch.size();
             if (size < MAGIC.length + TRAILER) {
                 throw new CorruptIndexException(file.getFileName() + ": " + size + " bytes is too short");
@@ -133,22 +135,29 @@ final class AnnIndexFiles {
                 throw new CorruptIndexException(file.getFileName() + ": CRC32C mismatch");
             }
             IndexInput in = new IndexInput(memory.asSlice(0, length));
-            if (!java.util.Arrays.equals(in.readBytes(MAGIC.length), MAGIC) || in.readInt() != VERSION) {
-                throw new CorruptIndexException(file.getFileName() + ": not an index file of version " + VERSION);
+            if (!java.util.Arrays.equals(in.readBytes(MAGIC.length), MAGIC)) {
+                throw new CorruptIndexException(file.getFileName() + ": not an index file");
+            }
+            int version = in.readInt();
+            if (version != 1 && version != VERSION) {
+                throw new CorruptIndexException(file.getFileName() + ": index file version " + version + ", not 1 or " + VERSION);
             }
             String name = in.readText(4096);
             String metric = in.readText(64);
             int dim = in.readInt();
             int m = in.readInt();
             int efConstruction = in.readInt();
-            int pqSubspaces = in.readInt();
+            int pqSubspaces = version == 1 ? 0 : in.readInt();
             if (!name.equals(collection) || !metric.equals(settings.metric().name()) || dim != settings.dim()
                     || m != settings.m() || efConstruction != settings.efConstruction() || pqSubspaces != settings.pqSubspaces()) {
                 throw new CorruptIndexException(file.getFileName() + ": built for " + name + " (" + metric + ", dim " + dim
                         + ", m " + m + ", ef_construction " + efConstruction + ", pq_subspaces " + pqSubspaces
                         + "), not for these settings");
             }
-            return AnnIndex.read(settings.metric(), settings.dim(), settings.annParams(), pool, in, match);
+            return AnnIndex.read(settings.metric(), settings.dim(), settings.annParams(), pool, in, version > 1, arena, match);
+        } catch (IOException | RuntimeException e) {
+            arena.close();
+            throw e;
         }
     }
 

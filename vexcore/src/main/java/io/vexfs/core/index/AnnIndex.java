@@ -20,6 +20,7 @@ import io.vexfs.core.kernel.VectorKernels;
 import io.vexfs.core.search.Metric;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
@@ -65,6 +66,16 @@ import java.util.stream.IntStream;
  * it live on, the node moves to a copy's memory (the same bits, so the graph stays as it is):
  * compaction, which rewrites files elsewhere, costs no graph insert.
  *
+ * <p>A graph {@link #read} from its file is searched where the file maps it ({@link MappedGraph}):
+ * a remount answers at full recall without building anything on the heap, which holds none of
+ * its links. The first insert or purge copies it onto jvector's on-heap graph; searches move
+ * there once the copy is complete.
+ *
+ * <p>Product codes (pq_subspaces): once the graph holds {@link #PQ_TRAIN_MIN} nodes, jvector's
+ * product quantization is trained on them and every graph node gets its codes, kept on the heap;
+ * searches then walk the graph on code estimates ({@link ProductCodes}) and read only the best
+ * rerank x k candidates in full, to rank them exactly. Inserts still compare full vectors.
+ *
  * <p>Memory: each block comes with a {@link Pin} on what holds its memory. The index keeps it
  * pinned while a search could read it: after a block is removed, until the graph no longer
  * reaches its rows (jvector's removeDeletedNodes has run, or its nodes moved to copies) and
@@ -95,10 +106,10 @@ public final class AnnIndex<T> {
     /** An element of a long[] (a node's location), read and written whole. */
     private static final VarHandle LOCATION = MethodHandles.arrayElementVarHandle(long[].class);
     private static final int[] NO_COPIES = new int[0];
-    /** A link in an index file: the neighbour (int) and its similarity (float). */
-    private static final int LINK_BYTES = Integer.BYTES + Float.BYTES;
-    /** Graph nodes needed before product quantization is trained (on up to 128,000 of them); until then searches read full vectors. */
+    /** Graph nodes needed before product quantization is trained; until then searches read full vectors. */
     static final int PQ_TRAIN_MIN = 4096;
+    /** At most this many of them, evenly spaced, train it: 100 for each of a subspace's 256 centroids. */
+    private static final int PQ_TRAIN_SAMPLE = 25_600;
     /** Nodes per chunk of product codes: the codes grow a chunk at a time, never copied. */
     private static final int CODE_CHUNK_SHIFT = 14;
     private static final int CODE_CHUNK_NODES = 1 << CODE_CHUNK_SHIFT;
@@ -185,7 +196,14 @@ public final class AnnIndex<T> {
     private final AnnParams params;
     private final ForkJoinPool pool;
     private final GraphIndexBuilder builder;
-    private final ImmutableGraphIndex graph;
+    /** jvector's graph on the heap: the one inserts and deletes change. */
+    private final OnHeapGraphIndex graph;
+    /** The graph searches walk: {@link #graph}, or, after {@link #read} and until the index first changes, the mapped file's. */
+    private volatile ImmutableGraphIndex searched;
+    /** The mapped graph {@link #searched} is until {@link #thaw}, else null; the writer's. */
+    private MappedGraph mapped;
+    /** Graph nodes removed while the graph was mapped: marked deleted in {@link #graph} when it is thawed; the writer's. */
+    private final java.util.BitSet deleteWhenThawed = new java.util.BitSet();
     private final ExplicitThreadLocal<GraphSearcher> searchers;
     private volatile Nodes nodes;
     /** Null until product quantization is trained (never when pq_subspaces is 0); published before the nodes it covers. */
@@ -237,7 +255,8 @@ public final class AnnIndex<T> {
         // HNSW's degrees: 2m links on the bottom layer, m above.
         this.builder = new GraphIndexBuilder(new StoredScores(), dim, List.of(2 * params.m(), params.m()),
                 params.efConstruction(), NEIGHBOR_OVERFLOW, ALPHA, true, true, pool, pool);
-        this.graph = builder.getGraph();
+        this.graph = (OnHeapGraphIndex) builder.getGraph();
+        this.searched = graph;
         this.searchers = ExplicitThreadLocal.withInitial(() -> new GraphSearcher(graph));
     }
 
@@ -296,8 +315,14 @@ public final class AnnIndex<T> {
     /** The index's heap: the graph as jvector estimates it, and the product codes with their codebooks (the vectors themselves are the caller's). */
     public long graphBytes() {
         Codes c = codes;
-        return builder.ramBytesUsed() + (c == null ? 0
+        MappedGraph m = mapped;
+        return builder.ramBytesUsed() + (m == null ? 0 : m.ramBytesUsed()) + (c == null ? 0
                 : c.quantizer().codebookBytes() + (long) c.chunks().length * CODE_CHUNK_NODES * c.subspaces());
+    }
+
+    /** Whether searches walk the graph where the index file maps it: read at mount, and not changed since. */
+    public boolean graphMapped() {
+        return searched != graph;
     }
 
     /** Whether searches walk the graph on product codes (pq_subspaces is set and enough nodes were there to train on). */
@@ -326,6 +351,7 @@ public final class AnnIndex<T> {
                 throw new IllegalArgumentException(b.owner() + " is already in the index");
             }
         }
+        thaw();
         List<Block<T>> pinned = new ArrayList<>(blocks.size());
         List<Block<T>> gone = new ArrayList<>();
         int total = 0;
@@ -505,7 +531,11 @@ public final class AnnIndex<T> {
         if (graphNodes.length < PQ_TRAIN_MIN) {
             return;
         }
-        ProductCodes quantizer = ProductCodes.train(new StoredRows(t, graphNodes), params.pqSubspaces(), pool);
+        int[] sample = graphNodes;
+        if (graphNodes.length > PQ_TRAIN_SAMPLE) {
+            sample = IntStream.range(0, PQ_TRAIN_SAMPLE).map(i -> graphNodes[(int) ((long) i * graphNodes.length / PQ_TRAIN_SAMPLE)]).toArray();
+        }
+        ProductCodes quantizer = ProductCodes.train(new StoredRows(t, sample), params.pqSubspaces(), pool);
         int subspaces = quantizer.subspaces();
         byte[][] chunks = new byte[(t.size() + CODE_CHUNK_NODES - 1) >>> CODE_CHUNK_SHIFT][];
         for (int i = 0; i < chunks.length; i++) {
@@ -660,7 +690,11 @@ public final class AnnIndex<T> {
                 // The same bits elsewhere: the graph node stays, reading the copy's memory.
                 LOCATION.setOpaque(t.locations(), graphNode, location(t, live));
             } else {
-                builder.markNodeDeleted(graphNode);
+                if (mapped != null) {
+                    deleteWhenThawed.set(graphNode);
+                } else {
+                    builder.markNodeDeleted(graphNode);
+                }
                 deleted++;
                 stillReached = true;
             }
@@ -681,6 +715,7 @@ public final class AnnIndex<T> {
      */
     public boolean purgeIfNeeded() {
         if (deleted > 0 && (deleted >= PURGE_BATCH || deleted * 10L >= indexed.get())) {
+            thaw();
             builder.removeDeletedNodes();
             purged += deleted;
             deleted = 0;
@@ -738,6 +773,10 @@ public final class AnnIndex<T> {
      */
     public void close() {
         awaitGrace();
+        if (mapped != null) {
+            mapped.close();
+            mapped = null;
+        }
         for (Retiring<T> r : retiring) {
             r.placed().block().pin().unpin();
         }
@@ -762,6 +801,7 @@ public final class AnnIndex<T> {
             throw new IllegalStateException("an insert into this index was cut short; it is rebuilt, not written");
         }
         if (deleted > 0) {
+            thaw();
             builder.removeDeletedNodes();
             purged += deleted;
             deleted = 0;
@@ -799,19 +839,24 @@ public final class AnnIndex<T> {
                 out.writeFloat(t.inverseNorms()[node]);
             }
         }
-        OnHeapGraphIndex g = (OnHeapGraphIndex) graph;
-        ImmutableGraphIndex.NodeAtLevel entry = g.entryNode();
+        // The mapped graph when nothing changed it since the mount, else the heap's.
+        ImmutableGraphIndex g = searched;
+        ImmutableGraphIndex.View view = g.getView();
+        ImmutableGraphIndex.NodeAtLevel entry = view.entryNode();
         int levels = entry == null ? 0 : g.getMaxLevel() + 1;
         out.writeInt(levels);
         out.writeInt(entry == null ? -1 : entry.node);
         out.writeInt(entry == null ? 0 : entry.level);
         int[] neighbours = new int[0];
         for (int level = 0; level < levels; level++) {
-            int[] levelNodes = g.nodeStream(level).toArray();
-            out.writeInt(levelNodes.length);
+            List<Integer> levelNodes = new ArrayList<>();
+            for (var it = g.getNodes(level); it.hasNext(); ) {
+                levelNodes.add(it.nextInt());
+            }
+            out.writeInt(levelNodes.size());
             for (int node : levelNodes) {
                 int count = 0;
-                for (var it = g.getNeighborsIterator(level, node); it.hasNext(); ) {
+                for (var it = view.getNeighborsIterator(level, node); it.hasNext(); ) {
                     if (count == neighbours.length) {
                         neighbours = Arrays.copyOf(neighbours, Math.max(16, count * 2));
                     }
@@ -845,12 +890,18 @@ public final class AnnIndex<T> {
      * longer part of the collection (their file was removed or rewritten since). Rows of
      * unmatched blocks are removed as by {@link #remove} (the graph nodes that held them read a
      * row of zeros until they are purged, and are never returned); so is a matched block whose
-     * pin fails. Reads the graph's links with their stored similarities: no distance is
+     * pin fails. Checks the graph's links, then searches them where they lie in {@code in}'s
+     * memory: nothing of the graph is copied onto the heap until the index first changes
+     * ({@link #thaw}), and then with the similarities stored beside the links, so no distance is
      * computed, no vector read except through the copies' hashes kept in the file.
      *
+     * @param hasCodes whether the input ends with the product codes section (files of version 2 on)
+     * @param arena the arena that maps {@code in}'s memory: the index owns it once this returns,
+     *              and closes it when it no longer reads it (the caller closes it if this throws)
      * @throws CorruptIndexException if the input does not hold an index of this shape
      */
-    public static <T> AnnIndex<T> read(Metric metric, int dim, AnnParams params, ForkJoinPool pool, IndexInput in,
+    public static <T> AnnIndex<T> read(Metric metric, int dim, AnnParams params, ForkJoinPool pool, IndexInput in, boolean hasCodes,
+                                       Arena arena,
                                        Function<BlockKey, Block<T>> match) {
         AnnIndex<T> index = new AnnIndex<>(metric, dim, params, pool);
         int size = in.readCount(Integer.MAX_VALUE - 16, "node count");
@@ -933,51 +984,51 @@ public final class AnnIndex<T> {
                 addCopy(t, graphNode, node);
             }
         }
-        OnHeapGraphIndex g = (OnHeapGraphIndex) index.graph;
         int levels = in.readCount(64, "level count");
         int entryNode = in.readInt();
         int entryLevel = in.readInt();
         int[] topLevel = new int[size];
         Arrays.fill(topLevel, -1);
         int maxDegree = 4 * params.m();
+        int[][] levelNodes = new int[levels][];
+        long[][] levelStarts = new long[levels][];
         for (int level = 0; level < levels; level++) {
             int count = in.readCount(size, "level size");
-            // One pass finds where each node's links start (checking node and degree); the links
-            // themselves are read and connected on the pool's threads, a range of nodes each.
-            long[] starts = new long[count];
+            // One pass finds where each node's links start, checking every node and neighbour
+            // number: searches then read the links where they lie.
+            levelNodes[level] = new int[count];
+            levelStarts[level] = new long[count];
             for (int i = 0; i < count; i++) {
-                starts[i] = in.position();
                 int node = in.readIndex(size, "graph node");
                 if (t.graphNodes()[node] != node) {
                     throw new CorruptIndexException("node " + node + " is in the graph and a copy of " + t.graphNodes()[node]);
                 }
-                int degree = in.readCount(maxDegree, "degree");
-                in.skip((long) degree * LINK_BYTES);
-            }
-            int onLevel = level;
-            int ranges = Math.min(count, pool.getParallelism() * 8);
-            pool.submit(() -> IntStream.range(0, ranges).parallel().forEach(r -> {
-                IndexInput links = in.at(0);
-                for (int i = (int) ((long) count * r / ranges), last = (int) ((long) count * (r + 1) / ranges); i < last; i++) {
-                    links.seek(starts[i]);
-                    int node = links.readInt();
-                    g.connectNode(onLevel, node, readLinks(links, links.readInt(), size));
-                    topLevel[node] = onLevel;
+                if (topLevel[node] != level - 1) {
+                    throw new CorruptIndexException("node " + node + " is on level " + level + " but not once on each level below");
                 }
-            })).join();
+                topLevel[node] = level;
+                levelNodes[level][i] = node;
+                levelStarts[level][i] = in.position();
+                int degree = in.readCount(maxDegree, "degree");
+                for (int j = 0; j < degree; j++) {
+                    in.readIndex(size, "neighbour");
+                    in.skip(Float.BYTES);
+                }
+            }
         }
         for (int node = 0; node < size; node++) {
-            if (topLevel[node] >= 0) {
-                g.markComplete(new ImmutableGraphIndex.NodeAtLevel(topLevel[node], node));
-            } else if (t.graphNodes()[node] == node && !t.removed()[node]) {
+            if (topLevel[node] < 0 && t.graphNodes()[node] == node && !t.removed()[node]) {
                 throw new CorruptIndexException("live node " + node + " is not in the graph");
             }
         }
+        ImmutableGraphIndex.NodeAtLevel entry = null;
         if (entryNode >= 0) {
             if (entryNode >= size || topLevel[entryNode] != entryLevel) {
                 throw new CorruptIndexException("entry node " + entryNode + " is not at level " + entryLevel);
             }
-            g.updateEntryNode(new ImmutableGraphIndex.NodeAtLevel(entryLevel, entryNode));
+            entry = new ImmutableGraphIndex.NodeAtLevel(entryLevel, entryNode);
+        } else if (levels > 0) {
+            throw new CorruptIndexException(levels + " levels and no entry node");
         }
         int live = 0;
         for (int node = 0; node < size; node++) {
@@ -990,9 +1041,12 @@ public final class AnnIndex<T> {
         }
         index.nodes = new Nodes(t.locations(), t.owners(), t.rows(), t.graphNodes(), t.copies(), t.removed(), t.inverseNorms(),
                 size, t.memory(), memoryCount);
+        index.mapped = new MappedGraph(arena, in.segment(), size, dim, levelNodes, levelStarts, List.of(2 * params.m(), params.m()),
+                entry);
+        index.searched = index.mapped;
         index.indexed.set(live);
         index.dead = size - live;
-        int subspaces = in.readCount(dim, "product quantization subspaces");
+        int subspaces = hasCodes ? in.readCount(dim, "product quantization subspaces") : 0;
         if (subspaces != 0 && subspaces != params.pqSubspaces()) {
             throw new CorruptIndexException("codes of " + subspaces + " subspaces, not pq_subspaces " + params.pqSubspaces());
         }
@@ -1015,12 +1069,60 @@ public final class AnnIndex<T> {
         return index;
     }
 
-    /** A node's links as {@link #write} wrote them: best first, so each appends; one out of order is inserted where it belongs. */
-    private static NodeArray readLinks(IndexInput in, int degree, int size) {
+    /**
+     * Copies the mapped graph onto the heap, the first time the index must change it (an insert,
+     * a purge): ranges of nodes are connected on the pool's threads, each list appended in the
+     * order it was stored (best first; one found out of order is inserted where it belongs);
+     * then searches move to the heap's graph and, once those on the mapped one have finished,
+     * the file is unmapped. Searches go on meanwhile. The writer's.
+     */
+    private void thaw() {
+        MappedGraph m = mapped;
+        if (m == null) {
+            return;
+        }
+        ImmutableGraphIndex.NodeAtLevel entry = m.getView().entryNode();
+        int levels = m.levels();
+        int[] topLevel = new int[m.getIdUpperBound()];
+        Arrays.fill(topLevel, -1);
+        for (int level = 0; level < levels; level++) {
+            int onLevel = level;
+            int[] levelNodes = m.nodesAt(level);
+            int ranges = Math.min(levelNodes.length, pool.getParallelism() * 8);
+            pool.submit(() -> IntStream.range(0, ranges).parallel().forEach(r -> {
+                for (int i = (int) ((long) levelNodes.length * r / ranges), last = (int) ((long) levelNodes.length * (r + 1) / ranges);
+                     i < last; i++) {
+                    int node = levelNodes[i];
+                    graph.connectNode(onLevel, node, linksOf(m, m.start(onLevel, node)));
+                    topLevel[node] = onLevel;
+                }
+            })).join();
+        }
+        for (int node = 0; node < topLevel.length; node++) {
+            if (topLevel[node] >= 0) {
+                graph.markComplete(new ImmutableGraphIndex.NodeAtLevel(topLevel[node], node));
+            }
+        }
+        if (entry != null) {
+            graph.updateEntryNode(entry);
+        }
+        for (int node = deleteWhenThawed.nextSetBit(0); node >= 0; node = deleteWhenThawed.nextSetBit(node + 1)) {
+            builder.markNodeDeleted(node);
+        }
+        deleteWhenThawed.clear();
+        searched = graph;
+        mapped = null;
+        awaitGrace();
+        m.close();
+    }
+
+    /** A node's links as {@link #write} stored them: best first, so each appends; one out of order is inserted where it belongs. */
+    private static NodeArray linksOf(MappedGraph m, long start) {
+        int degree = m.degreeAt(start);
         NodeArray links = new NodeArray(degree);
         for (int j = 0; j < degree; j++) {
-            int neighbour = in.readIndex(size, "neighbour");
-            float score = in.readFloat();
+            int neighbour = m.neighbourAt(start, j);
+            float score = m.similarityAt(start, j);
             if (links.size() == 0 || score <= links.getScore(links.size() - 1)) {
                 links.addInOrder(neighbour, score);
             } else {
@@ -1082,7 +1184,7 @@ public final class AnnIndex<T> {
         try {
             GraphSearcher searcher = searchers.get();
             // A view first, then the nodes: every node the view can reach was published before it.
-            searcher.setView(graph.getView());
+            searcher.setView(searched.getView());
             QueryScores scores = new QueryScores(query, offset, nodes);
             Bits acceptNode = node -> scores.acceptsRowOrCopy(node, accept);
             Codes c = codes;

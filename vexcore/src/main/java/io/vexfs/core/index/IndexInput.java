@@ -87,6 +87,11 @@ public final class IndexInput {
         return position;
     }
 
+    /** The memory read, whole: positions are offsets into it. */
+    public MemorySegment segment() {
+        return memory;
+    }
+
     /** Moves to {@code at}, which must lie within the input. */
     public void seek(long at) {
         if (at < 0 || at > memory.byteSize()) {

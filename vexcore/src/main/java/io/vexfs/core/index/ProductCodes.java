@@ -8,7 +8,6 @@ import io.github.jbellis.jvector.vector.VectorizationProvider;
 import io.github.jbellis.jvector.vector.types.ByteSequence;
 import io.github.jbellis.jvector.vector.types.VectorFloat;
 import io.github.jbellis.jvector.vector.types.VectorTypeSupport;
-import io.vexfs.core.kernel.VectorKernels;
 import io.vexfs.core.search.Metric;
 
 import java.io.IOException;
@@ -65,8 +64,7 @@ final class ProductCodes {
     }
 
     /**
-     * Trains on {@code sample} (at most jvector's 128,000 of them, picked with a fixed seed), on
-     * the pool's threads; the vectors are not centred, so dot products stay those of the vectors.
+     * Trains on {@code sample}, on the pool's threads; the vectors are not centred, so dot products stay those of the vectors.
      *
      * @throws IllegalArgumentException if the sample holds fewer than 256 vectors or subspaces exceeds the dimension
      */
@@ -91,14 +89,20 @@ final class ProductCodes {
      * of query[offset + slice m] and centroid c of subspace m.
      */
     void fillTable(Metric metric, float[] query, int offset, float[] table) {
+        boolean l2 = metric == Metric.L2;
         for (int m = 0; m < sizes.length; m++) {
             int size = sizes[m];
             float[] codebook = codebooks[m];
             int q = offset + offsets[m];
-            for (int c = 0, row = m * CLUSTERS; c < CLUSTERS; c++, row++) {
-                table[row] = metric == Metric.L2
-                        ? VectorKernels.squaredL2(query, q, codebook, c * size, size)
-                        : VectorKernels.dot(query, q, codebook, c * size, size);
+            // Slices are a few floats: plain loops, not a kernel call for each centroid.
+            for (int c = 0, at = 0, row = m * CLUSTERS; c < CLUSTERS; c++, row++) {
+                float sum = 0f;
+                for (int i = 0; i < size; i++, at++) {
+                    float x = query[q + i];
+                    float y = codebook[at];
+                    sum += l2 ? (x - y) * (x - y) : x * y;
+                }
+                table[row] = sum;
             }
         }
     }

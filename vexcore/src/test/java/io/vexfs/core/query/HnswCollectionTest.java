@@ -15,6 +15,8 @@ import io.vexfs.core.search.SearchOptions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
@@ -378,8 +380,10 @@ class HnswCollectionTest {
         assertTrue(found >= 0.9 * 500, "recall@25 within the prefix: " + found / 500.0);
     }
 
-    @Test
-    void searchesDuringConcurrentOverwritesAndDeletesSeeOnlyCommittedLiveVectors() throws Exception {
+    /** With {@code remountFirst}, the graph is read from its file and searched mapped when the writes begin: the first one copies it to the heap under the searches. */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void searchesDuringConcurrentOverwritesAndDeletesSeeOnlyCommittedLiveVectors(boolean remountFirst) throws Exception {
         int files = 200;
         // Every version of every file, by path; a version is superseded once the write or unlink
         // that replaced it has returned. A hit must match a version not superseded when its search began.
@@ -392,6 +396,12 @@ class HnswCollectionTest {
         }
         write("/docs/.collection", "index = hnsw\nm = 8\nef_construction = 32\n");
         awaitIndexed();
+        if (remountFirst) {
+            close();
+            mount();
+            awaitIndexed();
+            assertTrue(docs().hnsw().index().graphMapped());
+        }
         AtomicInteger writersLeft = new AtomicInteger(2);
         AtomicInteger searches = new AtomicInteger();
         ExecutorService threads = Executors.newFixedThreadPool(4);
@@ -601,8 +611,57 @@ class HnswCollectionTest {
         assertEquals(2100, docs().hnsw().index().restoredRows(), "every row came from the file");
         assertEquals(nodes, docs().hnsw().index().nodeCount(), "no row was inserted again");
         assertEquals(2100, docs().hnsw().index().indexed());
+        assertTrue(docs().hnsw().index().graphMapped(), "searched where the file maps it, nothing copied to the heap");
         assertEquals(before, search("k=10\n" + vecText(queries, 0, 50)), "the same graph gives the same answers");
         assertEquals("", store.errors().render().lines().filter(l -> l.contains("index file")).findFirst().orElse(""));
+
+        float[] fresh = randomVectors(1);
+        write("/docs/fresh.vec", vecText(fresh, 0, 1));
+        awaitIndexed();
+        assertFalse(docs().hnsw().index().graphMapped(), "an insert copied the graph to the heap first");
+        assertEquals(2101, docs().hnsw().index().indexed());
+        assertEquals(List.of("docs/fresh.vec"), column(search("k=1\n" + vecText(fresh, 0, 1)), 3));
+        String after = search("k=10\n" + vecText(queries, 0, 50));
+        List<String> beforeLines = before.lines().toList();
+        long same = after.lines().filter(beforeLines::contains).count();
+        assertTrue(same >= 490, "the copied graph answers as the mapped one did (one new vector among 2,101): " + same + " of 500");
+    }
+
+    @Test
+    void anIndexFileOfVersionOneWithoutProductCodesIsStillRead() throws Exception {
+        storeIndexedCollection();
+        float[] queries = randomVectors(20);
+        String before = search("k=10\n" + vecText(queries, 0, 20));
+        close();
+        Path file = indexFile();
+        java.nio.file.Files.write(file, versionOne(java.nio.file.Files.readAllBytes(file)));
+        mount();
+        awaitIndexed();
+        assertEquals(2100, docs().hnsw().index().restoredRows(), "every row came from the version 1 file");
+        assertEquals(before, search("k=10\n" + vecText(queries, 0, 20)));
+        assertEquals("", store.errors().render().lines().filter(l -> l.contains("index file")).findFirst().orElse(""));
+    }
+
+    /** A version 2 file without product codes as version 1 wrote it: no pq_subspaces in the header, no codes section, its own trailer. */
+    private static byte[] versionOne(byte[] two) {
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(two).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        assertEquals(2, in.getInt(8));
+        int name = in.getInt(12);
+        int metric = in.getInt(16 + name);
+        int pqAt = 20 + name + metric + 12;
+        assertEquals(0, in.getInt(pqAt), "pq_subspaces");
+        int bodyEnd = two.length - 20;
+        assertEquals(0, in.getInt(bodyEnd - 4), "no codes");
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        body.write(two, 0, pqAt);
+        body.write(two, pqAt + 4, bodyEnd - 4 - (pqAt + 4));
+        byte[] b = body.toByteArray();
+        java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(8, 1);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(b);
+        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(b.length + 20).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        out.put(b).putLong(b.length).putInt((int) crc.getValue()).put(two, two.length - 8, 8);
+        return out.array();
     }
 
     @Test
