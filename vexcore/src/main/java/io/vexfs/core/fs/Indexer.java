@@ -328,6 +328,7 @@ final class Indexer implements AutoCloseable {
     }
 
     private void restore(String name, Collection collection, CollectionIndex target) {
+        CrashPoints.pause("ann-index-read");
         Map<AnnIndex.BlockKey, ArrayDeque<Collection.Entry>> byKey = new HashMap<>();
         for (Collection.Entry entry : collection.snapshot().live()) {
             byKey.computeIfAbsent(AnnIndexFiles.key(entry), k -> new ArrayDeque<>()).add(entry);

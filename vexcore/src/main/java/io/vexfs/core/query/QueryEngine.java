@@ -14,6 +14,7 @@ import io.vexfs.core.search.SearchEntry;
 import io.vexfs.core.search.SearchOptions;
 import io.vexfs.core.search.SearchResult;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -36,6 +37,13 @@ import java.util.function.Predicate;
  */
 public final class QueryEngine implements AutoCloseable {
     /** How answers are ranked: distance, then path, then row. */
+    /**
+     * Searches of at least this many exact comparisons (rows x queries) that arrive while the
+     * mount still reads the collection's index file wait for it (at most {@link #READ_WAIT}): a
+     * read is one pass over the file, an exact scan one over the rows for every query.
+     */
+    private static final long READ_WAIT_COMPARISONS = 1_000_000;
+    private static final Duration READ_WAIT = Duration.ofSeconds(10);
     private static final Comparator<Hit> RANKED = Comparator.comparingDouble(Hit::distance)
             .thenComparing(Hit::path).thenComparingInt(Hit::row);
     private final VexMetrics metrics;
@@ -114,6 +122,9 @@ public final class QueryEngine implements AutoCloseable {
         if (hnsw != null && (hnsw.index().dim() != dim || hnsw.index().metric() != metric)) {
             // The settings changed after this snapshot's caller read them; this search keeps to exact.
             hnsw = null;
+        }
+        if (hnsw != null && hnsw.reading() && snapshot.vectors() * count >= READ_WAIT_COMPARISONS) {
+            awaitRead(hnsw);
         }
         int keyEf = hnsw == null ? 0 : ef;
         int keyRerank = hnsw == null ? 0 : rerank;
@@ -238,6 +249,16 @@ public final class QueryEngine implements AutoCloseable {
         }
         merged.sort(RANKED);
         return List.copyOf(merged.subList(0, Math.min(k, merged.size())));
+    }
+
+    /** Waits for the index's file to be read at mount; if it takes longer than {@link #READ_WAIT}, the search goes on exactly. */
+    private static void awaitRead(CollectionIndex hnsw) {
+        try {
+            hnsw.awaitRead(READ_WAIT);
+        } catch (InterruptedException e) {
+            // The search then compares exactly what the index does not hold yet: a slower answer, never a wrong one.
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Runs every task on the search threads and waits for all; a task's failure is rethrown here. */

@@ -606,8 +606,21 @@ class HnswCollectionTest {
         assertEquals(0, docs().hnsw().index().restoredRows(), "built by inserts");
         close();
         assertTrue(java.nio.file.Files.size(indexFile()) > 0, "closing wrote the index");
-        mount();
+        // The indexer is held a second before it reads the file: 500 queries x 2,100 rows are enough
+        // comparisons that the first batch waits for the graph rather than scan exactly.
+        System.setProperty("vexfs.pauseMillis.ann-index-read", "1000");
+        String firstBatch;
+        float[] many = randomVectors(500);
+        try {
+            mount();
+            double scanned = counter(VexCounter.VECTORS_SCANNED);
+            firstBatch = search("k=10\n" + vecText(many, 0, 500));
+            assertEquals(scanned, counter(VexCounter.VECTORS_SCANNED), "the first batch after the mount waited for the graph");
+        } finally {
+            System.clearProperty("vexfs.pauseMillis.ann-index-read");
+        }
         awaitIndexed();
+        assertEquals(firstBatch, search("k=10\n" + vecText(many, 0, 500)));
         assertEquals(2100, docs().hnsw().index().restoredRows(), "every row came from the file");
         assertEquals(nodes, docs().hnsw().index().nodeCount(), "no row was inserted again");
         assertEquals(2100, docs().hnsw().index().indexed());
