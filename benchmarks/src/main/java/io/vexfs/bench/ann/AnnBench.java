@@ -35,7 +35,7 @@ import java.util.regex.Pattern;
  * <ul>
  *   <li>build: from the start of {@code cp base.fvecs} into the collection until .vexfs/stats
  *       shows every row indexed, against hnswlib's add_items; both on 2 threads.</li>
- *   <li>search: per ef in 16..512, all queries as one .fvecs batch through
+ *   <li>search: per ef in 10..512, all queries as one .fvecs batch through
  *       {@code <collection>/.search/} (the mount searches a batch on io_threads = 1 thread),
  *       against hnswlib's knn_query on 1 thread; recall@10 against exact answers (our flat scan,
  *       in this process); rounds interleave the two, medians reported; QPS at recall@10 0.95
@@ -54,7 +54,8 @@ public final class AnnBench {
     static final int M = 16;
     static final int EF_CONSTRUCTION = 100;
     static final int BUILD_THREADS = 2;
-    static final int[] EFS = {16, 32, 64, 128, 256, 512};
+    /** From k = 10 (the least ef a search uses): at ef 16 both engines are past recall@10 0.95 on Fashion-MNIST (measured 0.99 and 0.97), so QPS at 0.95 lies below it. */
+    static final int[] EFS = {10, 12, 16, 32, 64, 128, 256, 512};
     static final double TARGET_RECALL = 0.95;
     private static final Pattern INDEXED = Pattern.compile("(?m)^  (\\S+) .*hnsw \\((\\d+) indexed, graph (?:and product codes )?([0-9.]+) MiB\\)");
 
