@@ -379,8 +379,7 @@ public final class AnnIndex<T> {
                 t.owners()[next] = b.owner();
                 t.rows()[next] = row;
                 if (t.inverseNorms() != null) {
-                    float squaredNorm = VectorKernels.squaredNorm(memory, byteOffset, dim);
-                    t.inverseNorms()[next] = squaredNorm == 0f ? 0f : (float) (1.0 / Math.sqrt(squaredNorm));
+                    t.inverseNorms()[next] = inverseNorm(VectorKernels.squaredNorm(memory, byteOffset, dim));
                 }
                 long hash = contentHash(memory, byteOffset);
                 int original = copyOf(t, hash, memory, byteOffset);
@@ -1231,22 +1230,19 @@ public final class AnnIndex<T> {
     /** A score function: one vector's similarity to stored nodes, read where they lie. Used by one thread. */
     private abstract class Scores implements ScoreFunction.ExactScoreFunction {
         Nodes table;
-        /** The vector compared, at {@code offset}, and its inverse norm (cosine only). */
-        private final float[] vector;
-        private final int offset;
+        /** The inverse norm of the vector compared (cosine only). */
         final float inverseNorm;
 
-        Scores(Nodes table, float[] vector, int offset) {
+        Scores(Nodes table, float inverseNorm) {
             this.table = table;
-            this.vector = vector;
-            this.offset = offset;
-            if (metric == Metric.COSINE) {
-                float squaredNorm = VectorKernels.squaredNorm(vector, offset, dim);
-                this.inverseNorm = squaredNorm == 0f ? 0f : (float) (1.0 / Math.sqrt(squaredNorm));
-            } else {
-                this.inverseNorm = 0f;
-            }
+            this.inverseNorm = inverseNorm;
         }
+
+        /** The compared vector's squared distance to the row at byteOffset of memory. */
+        abstract float squaredL2(MemorySegment memory, long byteOffset);
+
+        /** The compared vector's dot product with the row at byteOffset of memory. */
+        abstract float dot(MemorySegment memory, long byteOffset);
 
         /**
          * jvector's similarity to a stored node: what its EUCLIDEAN and COSINE functions
@@ -1261,11 +1257,10 @@ public final class AnnIndex<T> {
             MemorySegment memory = table.memory()[(int) (location >>> 32)];
             long byteOffset = (location & 0xFFFF_FFFFL) * dim * Float.BYTES;
             return switch (metric) {
-                case L2 -> 1f / (1f + VectorKernels.squaredL2(vector, offset, memory, byteOffset, dim));
-                case COSINE -> (1f + VectorKernels.dot(vector, offset, memory, byteOffset, dim)
-                        * inverseNorm * table.inverseNorms()[node]) / 2f;
+                case L2 -> 1f / (1f + squaredL2(memory, byteOffset));
+                case COSINE -> (1f + dot(memory, byteOffset) * inverseNorm * table.inverseNorms()[node]) / 2f;
                 case DOT -> {
-                    float dot = VectorKernels.dot(vector, offset, memory, byteOffset, dim);
+                    float dot = dot(memory, byteOffset);
                     yield dot >= 0f ? 1f + dot : 1f / (1f - dot);
                 }
             };
@@ -1314,8 +1309,23 @@ public final class AnnIndex<T> {
 
     /** A query's similarity to each node, and which of its rows a search may return. */
     private final class QueryScores extends Scores {
+        private final float[] query;
+        private final int offset;
+
         QueryScores(float[] query, int offset, Nodes table) {
-            super(table, query, offset);
+            super(table, metric == Metric.COSINE ? inverseNorm(VectorKernels.squaredNorm(query, offset, dim)) : 0f);
+            this.query = query;
+            this.offset = offset;
+        }
+
+        @Override
+        float squaredL2(MemorySegment memory, long byteOffset) {
+            return VectorKernels.squaredL2(query, offset, memory, byteOffset, dim);
+        }
+
+        @Override
+        float dot(MemorySegment memory, long byteOffset) {
+            return VectorKernels.dot(query, offset, memory, byteOffset, dim);
         }
 
         /** Whether the row of {@code node} may be returned. */
@@ -1346,15 +1356,39 @@ public final class AnnIndex<T> {
         }
     }
 
-    /** A stored node's similarity to each node (its row copied once): what inserts, neighbour selection and repairs compare. */
+    /**
+     * A stored node's similarity to each node, both rows read where they lie (jvector asks for
+     * one of these per candidate of every neighbour selection, so a copy of the row each time
+     * would cost as much as the comparisons): what inserts, neighbour selection and repairs compare.
+     */
     private final class NodeScores extends Scores {
+        private final MemorySegment memory;
+        private final long byteOffset;
+
         NodeScores(int node) {
             this(covering(nodes, node), node);
         }
 
         private NodeScores(Nodes table, int node) {
-            super(table, rowOf(table, node), 0);
+            super(table, table.inverseNorms() == null ? 0f : table.inverseNorms()[node]);
+            long location = location(table, node);
+            this.memory = table.memory()[(int) (location >>> 32)];
+            this.byteOffset = (location & 0xFFFF_FFFFL) * dim * Float.BYTES;
         }
+
+        @Override
+        float squaredL2(MemorySegment rows, long rowOffset) {
+            return VectorKernels.squaredL2(memory, byteOffset, rows, rowOffset, dim);
+        }
+
+        @Override
+        float dot(MemorySegment rows, long rowOffset) {
+            return VectorKernels.dot(memory, byteOffset, rows, rowOffset, dim);
+        }
+    }
+
+    private static float inverseNorm(float squaredNorm) {
+        return squaredNorm == 0f ? 0f : (float) (1.0 / Math.sqrt(squaredNorm));
     }
 
     /** A copy of the stored row of {@code node}. */

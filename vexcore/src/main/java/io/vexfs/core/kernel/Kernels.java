@@ -48,6 +48,12 @@ interface Kernels {
 
     float squaredNorm(MemorySegment rows, long rowOffset, int dim);
 
+    /** {@link #dot(float[], int, MemorySegment, long, int)} with the first vector a stored row too: bitwise the same. */
+    float dot(MemorySegment a, long aOffset, MemorySegment rows, long rowOffset, int dim);
+
+    /** {@link #squaredL2(float[], int, MemorySegment, long, int)} with the first vector a stored row too: bitwise the same. */
+    float squaredL2(MemorySegment a, long aOffset, MemorySegment rows, long rowOffset, int dim);
+
     /** out[r] = squaredL2(query, queryOffset, rows, rowsOffset + r * dim * 4, dim) for r in [0, count). */
     void squaredL2Rows(float[] query, int queryOffset, MemorySegment rows, long rowsOffset, int dim, int count, float[] out);
 

@@ -198,6 +198,64 @@ final class PanamaKernels implements Kernels {
         return squaredL2Tail(query, queryOffset, rows, rowOffset, vectorized, dim, sumLanes(acc0.add(acc1).add(acc2.add(acc3))));
     }
 
+    /** As the query-to-row kernel, element for element in the same order, with the first vector read where it is stored. */
+    @Override
+    public float dot(MemorySegment a, long aOffset, MemorySegment rows, long rowOffset, int dim) {
+        FloatVector acc0 = FloatVector.zero(SPECIES);
+        FloatVector acc1 = FloatVector.zero(SPECIES);
+        FloatVector acc2 = FloatVector.zero(SPECIES);
+        FloatVector acc3 = FloatVector.zero(SPECIES);
+        int strided = dim - dim % STRIDE;
+        int i = 0;
+        for (; i < strided; i += STRIDE) {
+            acc0 = load(a, aOffset, i).fma(load(rows, rowOffset, i), acc0);
+            acc1 = load(a, aOffset, i + LANES).fma(load(rows, rowOffset, i + LANES), acc1);
+            acc2 = load(a, aOffset, i + 2 * LANES).fma(load(rows, rowOffset, i + 2 * LANES), acc2);
+            acc3 = load(a, aOffset, i + 3 * LANES).fma(load(rows, rowOffset, i + 3 * LANES), acc3);
+        }
+        int vectorized = dim - dim % LANES;
+        for (; i < vectorized; i += LANES) {
+            acc0 = load(a, aOffset, i).fma(load(rows, rowOffset, i), acc0);
+        }
+        float sum = sumLanes(acc0.add(acc1).add(acc2.add(acc3)));
+        for (; i < dim; i++) {
+            sum = Math.fma(element(a, aOffset, i), element(rows, rowOffset, i), sum);
+        }
+        return sum;
+    }
+
+    /** As the query-to-row kernel, element for element in the same order, with the first vector read where it is stored. */
+    @Override
+    public float squaredL2(MemorySegment a, long aOffset, MemorySegment rows, long rowOffset, int dim) {
+        FloatVector acc0 = FloatVector.zero(SPECIES);
+        FloatVector acc1 = FloatVector.zero(SPECIES);
+        FloatVector acc2 = FloatVector.zero(SPECIES);
+        FloatVector acc3 = FloatVector.zero(SPECIES);
+        int strided = dim - dim % STRIDE;
+        int i = 0;
+        for (; i < strided; i += STRIDE) {
+            FloatVector d0 = load(a, aOffset, i).sub(load(rows, rowOffset, i));
+            FloatVector d1 = load(a, aOffset, i + LANES).sub(load(rows, rowOffset, i + LANES));
+            FloatVector d2 = load(a, aOffset, i + 2 * LANES).sub(load(rows, rowOffset, i + 2 * LANES));
+            FloatVector d3 = load(a, aOffset, i + 3 * LANES).sub(load(rows, rowOffset, i + 3 * LANES));
+            acc0 = d0.fma(d0, acc0);
+            acc1 = d1.fma(d1, acc1);
+            acc2 = d2.fma(d2, acc2);
+            acc3 = d3.fma(d3, acc3);
+        }
+        int vectorized = dim - dim % LANES;
+        for (; i < vectorized; i += LANES) {
+            FloatVector d = load(a, aOffset, i).sub(load(rows, rowOffset, i));
+            acc0 = d.fma(d, acc0);
+        }
+        float sum = sumLanes(acc0.add(acc1).add(acc2.add(acc3)));
+        for (; i < dim; i++) {
+            float d = element(a, aOffset, i) - element(rows, rowOffset, i);
+            sum = Math.fma(d, d, sum);
+        }
+        return sum;
+    }
+
     @Override
     public float squaredNorm(MemorySegment rows, long rowOffset, int dim) {
         FloatVector acc0 = FloatVector.zero(SPECIES);

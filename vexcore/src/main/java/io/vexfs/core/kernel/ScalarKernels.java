@@ -82,6 +82,18 @@ final class ScalarKernels implements Kernels {
         return sum;
     }
 
+    /** The fallback's: a copy of the first row, then the kernel above (so bitwise its result). */
+    @Override
+    public float dot(MemorySegment a, long aOffset, MemorySegment rows, long rowOffset, int dim) {
+        return dot(a.asSlice(aOffset, (long) dim * Float.BYTES).toArray(VectorKernels.FLOAT_LE), 0, rows, rowOffset, dim);
+    }
+
+    /** The fallback's: a copy of the first row, then the kernel above (so bitwise its result). */
+    @Override
+    public float squaredL2(MemorySegment a, long aOffset, MemorySegment rows, long rowOffset, int dim) {
+        return squaredL2(a.asSlice(aOffset, (long) dim * Float.BYTES).toArray(VectorKernels.FLOAT_LE), 0, rows, rowOffset, dim);
+    }
+
     @Override
     public float squaredNorm(MemorySegment rows, long rowOffset, int dim) {
         int strided = dim - dim % stride;

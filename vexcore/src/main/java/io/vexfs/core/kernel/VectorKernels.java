@@ -110,6 +110,20 @@ public final class VectorKernels {
         return current.squaredL2(query, queryOffset, rows, rowOffset, dim);
     }
 
+    /** The dot product of two stored rows: bitwise what the query kernel gives for a query equal to the first. */
+    public static float dot(MemorySegment a, long aOffset, MemorySegment rows, long rowOffset, int dim) {
+        Objects.checkFromIndexSize(aOffset, (long) dim * Float.BYTES, a.byteSize());
+        Objects.checkFromIndexSize(rowOffset, (long) dim * Float.BYTES, rows.byteSize());
+        return current.dot(a, aOffset, rows, rowOffset, dim);
+    }
+
+    /** The squared Euclidean distance between two stored rows: bitwise what the query kernel gives for a query equal to the first. */
+    public static float squaredL2(MemorySegment a, long aOffset, MemorySegment rows, long rowOffset, int dim) {
+        Objects.checkFromIndexSize(aOffset, (long) dim * Float.BYTES, a.byteSize());
+        Objects.checkFromIndexSize(rowOffset, (long) dim * Float.BYTES, rows.byteSize());
+        return current.squaredL2(a, aOffset, rows, rowOffset, dim);
+    }
+
     /** The squared Euclidean norm of the stored row at byte {@code rowOffset} of {@code rows}. */
     public static float squaredNorm(MemorySegment rows, long rowOffset, int dim) {
         Objects.checkFromIndexSize(rowOffset, (long) dim * Float.BYTES, rows.byteSize());

@@ -95,6 +95,12 @@ class VectorKernelsTest {
                             assertBitwise(dot, kernels.dot(query, queryOffset, rows, rowByte, dim), "dot " + which, dim);
                             assertBitwise(norm, kernels.squaredNorm(rows, rowByte, dim), "squaredNorm " + which, dim);
                             assertBitwise(simd.squaredL2(query, queryOffset, values, row, dim), squaredL2, "array squaredL2 " + which, dim);
+                            // The query as a stored row too (node to node in the graph build): at any byte offset, in native memory.
+                            MemorySegment stored = Arena.ofAuto().allocate((long) (dim + 1) * Float.BYTES + 3);
+                            long storedByte = 1 + random.nextInt(3);
+                            MemorySegment.copy(query, queryOffset, stored, VectorKernels.FLOAT_LE, storedByte, dim);
+                            assertBitwise(squaredL2, kernels.squaredL2(stored, storedByte, rows, rowByte, dim), "row-to-row squaredL2 " + which, dim);
+                            assertBitwise(dot, kernels.dot(stored, storedByte, rows, rowByte, dim), "row-to-row dot " + which, dim);
                         }
                     }
                 }
