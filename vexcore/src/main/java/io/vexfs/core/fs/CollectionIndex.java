@@ -89,7 +89,8 @@ public final class CollectionIndex {
 
     /**
      * Waits until the index file read at mount is read (or failed), at most {@code timeout}:
-     * false if it still is. Reading takes about half a second a million rows (measured on 1M x 128).
+     * false if it still is. In the 1M x 128 remount benchmark the graph was ready 0.54 s after the
+     * mount came up (no query running).
      */
     public boolean awaitRead(java.time.Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
