@@ -6,6 +6,7 @@ import io.github.jbellis.jvector.graph.ImmutableGraphIndex;
 import io.github.jbellis.jvector.graph.OnHeapGraphIndex;
 import io.github.jbellis.jvector.graph.RandomAccessVectorValues;
 import io.github.jbellis.jvector.graph.NodeArray;
+import io.github.jbellis.jvector.graph.NodesIterator;
 import io.github.jbellis.jvector.graph.SearchResult;
 import io.github.jbellis.jvector.graph.similarity.BuildScoreProvider;
 import io.github.jbellis.jvector.graph.similarity.DefaultSearchScoreProvider;
@@ -848,11 +849,8 @@ public final class AnnIndex<T> {
         out.writeInt(entry == null ? 0 : entry.level);
         int[] neighbours = new int[0];
         for (int level = 0; level < levels; level++) {
-            List<Integer> levelNodes = new ArrayList<>();
-            for (var it = g.getNodes(level); it.hasNext(); ) {
-                levelNodes.add(it.nextInt());
-            }
-            out.writeInt(levelNodes.size());
+            int[] levelNodes = nodesOf(g.getNodes(level));
+            out.writeInt(levelNodes.length);
             for (int node : levelNodes) {
                 int count = 0;
                 for (var it = view.getNeighborsIterator(level, node); it.hasNext(); ) {
@@ -881,6 +879,19 @@ public final class AnnIndex<T> {
                 out.writeBytes(c.chunks()[first >>> CODE_CHUNK_SHIFT], 0, count * c.subspaces());
             }
         }
+    }
+
+    /** Every node an iterator gives, counted as they come: the count written before a level must be the entries that follow. */
+    private static int[] nodesOf(NodesIterator it) {
+        int[] nodes = new int[16];
+        int count = 0;
+        while (it.hasNext()) {
+            if (count == nodes.length) {
+                nodes = Arrays.copyOf(nodes, count * 2);
+            }
+            nodes[count++] = it.nextInt();
+        }
+        return Arrays.copyOf(nodes, count);
     }
 
     /**

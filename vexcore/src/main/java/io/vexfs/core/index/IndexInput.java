@@ -92,23 +92,8 @@ public final class IndexInput {
         return memory;
     }
 
-    /** Moves to {@code at}, which must lie within the input. */
-    public void seek(long at) {
-        if (at < 0 || at > memory.byteSize()) {
-            throw new CorruptIndexException("position " + at + " outside " + memory.byteSize() + " bytes");
-        }
-        position = at;
-    }
-
     /** Skips {@code bytes}, which must be there. */
     public void skip(long bytes) {
         take(bytes);
-    }
-
-    /** Another reader of the same bytes, at {@code at}: readers on several threads, each its own position. */
-    public IndexInput at(long at) {
-        IndexInput other = new IndexInput(memory);
-        other.seek(at);
-        return other;
     }
 }

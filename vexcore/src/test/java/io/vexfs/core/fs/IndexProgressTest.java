@@ -1,5 +1,6 @@
 package io.vexfs.core.fs;
 
+import io.vexfs.core.StoreFiles;
 import io.vexfs.core.TestNodes;
 import io.vexfs.core.Vexfs;
 import org.junit.jupiter.api.AfterEach;
@@ -7,10 +8,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -53,30 +51,11 @@ class IndexProgressTest {
     }
 
     private void write(String path, String text) throws FsException {
-        Handle h = store.create(path, 0644, 0, 0);
-        try {
-            h.write(0, MemorySegment.ofArray(text.getBytes(StandardCharsets.UTF_8)));
-            h.flush(path);
-        } finally {
-            h.release(path);
-        }
+        StoreFiles.write(store, path, text);
     }
 
     private String read(String path) throws FsException {
-        Handle h = store.open(path, false, false);
-        try {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            byte[] buf = new byte[1 << 16];
-            long pos = 0;
-            int n;
-            while ((n = h.read(pos, MemorySegment.ofArray(buf))) > 0) {
-                out.write(buf, 0, n);
-                pos += n;
-            }
-            return out.toString(StandardCharsets.UTF_8);
-        } finally {
-            h.release(path);
-        }
+        return StoreFiles.read(store, path);
     }
 
     /** .vexfs/index as column name to value, per collection; checks the header and every line's arithmetic. */

@@ -1,11 +1,11 @@
 package io.vexfs.core.query;
 
+import io.vexfs.core.StoreFiles;
 import io.vexfs.core.TestNodes;
 import io.vexfs.core.Vexfs;
 import io.vexfs.core.fs.Collection;
 import io.vexfs.core.fs.Errno;
 import io.vexfs.core.fs.FsException;
-import io.vexfs.core.fs.Handle;
 import io.vexfs.core.fs.VexStore;
 import io.vexfs.core.metrics.VexCounter;
 import io.vexfs.core.search.FlatSearch;
@@ -21,8 +21,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -81,30 +79,11 @@ class HnswCollectionTest {
     // ---- helpers ----
 
     private void write(String path, String text) throws FsException {
-        Handle h = store.create(path, 0644, 0, 0);
-        try {
-            h.write(0, MemorySegment.ofArray(text.getBytes(StandardCharsets.UTF_8)));
-            h.flush(path);
-        } finally {
-            h.release(path);
-        }
+        StoreFiles.write(store, path, text);
     }
 
     private String read(String path) throws FsException {
-        Handle h = store.open(path, false, false);
-        try {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            byte[] buf = new byte[1 << 16];
-            long pos = 0;
-            int n;
-            while ((n = h.read(pos, MemorySegment.ofArray(buf))) > 0) {
-                out.write(buf, 0, n);
-                pos += n;
-            }
-            return out.toString(StandardCharsets.UTF_8);
-        } finally {
-            h.release(path);
-        }
+        return StoreFiles.read(store, path);
     }
 
     private String search(String query) throws FsException {
@@ -665,7 +644,7 @@ class HnswCollectionTest {
         assertEquals(0, in.getInt(pqAt), "pq_subspaces");
         int bodyEnd = two.length - 20;
         assertEquals(0, in.getInt(bodyEnd - 4), "no codes");
-        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
         body.write(two, 0, pqAt);
         body.write(two, pqAt + 4, bodyEnd - 4 - (pqAt + 4));
         byte[] b = body.toByteArray();
