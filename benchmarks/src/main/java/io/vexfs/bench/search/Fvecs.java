@@ -71,6 +71,48 @@ public final class Fvecs {
         buffer.flip();
     }
 
+    /**
+     * Writes {@code count} vectors drawn from a mixture of {@code clusters} gaussians: centres with
+     * components uniform in [0, 1) (from {@code centreSeed}, so a query file made with the same
+     * centre seed and another point seed comes from the same mixture), each vector a random centre
+     * plus noise of standard deviation {@code spread} per component. Nearest neighbours then lie in
+     * the query's own cluster, as in real embeddings, not spread evenly as in uniform data.
+     */
+    public static void writeClustered(Path path, int count, int dim, int clusters, float spread, long centreSeed, long pointSeed)
+            throws IOException {
+        SplittableRandom centreRandom = new SplittableRandom(centreSeed);
+        float[] centres = new float[clusters * dim];
+        for (int i = 0; i < centres.length; i++) {
+            centres[i] = (float) centreRandom.nextDouble();
+        }
+        java.util.Random random = new java.util.Random(pointSeed);
+        int recordBytes = Integer.BYTES + dim * Float.BYTES;
+        int perChunk = Math.max(1, (1 << 22) / recordBytes);
+        ByteBuffer chunk = ByteBuffer.allocate(perChunk * recordBytes).order(ByteOrder.LITTLE_ENDIAN);
+        try (FileChannel out = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
+            for (int written = 0; written < count; ) {
+                int n = Math.min(perChunk, count - written);
+                chunk.clear();
+                for (int r = 0; r < n; r++) {
+                    int centre = random.nextInt(clusters) * dim;
+                    chunk.putInt(dim);
+                    for (int i = 0; i < dim; i++) {
+                        chunk.putFloat(centres[centre + i] + spread * (float) random.nextGaussian());
+                    }
+                }
+                chunk.flip();
+                while (chunk.hasRemaining()) {
+                    out.write(chunk);
+                }
+                written += n;
+            }
+        }
+        if (Files.size(path) != (long) count * recordBytes) {
+            throw new IOException(path + ": wrote " + Files.size(path) + " bytes, expected " + (long) count * recordBytes);
+        }
+    }
+
     /** Writes {@code count} vectors with components uniform in [0, 1), the same for the same seed. */
     public static void writeRandom(Path path, int count, int dim, long seed) throws IOException {
         SplittableRandom random = new SplittableRandom(seed);
