@@ -30,8 +30,11 @@ import java.util.zip.CRC32C;
  */
 final class AnnIndexFiles {
     static final String DIR = "index";
-    /** 2: pq_subspaces in the header, product codes after the graph. Version 1 (neither) is still read. */
-    static final int VERSION = 2;
+    /**
+     * 3: a count of graphs (the mapped base, then the heap's) before them. 2: pq_subspaces in the
+     * header, product codes after the graph. Versions 1 (neither) and 2 (one graph) are still read.
+     */
+    static final int VERSION = 3;
     private static final byte[] MAGIC = "VEXFSANN".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] END = "VEXFSEND".getBytes(StandardCharsets.US_ASCII);
     /** u64 body length | u32 CRC32C of the body | "VEXFSEND". */
@@ -139,8 +142,8 @@ final class AnnIndexFiles {
                 throw new CorruptIndexException(file.getFileName() + ": not an index file");
             }
             int version = in.readInt();
-            if (version != 1 && version != VERSION) {
-                throw new CorruptIndexException(file.getFileName() + ": index file version " + version + ", not 1 or " + VERSION);
+            if (version < 1 || version > VERSION) {
+                throw new CorruptIndexException(file.getFileName() + ": index file version " + version + ", not 1 to " + VERSION);
             }
             String name = in.readText(4096);
             String metric = in.readText(64);
@@ -154,7 +157,7 @@ final class AnnIndexFiles {
                         + ", m " + m + ", ef_construction " + efConstruction + ", pq_subspaces " + pqSubspaces
                         + "), not for these settings");
             }
-            return AnnIndex.read(settings.metric(), settings.dim(), settings.annParams(), pool, in, version > 1, arena, match);
+            return AnnIndex.read(settings.metric(), settings.dim(), settings.annParams(), pool, in, version, arena, match);
         } catch (IOException | RuntimeException e) {
             arena.close();
             throw e;

@@ -273,6 +273,10 @@ final class Indexer implements AutoCloseable {
                 }
                 target.pendingAdds.decrementAndGet();
             }
+            // The heap's graph may have outgrown a mapped base: then the two become one.
+            if (target.index().rebuildDue() && !repair(target, e.getValue().getFirst().entry().search.path())) {
+                return;
+            }
         }
     }
 
@@ -287,25 +291,39 @@ final class Indexer implements AutoCloseable {
             }
         }
         for (Map.Entry<CollectionIndex, String> e : touched.entrySet()) {
-            CollectionIndex target = e.getKey();
-            AnnIndex<Collection.Entry> index = target.index();
-            try {
-                if (index.purgeIfNeeded()) {
-                    target.replace(index.rebuilt(() -> closing));
-                    index.close();
-                } else {
-                    index.releaseRetired();
-                }
-            } catch (CancellationException stopped) {
+            if (!repair(e.getKey(), e.getValue())) {
                 return;
-            } catch (RuntimeException failure) {
-                // The removed rows stay marked deleted, so searches still never return them; only the repair is lost.
-                errors.record(e.getValue(), "EIO", "hnsw index repair", failure.toString());
             }
         }
         int done = removes.size();
         removes.clear();
         madeProgress(done);
+    }
+
+    /**
+     * Purges the index's removed nodes when enough wait, and rebuilds it when that is due (many
+     * removed, or the heap's graph grown past the mapped base); else unpins what no search can
+     * read. False if the store began to close meanwhile. A failure is named in .vexfs/errors
+     * under {@code name}: the removed rows stay marked, so searches still never return them; only
+     * the repair is lost.
+     */
+    private boolean repair(CollectionIndex target, String name) {
+        AnnIndex<Collection.Entry> index = target.index();
+        try {
+            if (index.purgeIfNeeded()) {
+                target.replace(index.rebuilt(() -> closing));
+                target.unsaved = true;
+                index.close();
+            } else {
+                index.releaseRetired();
+            }
+            return true;
+        } catch (CancellationException stopped) {
+            return false;
+        } catch (RuntimeException failure) {
+            errors.record(name, "EIO", "hnsw index repair", failure.toString());
+            return true;
+        }
     }
 
     /** Reads each hnsw collection's stored index, before any queued change is applied. */
@@ -362,13 +380,8 @@ final class Indexer implements AutoCloseable {
                 entry.indexedGeneration = target.generation();
             }
         }
-        try {
-            // Rows of files gone since the file was written are marked deleted: repaired now, as after any batch of removes.
-            loaded.purgeIfNeeded();
-            loaded.releaseRetired();
-        } catch (RuntimeException failure) {
-            errors.record(name, "EIO", "hnsw index repair", failure.toString());
-        }
+        // Rows of files gone since the file was written are removed: repaired now, as after any batch of removes.
+        repair(target, name);
     }
 
     /** Writes every index changed since it was last written; a failure is named in .vexfs/errors and retried at the next idle time. */

@@ -67,10 +67,15 @@ import java.util.stream.IntStream;
  * it live on, the node moves to a copy's memory (the same bits, so the graph stays as it is):
  * compaction, which rewrites files elsewhere, costs no graph insert.
  *
- * <p>A graph {@link #read} from its file is searched where the file maps it ({@link MappedGraph}):
- * a remount answers at full recall without building anything on the heap, which holds none of
- * its links. The first insert or purge copies it onto jvector's on-heap graph; searches move
- * there once the copy is complete.
+ * <p>Two graphs at most: the base, {@link #read} from the index file and searched where the file
+ * maps it ({@link MappedGraph}), so a remount answers at full recall without building anything
+ * on the heap, which holds none of its links; and jvector's on-heap graph, which takes every
+ * insert (jvector 4.0.2 can insert into nothing else), so a write after a remount costs the
+ * heap only its own node. A search walks both and ranks their candidates together. A removed
+ * base node stays in the base and routes searches on a row of zeros, never returned; once the
+ * heap's graph outgrows the base, or half the base is dead, {@link #rebuildDue} says so and the
+ * caller makes one graph of the live rows ({@link #rebuilt}). Written, the index keeps both
+ * graphs; read back, the first is mapped and the second copied onto the heap.
  *
  * <p>Product codes (pq_subspaces): once the graph holds {@link #PQ_TRAIN_MIN} nodes, jvector's
  * product quantization is trained on them and every graph node gets its codes, kept on the heap;
@@ -197,14 +202,19 @@ public final class AnnIndex<T> {
     private final AnnParams params;
     private final ForkJoinPool pool;
     private final GraphIndexBuilder builder;
-    /** jvector's graph on the heap: the one inserts and deletes change. */
+    /** jvector's graph on the heap: every graph node the base does not hold; the one inserts and deletes change. */
     private final OnHeapGraphIndex graph;
-    /** The graph searches walk: {@link #graph}, or, after {@link #read} and until the index first changes, the mapped file's. */
-    private volatile ImmutableGraphIndex searched;
-    /** The mapped graph {@link #searched} is until {@link #thaw}, else null; the writer's. */
-    private MappedGraph mapped;
-    /** Graph nodes removed while the graph was mapped: marked deleted in {@link #graph} when it is thawed; the writer's. */
-    private final java.util.BitSet deleteWhenThawed = new java.util.BitSet();
+    /**
+     * The base: the first graph {@link #read} found in the index file, searched where the file maps
+     * it and never changed (jvector 4.0.2 inserts only into its on-heap graph); null for an index
+     * built by inserts. Its nodes are numbered below {@link #baseNodes}, every later one above.
+     */
+    private final MappedGraph base;
+    private final int baseNodes;
+    /** Where a removed base node's row reads from: a row of zeros (the base cannot drop the node); 0 without a base. */
+    private final long zeroLocation;
+    /** Base nodes whose rows are gone: they still route searches, and are never returned; the writer's only. */
+    private int baseDead;
     private final ExplicitThreadLocal<GraphSearcher> searchers;
     private volatile Nodes nodes;
     /** Null until product quantization is trained (never when pq_subspaces is 0); published before the nodes it covers. */
@@ -240,6 +250,13 @@ public final class AnnIndex<T> {
      * @param pool the threads {@link #addAll} and jvector's graph repairs run on
      */
     public AnnIndex(Metric metric, int dim, AnnParams params, ForkJoinPool pool) {
+        this(metric, dim, params, pool, null, 0, 0);
+    }
+
+    private AnnIndex(Metric metric, int dim, AnnParams params, ForkJoinPool pool, MappedGraph base, int baseNodes, long zeroLocation) {
+        this.base = base;
+        this.baseNodes = baseNodes;
+        this.zeroLocation = zeroLocation;
         this.metric = Objects.requireNonNull(metric, "metric");
         this.params = Objects.requireNonNull(params, "params");
         this.pool = Objects.requireNonNull(pool, "pool");
@@ -251,13 +268,11 @@ public final class AnnIndex<T> {
             throw new IllegalArgumentException("pq_subspaces " + params.pqSubspaces() + " exceeds the dimension " + dim);
         }
         this.tables = ExplicitThreadLocal.withInitial(() -> new float[params.pqSubspaces() * ProductCodes.CLUSTERS]);
-        this.nodes = new Nodes(new long[0], new Object[0], new int[0], new int[0], new int[0][], new boolean[0],
-                metric == Metric.COSINE ? new float[0] : null, 0, new MemorySegment[0], 0);
+        this.nodes = emptyNodes(metric);
         // HNSW's degrees: 2m links on the bottom layer, m above.
         this.builder = new GraphIndexBuilder(new StoredScores(), dim, List.of(2 * params.m(), params.m()),
                 params.efConstruction(), NEIGHBOR_OVERFLOW, ALPHA, true, true, pool, pool);
         this.graph = (OnHeapGraphIndex) builder.getGraph();
-        this.searched = graph;
         this.searchers = ExplicitThreadLocal.withInitial(() -> new GraphSearcher(graph));
     }
 
@@ -316,14 +331,18 @@ public final class AnnIndex<T> {
     /** The index's heap: the graph as jvector estimates it, and the product codes with their codebooks (the vectors themselves are the caller's). */
     public long graphBytes() {
         Codes c = codes;
-        MappedGraph m = mapped;
-        return builder.ramBytesUsed() + (m == null ? 0 : m.ramBytesUsed()) + (c == null ? 0
+        return builder.ramBytesUsed() + (base == null ? 0 : base.ramBytesUsed()) + (c == null ? 0
                 : c.quantizer().codebookBytes() + (long) c.chunks().length * CODE_CHUNK_NODES * c.subspaces());
     }
 
-    /** Whether searches walk the graph where the index file maps it: read at mount, and not changed since. */
+    /** Whether searches walk a graph where the index file maps it (the base read at mount), beside the heap's. */
     public boolean graphMapped() {
-        return searched != graph;
+        return base != null;
+    }
+
+    /** Graph nodes on the heap: those inserted since the base was read (all of them without a base). */
+    public int heapGraphNodes() {
+        return graph.size(0);
     }
 
     /** Whether searches walk the graph on product codes (pq_subspaces is set and enough nodes were there to train on). */
@@ -352,7 +371,6 @@ public final class AnnIndex<T> {
                 throw new IllegalArgumentException(b.owner() + " is already in the index");
             }
         }
-        thaw();
         List<Block<T>> pinned = new ArrayList<>(blocks.size());
         List<Block<T>> gone = new ArrayList<>();
         int total = 0;
@@ -635,6 +653,11 @@ public final class AnnIndex<T> {
         LIST.setRelease(t.copies(), graphNode, shrunk);
     }
 
+    private static Nodes emptyNodes(Metric metric) {
+        return new Nodes(new long[0], new Object[0], new int[0], new int[0], new int[0][], new boolean[0],
+                metric == Metric.COSINE ? new float[0] : null, 0, new MemorySegment[0], 0);
+    }
+
     /** The same arrays with room for {@code capacity} nodes and {@code memoryCapacity} blocks, or bigger copies of them. */
     private static Nodes grow(Nodes t, int capacity, int memoryCapacity) {
         Nodes n = t;
@@ -689,12 +712,12 @@ public final class AnnIndex<T> {
             if (live >= 0) {
                 // The same bits elsewhere: the graph node stays, reading the copy's memory.
                 LOCATION.setOpaque(t.locations(), graphNode, location(t, live));
+            } else if (graphNode < baseNodes) {
+                // The base keeps the node; it routes on zeros from now on, so the block's memory can go after a grace period.
+                LOCATION.setOpaque(t.locations(), graphNode, zeroLocation);
+                baseDead++;
             } else {
-                if (mapped != null) {
-                    deleteWhenThawed.set(graphNode);
-                } else {
-                    builder.markNodeDeleted(graphNode);
-                }
+                builder.markNodeDeleted(graphNode);
                 deleted++;
                 stillReached = true;
             }
@@ -706,22 +729,34 @@ public final class AnnIndex<T> {
     }
 
     /**
-     * Takes the nodes marked deleted out of the graph once there are enough of them (1024, or a
-     * tenth of the live rows), reconnecting their neighbours (jvector's removeDeletedNodes, after
-     * FreshDiskANN); searches go on meanwhile. Until then deleted nodes still route searches.
+     * Takes the heap graph's nodes marked deleted out of it once there are enough of them (1024,
+     * or a tenth of the live rows), reconnecting their neighbours (jvector's removeDeletedNodes,
+     * after FreshDiskANN); searches go on meanwhile. Until then deleted nodes still route
+     * searches. Removed base nodes stay in the base until a rebuild.
      *
-     * @return whether so many node numbers are unused (more than twice the live rows, and at
-     * least 1,000) that a {@link #rebuilt} index would be a third of the size or less
+     * @return {@link #rebuildDue()}
      */
     public boolean purgeIfNeeded() {
         if (deleted > 0 && (deleted >= PURGE_BATCH || deleted * 10L >= indexed.get())) {
-            thaw();
             builder.removeDeletedNodes();
             purged += deleted;
             deleted = 0;
             purges++;
         }
-        return dead >= REBUILD_MIN && dead > 2L * indexed.get();
+        return rebuildDue();
+    }
+
+    /**
+     * Whether a {@link #rebuilt} index is due: so many node numbers are unused (more than twice
+     * the live rows, and at least 1,000) that it would be a third of the size or less; or, beside
+     * a base, the heap graph has grown larger than the base (two graphs searched cost more than
+     * one) or half the base's nodes are dead. A rebuild reinserts every live row into one heap
+     * graph (jvector 4.0.2 cannot insert into a mapped one): its cost is a build of the collection,
+     * paid after as many inserts, or half as many removes, as the base holds nodes.
+     */
+    public boolean rebuildDue() {
+        return (dead >= REBUILD_MIN && dead > 2L * indexed.get())
+                || (base != null && (graph.size(0) > baseNodes || 2L * baseDead > baseNodes));
     }
 
     /**
@@ -773,9 +808,8 @@ public final class AnnIndex<T> {
      */
     public void close() {
         awaitGrace();
-        if (mapped != null) {
-            mapped.close();
-            mapped = null;
+        if (base != null) {
+            base.close();
         }
         for (Retiring<T> r : retiring) {
             r.placed().block().pin().unpin();
@@ -801,7 +835,6 @@ public final class AnnIndex<T> {
             throw new IllegalStateException("an insert into this index was cut short; it is rebuilt, not written");
         }
         if (deleted > 0) {
-            thaw();
             builder.removeDeletedNodes();
             purged += deleted;
             deleted = 0;
@@ -839,8 +872,30 @@ public final class AnnIndex<T> {
                 out.writeFloat(t.inverseNorms()[node]);
             }
         }
-        // The mapped graph when nothing changed it since the mount, else the heap's.
-        ImmutableGraphIndex g = searched;
+        // The base first, as read (its similarities as stored), then the heap's graph, if it has nodes.
+        boolean heapGraph = graph.getView().entryNode() != null;
+        out.writeInt((base == null ? 0 : 1) + (heapGraph || base == null ? 1 : 0));
+        if (base != null) {
+            writeGraph(out, base);
+        }
+        if (heapGraph || base == null) {
+            writeGraph(out, graph);
+        }
+        Codes c = codes;
+        out.writeInt(c == null ? 0 : c.subspaces());
+        if (c != null) {
+            byte[] quantizer = c.quantizer().serialized();
+            out.writeInt(quantizer.length);
+            out.writeBytes(quantizer);
+            for (int first = 0; first < t.size(); first += CODE_CHUNK_NODES) {
+                int count = Math.min(CODE_CHUNK_NODES, t.size() - first);
+                out.writeBytes(c.chunks()[first >>> CODE_CHUNK_SHIFT], 0, count * c.subspaces());
+            }
+        }
+    }
+
+    /** One graph: its levels and entry node, then per level each node's links with their similarities. */
+    private void writeGraph(IndexOutput out, ImmutableGraphIndex g) throws IOException {
         ImmutableGraphIndex.View view = g.getView();
         ImmutableGraphIndex.NodeAtLevel entry = view.entryNode();
         int levels = entry == null ? 0 : g.getMaxLevel() + 1;
@@ -852,6 +907,18 @@ public final class AnnIndex<T> {
             int[] levelNodes = nodesOf(g.getNodes(level));
             out.writeInt(levelNodes.length);
             for (int node : levelNodes) {
+                out.writeInt(node);
+                if (g instanceof MappedGraph m) {
+                    // As read: no distance computed, and a removed node's links kept though its row now reads zeros.
+                    long start = m.start(level, node);
+                    int degree = m.degreeAt(start);
+                    out.writeInt(degree);
+                    for (int i = 0; i < degree; i++) {
+                        out.writeInt(m.neighbourAt(start, i));
+                        out.writeFloat(m.similarityAt(start, i));
+                    }
+                    continue;
+                }
                 int count = 0;
                 for (var it = view.getNeighborsIterator(level, node); it.hasNext(); ) {
                     if (count == neighbours.length) {
@@ -860,23 +927,11 @@ public final class AnnIndex<T> {
                     neighbours[count++] = it.nextInt();
                 }
                 NodeScores scores = new NodeScores(node);
-                out.writeInt(node);
                 out.writeInt(count);
                 for (int i = 0; i < count; i++) {
                     out.writeInt(neighbours[i]);
                     out.writeFloat(scores.similarityTo(neighbours[i]));
                 }
-            }
-        }
-        Codes c = codes;
-        out.writeInt(c == null ? 0 : c.subspaces());
-        if (c != null) {
-            byte[] quantizer = c.quantizer().serialized();
-            out.writeInt(quantizer.length);
-            out.writeBytes(quantizer);
-            for (int first = 0; first < t.size(); first += CODE_CHUNK_NODES) {
-                int count = Math.min(CODE_CHUNK_NODES, t.size() - first);
-                out.writeBytes(c.chunks()[first >>> CODE_CHUNK_SHIFT], 0, count * c.subspaces());
             }
         }
     }
@@ -899,21 +954,20 @@ public final class AnnIndex<T> {
      * {@code match} gives the block a key names (not yet pinned), or null when those rows are no
      * longer part of the collection (their file was removed or rewritten since). Rows of
      * unmatched blocks are removed as by {@link #remove} (the graph nodes that held them read a
-     * row of zeros until they are purged, and are never returned); so is a matched block whose
-     * pin fails. Checks the graph's links, then searches them where they lie in {@code in}'s
-     * memory: nothing of the graph is copied onto the heap until the index first changes
-     * ({@link #thaw}), and then with the similarities stored beside the links, so no distance is
-     * computed, no vector read except through the copies' hashes kept in the file.
+     * row of zeros, and are never returned); so is a matched block whose pin fails. Checks the
+     * graphs' links; the first graph becomes the base, searched where it lies in {@code in}'s
+     * memory and never copied onto the heap; a second one (the heap's graph when the file was
+     * written) is copied onto the heap with the similarities stored beside its links, so no
+     * distance is computed, no vector read except through the copies' hashes kept in the file.
      *
-     * @param hasCodes whether the input ends with the product codes section (files of version 2 on)
+     * @param version the file's version: 1 (one graph, no codes), 2 (one graph, codes), 3 (a count of graphs, codes)
      * @param arena the arena that maps {@code in}'s memory: the index owns it once this returns,
      *              and closes it when it no longer reads it (the caller closes it if this throws)
      * @throws CorruptIndexException if the input does not hold an index of this shape
      */
-    public static <T> AnnIndex<T> read(Metric metric, int dim, AnnParams params, ForkJoinPool pool, IndexInput in, boolean hasCodes,
+    public static <T> AnnIndex<T> read(Metric metric, int dim, AnnParams params, ForkJoinPool pool, IndexInput in, int version,
                                        Arena arena,
                                        Function<BlockKey, Block<T>> match) {
-        AnnIndex<T> index = new AnnIndex<>(metric, dim, params, pool);
         int size = in.readCount(Integer.MAX_VALUE - 16, "node count");
         int blockCount = in.readCount(size, "block count");
         List<Block<T>> blocks = new ArrayList<>(blockCount);
@@ -948,7 +1002,7 @@ public final class AnnIndex<T> {
         }
         int zeroMemory = memoryCount;
         memory[memoryCount++] = zeros;
-        Nodes t = grow(index.nodes, size, memoryCount);
+        Nodes t = grow(emptyNodes(metric), size, memoryCount);
         System.arraycopy(memory, 0, t.memory(), 0, memoryCount);
         long[] hashes = new long[size];
         for (int node = 0; node < size; node++) {
@@ -973,6 +1027,7 @@ public final class AnnIndex<T> {
             }
         }
         List<T> unmatched = new ArrayList<>();
+        List<Placed<T>> placedBlocks = new ArrayList<>(blockCount);
         for (int b = 0; b < blockCount; b++) {
             Block<T> block = blocks.get(b);
             if (block == null) {
@@ -982,7 +1037,7 @@ public final class AnnIndex<T> {
                 block = new Block<>(gone, zeros, blockRows[b], Pin.NONE);
                 unmatched.add(gone);
             }
-            index.placed.put(block.owner(), new Placed<>(block, firstNodes[b]));
+            placedBlocks.add(new Placed<>(block, firstNodes[b]));
             for (int i = 0; i < blockRows[b]; i++) {
                 t.owners()[firstNodes[b] + i] = block.owner();
                 t.rows()[firstNodes[b] + i] = i;
@@ -994,11 +1049,82 @@ public final class AnnIndex<T> {
                 addCopy(t, graphNode, node);
             }
         }
+        int graphCount = version < 3 ? 1 : in.readCount(2, "graph count");
+        byte[] graphOf = new byte[size];
+        int[] topLevel = new int[size];
+        Arrays.fill(topLevel, -1);
+        List<MappedGraph> graphs = new ArrayList<>(graphCount);
+        for (int g = 1; g <= graphCount; g++) {
+            graphs.add(readGraph(in, arena, t, size, params, dim, (byte) g, graphOf, topLevel));
+        }
+        for (int node = 0; node < size; node++) {
+            if (graphOf[node] == 0 && t.graphNodes()[node] == node && !t.removed()[node]) {
+                throw new CorruptIndexException("live node " + node + " is not in a graph");
+            }
+        }
+        int baseNodes = 0;
+        for (int node = size - 1; node >= 0 && baseNodes == 0; node--) {
+            if (graphOf[node] == 1) {
+                baseNodes = node + 1;
+            }
+        }
+        for (int node = 0; node < baseNodes; node++) {
+            if (graphOf[node] == 2) {
+                throw new CorruptIndexException("node " + node + " of the second graph is numbered among the first's");
+            }
+        }
+        AnnIndex<T> index = new AnnIndex<>(metric, dim, params, pool, graphs.getFirst(), baseNodes, (long) zeroMemory << 32);
+        for (Placed<T> p : placedBlocks) {
+            index.placed.put(p.block().owner(), p);
+        }
+        int live = 0;
+        for (int node = 0; node < size; node++) {
+            if (graphOf[node] != 0) {
+                index.byContent.put(hashes[node], node);
+            }
+            if (!t.removed()[node]) {
+                live++;
+            }
+        }
+        index.nodes = new Nodes(t.locations(), t.owners(), t.rows(), t.graphNodes(), t.copies(), t.removed(), t.inverseNorms(),
+                size, t.memory(), memoryCount);
+        index.indexed.set(live);
+        index.dead = size - live;
+        int subspaces = version > 1 ? in.readCount(dim, "product quantization subspaces") : 0;
+        if (subspaces != 0 && subspaces != params.pqSubspaces()) {
+            throw new CorruptIndexException("codes of " + subspaces + " subspaces, not pq_subspaces " + params.pqSubspaces());
+        }
+        if (subspaces != 0) {
+            ProductCodes quantizer = ProductCodes.deserialize(in.readBytes(in.readCount(Integer.MAX_VALUE - 16, "quantizer bytes")),
+                    dim, subspaces);
+            byte[][] chunks = new byte[(size + CODE_CHUNK_NODES - 1) >>> CODE_CHUNK_SHIFT][];
+            for (int i = 0; i < chunks.length; i++) {
+                chunks[i] = new byte[CODE_CHUNK_NODES * subspaces];
+                in.readBytes(chunks[i], 0, Math.min(CODE_CHUNK_NODES, size - (i << CODE_CHUNK_SHIFT)) * subspaces);
+            }
+            index.codes = new Codes(quantizer, chunks);
+        }
+        if (graphCount == 2) {
+            index.copyToHeap(graphs.get(1));
+        }
+        for (T gone : unmatched) {
+            index.remove(gone);
+        }
+        index.restored = index.indexed.get();
+        // An index written before it had enough nodes to train on (or with pq_subspaces off then) trains now if it has.
+        index.trainIfDue(size);
+        return index;
+    }
+
+    /**
+     * One graph of the file, checked (each node in one graph only, on every level below its
+     * top, never a copy; every neighbour a node number) and searched where it lies.
+     */
+    private static MappedGraph readGraph(IndexInput in, Arena arena, Nodes t, int size, AnnParams params, int dim, byte g,
+                                         byte[] graphOf, int[] topLevel) {
         int levels = in.readCount(64, "level count");
         int entryNode = in.readInt();
         int entryLevel = in.readInt();
-        int[] topLevel = new int[size];
-        Arrays.fill(topLevel, -1);
         int maxDegree = 4 * params.m();
         int[][] levelNodes = new int[levels][];
         long[][] levelStarts = new long[levels][];
@@ -1013,9 +1139,11 @@ public final class AnnIndex<T> {
                 if (t.graphNodes()[node] != node) {
                     throw new CorruptIndexException("node " + node + " is in the graph and a copy of " + t.graphNodes()[node]);
                 }
-                if (topLevel[node] != level - 1) {
-                    throw new CorruptIndexException("node " + node + " is on level " + level + " but not once on each level below");
+                if (level == 0 ? graphOf[node] != 0 : graphOf[node] != g || topLevel[node] != level - 1) {
+                    throw new CorruptIndexException("node " + node + " is on level " + level + " of graph " + g
+                            + " but not once on each level below, in this graph only");
                 }
+                graphOf[node] = g;
                 topLevel[node] = level;
                 levelNodes[level][i] = node;
                 levelStarts[level][i] = in.position();
@@ -1026,71 +1154,24 @@ public final class AnnIndex<T> {
                 }
             }
         }
-        for (int node = 0; node < size; node++) {
-            if (topLevel[node] < 0 && t.graphNodes()[node] == node && !t.removed()[node]) {
-                throw new CorruptIndexException("live node " + node + " is not in the graph");
-            }
-        }
         ImmutableGraphIndex.NodeAtLevel entry = null;
         if (entryNode >= 0) {
-            if (entryNode >= size || topLevel[entryNode] != entryLevel) {
-                throw new CorruptIndexException("entry node " + entryNode + " is not at level " + entryLevel);
+            if (entryNode >= size || graphOf[entryNode] != g || topLevel[entryNode] != entryLevel) {
+                throw new CorruptIndexException("entry node " + entryNode + " is not at level " + entryLevel + " of graph " + g);
             }
             entry = new ImmutableGraphIndex.NodeAtLevel(entryLevel, entryNode);
         } else if (levels > 0) {
             throw new CorruptIndexException(levels + " levels and no entry node");
         }
-        int live = 0;
-        for (int node = 0; node < size; node++) {
-            if (topLevel[node] >= 0) {
-                index.byContent.put(hashes[node], node);
-            }
-            if (!t.removed()[node]) {
-                live++;
-            }
-        }
-        index.nodes = new Nodes(t.locations(), t.owners(), t.rows(), t.graphNodes(), t.copies(), t.removed(), t.inverseNorms(),
-                size, t.memory(), memoryCount);
-        index.mapped = new MappedGraph(arena, in.segment(), size, dim, levelNodes, levelStarts, List.of(2 * params.m(), params.m()),
-                entry);
-        index.searched = index.mapped;
-        index.indexed.set(live);
-        index.dead = size - live;
-        int subspaces = hasCodes ? in.readCount(dim, "product quantization subspaces") : 0;
-        if (subspaces != 0 && subspaces != params.pqSubspaces()) {
-            throw new CorruptIndexException("codes of " + subspaces + " subspaces, not pq_subspaces " + params.pqSubspaces());
-        }
-        if (subspaces != 0) {
-            ProductCodes quantizer = ProductCodes.deserialize(in.readBytes(in.readCount(Integer.MAX_VALUE - 16, "quantizer bytes")),
-                    dim, subspaces);
-            byte[][] chunks = new byte[(size + CODE_CHUNK_NODES - 1) >>> CODE_CHUNK_SHIFT][];
-            for (int i = 0; i < chunks.length; i++) {
-                chunks[i] = new byte[CODE_CHUNK_NODES * subspaces];
-                in.readBytes(chunks[i], 0, Math.min(CODE_CHUNK_NODES, size - (i << CODE_CHUNK_SHIFT)) * subspaces);
-            }
-            index.codes = new Codes(quantizer, chunks);
-        }
-        for (T gone : unmatched) {
-            index.remove(gone);
-        }
-        index.restored = index.indexed.get();
-        // An index written before it had enough nodes to train on (or with pq_subspaces off then) trains now if it has.
-        index.trainIfDue(size);
-        return index;
+        return new MappedGraph(arena, in.segment(), size, dim, levelNodes, levelStarts, List.of(2 * params.m(), params.m()), entry);
     }
 
     /**
-     * Copies the mapped graph onto the heap, the first time the index must change it (an insert,
-     * a purge): ranges of nodes are connected on the pool's threads, each list appended in the
-     * order it was stored (best first; one found out of order is inserted where it belongs);
-     * then searches move to the heap's graph and, once those on the mapped one have finished,
-     * the file is unmapped. Searches go on meanwhile. The writer's.
+     * Copies a graph read from the file onto the heap's (empty) graph: ranges of nodes are
+     * connected on the pool's threads, each list appended in the order it was stored (best
+     * first; one found out of order is inserted where it belongs). Before the index is published.
      */
-    private void thaw() {
-        MappedGraph m = mapped;
-        if (m == null) {
-            return;
-        }
+    private void copyToHeap(MappedGraph m) {
         ImmutableGraphIndex.NodeAtLevel entry = m.getView().entryNode();
         int levels = m.levels();
         int[] topLevel = new int[m.getIdUpperBound()];
@@ -1116,14 +1197,6 @@ public final class AnnIndex<T> {
         if (entry != null) {
             graph.updateEntryNode(entry);
         }
-        for (int node = deleteWhenThawed.nextSetBit(0); node >= 0; node = deleteWhenThawed.nextSetBit(node + 1)) {
-            builder.markNodeDeleted(node);
-        }
-        deleteWhenThawed.clear();
-        searched = graph;
-        mapped = null;
-        awaitGrace();
-        m.close();
     }
 
     /** A node's links as {@link #write} stored them: best first, so each appends; one out of order is inserted where it belongs. */
@@ -1194,18 +1267,20 @@ public final class AnnIndex<T> {
         try {
             GraphSearcher searcher = searchers.get();
             // A view first, then the nodes: every node the view can reach was published before it.
-            searcher.setView(searched.getView());
+            ImmutableGraphIndex.View heapView = graph.getView();
             QueryScores scores = new QueryScores(query, offset, nodes);
             Bits acceptNode = node -> scores.acceptsRowOrCopy(node, accept);
             Codes c = codes;
-            SearchResult.NodeScore[] found;
-            if (c == null) {
-                found = searcher.search(new DefaultSearchScoreProvider(scores), k, Math.max(k, ef), 0f, 0f, acceptNode).getNodes();
-            } else {
-                int beam = Math.max(k, ef);
-                CodeScores estimates = new CodeScores(query, offset, c, scores);
-                found = reranked(searcher.search(new DefaultSearchScoreProvider(estimates), beam, beam, 0f, 0f, acceptNode).getNodes(),
-                        (int) Math.min(beam, (long) rerank * k), scores);
+            CodeScores estimates = c == null ? null : new CodeScores(query, offset, c, scores);
+            SearchResult.NodeScore[] found = EMPTY;
+            if (base != null) {
+                searcher.setView(base.getView());
+                found = searchView(searcher, scores, estimates, acceptNode, k, ef, rerank);
+            }
+            if (heapView.entryNode() != null) {
+                searcher.setView(heapView);
+                // The two graphs hold different nodes, and both lists are scored exactly: the best of both, best first.
+                found = merged(found, searchView(searcher, scores, estimates, acceptNode, k, ef, rerank));
             }
             List<Hit<T>> hits = new ArrayList<>(k);
             for (SearchResult.NodeScore n : found) {
@@ -1218,6 +1293,29 @@ public final class AnnIndex<T> {
         } finally {
             searching.decrementAndGet(registered);
         }
+    }
+
+    private static final SearchResult.NodeScore[] EMPTY = new SearchResult.NodeScore[0];
+
+    /** One graph's candidates, best first, scored exactly: by the walk itself, or, with product codes, by re-ranking its best estimates. */
+    private SearchResult.NodeScore[] searchView(GraphSearcher searcher, QueryScores scores, CodeScores estimates, Bits acceptNode,
+                                                int k, int ef, int rerank) {
+        int beam = Math.max(k, ef);
+        if (estimates == null) {
+            return searcher.search(new DefaultSearchScoreProvider(scores), k, beam, 0f, 0f, acceptNode).getNodes();
+        }
+        return reranked(searcher.search(new DefaultSearchScoreProvider(estimates), beam, beam, 0f, 0f, acceptNode).getNodes(),
+                (int) Math.min(beam, (long) rerank * k), scores);
+    }
+
+    private static SearchResult.NodeScore[] merged(SearchResult.NodeScore[] a, SearchResult.NodeScore[] b) {
+        if (a.length == 0) {
+            return b;
+        }
+        SearchResult.NodeScore[] all = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        Arrays.sort(all, (x, y) -> Float.compare(y.score, x.score));
+        return all;
     }
 
     /** The first {@code count} of {@code candidates} (best estimate first), scored on their full vectors, best first. */

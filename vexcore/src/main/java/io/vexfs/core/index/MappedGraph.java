@@ -16,8 +16,8 @@ import java.util.List;
  * A graph searched where {@link AnnIndex#write} stored it: its links are read from the mapped
  * index file, through a table of where each node's list starts on each level (8 bytes a node on
  * the bottom level, far fewer above), so a remount answers without building jvector's on-heap
- * graph, and the heap holds none of the links. Read-only: an index copies it onto the heap the
- * first time it must change it. Owns the mapping until {@link #close}.
+ * graph, and the heap holds none of the links. Read-only: an index inserts beside it, into
+ * jvector's on-heap graph. The base owns the mapping until {@link #close}.
  */
 final class MappedGraph implements ImmutableGraphIndex {
     private static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);

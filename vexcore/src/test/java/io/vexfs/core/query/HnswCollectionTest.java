@@ -610,13 +610,76 @@ class HnswCollectionTest {
         float[] fresh = randomVectors(1);
         write("/docs/fresh.vec", vecText(fresh, 0, 1));
         awaitIndexed();
-        assertFalse(docs().hnsw().index().graphMapped(), "an insert copied the graph to the heap first");
+        assertTrue(docs().hnsw().index().graphMapped(), "an insert leaves the mapped graph as it is");
+        assertEquals(1, docs().hnsw().index().heapGraphNodes(), "the heap holds the new node's graph only");
         assertEquals(2101, docs().hnsw().index().indexed());
         assertEquals(List.of("docs/fresh.vec"), column(search("k=1\n" + vecText(fresh, 0, 1)), 3));
         String after = search("k=10\n" + vecText(queries, 0, 50));
         List<String> beforeLines = before.lines().toList();
         long same = after.lines().filter(beforeLines::contains).count();
-        assertTrue(same >= 490, "the copied graph answers as the mapped one did (one new vector among 2,101): " + same + " of 500");
+        assertTrue(same >= 490, "the two graphs answer as the mapped one did (one new vector among 2,101): " + same + " of 500");
+
+        // Written as two graphs; read back, the first is mapped again and the second copied onto the heap.
+        close();
+        mount();
+        awaitIndexed();
+        assertEquals(2101, docs().hnsw().index().restoredRows());
+        assertTrue(docs().hnsw().index().graphMapped());
+        assertEquals(1, docs().hnsw().index().heapGraphNodes());
+        assertEquals(List.of("docs/fresh.vec"), column(search("k=1\n" + vecText(fresh, 0, 1)), 3));
+        assertEquals(after, search("k=10\n" + vecText(queries, 0, 50)), "the same two graphs give the same answers");
+    }
+
+    @Test
+    void afterARemountInsertsGoBesideTheMappedGraphUntilTheyOutgrowItAndThenTheTwoBecomeOne() throws Exception {
+        float[] base = storeIndexedCollection();
+        close();
+        mount();
+        awaitIndexed();
+        assertTrue(docs().hnsw().index().graphMapped());
+        float[] more = randomVectors(2000);
+        write("/docs/more.vec", vecText(more, 0, 2000));
+        store.unlink("/docs/part1.vec");
+        awaitIndexed();
+        assertTrue(docs().hnsw().index().graphMapped(), "2,000 inserts beside 2,100 mapped nodes leave the base mapped");
+        assertEquals(2000, docs().hnsw().index().heapGraphNodes(), "the heap holds the inserted nodes' graph only");
+        assertRecallAgainstFlat(0.95, "two graphs, 500 base rows removed");
+        for (int r = 500; r < 1000; r += 10) {
+            List<String> hits = column(search("k=3\n" + vecText(base, r, 1)), 3);
+            assertTrue(hits.stream().noneMatch(h -> h.startsWith("docs/part1.vec")), "a removed base row was returned: " + hits);
+        }
+        for (int r = 0; r < 2000; r += 50) {
+            assertEquals("docs/more.vec#" + r, column(search("k=1\n" + vecText(more, r, 1)), 3).getFirst());
+        }
+        // 200 more: the heap's graph (2,200 nodes) outgrows the base (2,100), so the indexer rebuilds one graph.
+        write("/docs/last.vec", vecText(randomVectors(200), 0, 200));
+        awaitIndexed();
+        assertFalse(docs().hnsw().index().graphMapped(), "rebuilt as one graph on the heap");
+        assertEquals(1600 + 2000 + 200, docs().hnsw().index().indexed());
+        assertEquals(1600 + 2000 + 200, docs().hnsw().index().nodeCount(), "the removed rows' node numbers are reclaimed");
+        assertRecallAgainstFlat(0.95, "one rebuilt graph");
+        close();
+        mount();
+        awaitIndexed();
+        assertTrue(docs().hnsw().index().graphMapped());
+        assertEquals(0, docs().hnsw().index().heapGraphNodes(), "written as one graph, mapped whole");
+        assertEquals(3800, docs().hnsw().index().restoredRows());
+    }
+
+    /** Recall@10 of 100 random queries through the index against exact search of the same files, at least {@code bound}. */
+    private void assertRecallAgainstFlat(double bound, String what) throws Exception {
+        float[] queries = randomVectors(100);
+        List<String> approximate = column(search("k=10\nef=64\n" + vecText(queries, 0, 100)), 3);
+        List<List<Hit>> truth = FlatSearch.search(Metric.L2, DIM, queries, 100, 10, docs().snapshot().entries(),
+                SearchOptions.CALLER_THREAD).hits();
+        int found = 0;
+        for (int q = 0; q < 100; q++) {
+            Set<String> got = new HashSet<>(approximate.subList(q * 10, q * 10 + 10));
+            for (Hit h : truth.get(q)) {
+                found += got.contains(h.name()) ? 1 : 0;
+            }
+        }
+        assertTrue(found / 1000.0 >= bound, what + ": recall@10 " + found / 1000.0);
     }
 
     @Test
@@ -634,25 +697,35 @@ class HnswCollectionTest {
         assertEquals("", store.errors().render().lines().filter(l -> l.contains("index file")).findFirst().orElse(""));
     }
 
-    /** A version 2 file without product codes as version 1 wrote it: no pq_subspaces in the header, no codes section, its own trailer. */
-    private static byte[] versionOne(byte[] two) {
-        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(two).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        assertEquals(2, in.getInt(8));
+    /**
+     * A version 3 file of one graph without product codes as version 1 wrote it: no pq_subspaces
+     * in the header, no graph count before the graph, no codes section, its own trailer.
+     */
+    private static byte[] versionOne(byte[] three) {
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(three).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        assertEquals(3, in.getInt(8));
         int name = in.getInt(12);
         int metric = in.getInt(16 + name);
         int pqAt = 20 + name + metric + 12;
         assertEquals(0, in.getInt(pqAt), "pq_subspaces");
-        int bodyEnd = two.length - 20;
+        int bodyAt = pqAt + 4;
+        int nodeCount = in.getInt(bodyAt);
+        int blockCount = in.getInt(bodyAt + 4);
+        // Per block: segment, offset, rows, first node; per node (l2): block, row, graph node, removed, content hash.
+        int graphCountAt = bodyAt + 8 + blockCount * 24 + nodeCount * 21;
+        assertEquals(1, in.getInt(graphCountAt), "one graph");
+        int bodyEnd = three.length - 20;
         assertEquals(0, in.getInt(bodyEnd - 4), "no codes");
         ByteArrayOutputStream body = new ByteArrayOutputStream();
-        body.write(two, 0, pqAt);
-        body.write(two, pqAt + 4, bodyEnd - 4 - (pqAt + 4));
+        body.write(three, 0, pqAt);
+        body.write(three, bodyAt, graphCountAt - bodyAt);
+        body.write(three, graphCountAt + 4, bodyEnd - 4 - (graphCountAt + 4));
         byte[] b = body.toByteArray();
         java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(8, 1);
         java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
         crc.update(b);
         java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(b.length + 20).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        out.put(b).putLong(b.length).putInt((int) crc.getValue()).put(two, two.length - 8, 8);
+        out.put(b).putLong(b.length).putInt((int) crc.getValue()).put(three, three.length - 8, 8);
         return out.array();
     }
 
