@@ -545,7 +545,9 @@ public final class AnnIndex<T> {
             return;
         }
         Nodes t = nodes;
-        int[] graphNodes = IntStream.range(0, t.size()).filter(n -> t.graphNodes()[n] == n && !t.removed()[n]).toArray();
+        // Live graph nodes: a stand-in for an unreachable node is flagged removed yet holds its copies' live row.
+        int[] graphNodes = IntStream.range(0, t.size())
+                .filter(n -> t.graphNodes()[n] == n && (!t.removed()[n] || copiesOf(t, n).length > 0)).toArray();
         if (graphNodes.length < PQ_TRAIN_MIN) {
             return;
         }
