@@ -86,48 +86,40 @@ public final class Fvecs {
             centres[i] = (float) centreRandom.nextDouble();
         }
         java.util.Random random = new java.util.Random(pointSeed);
-        int recordBytes = Integer.BYTES + dim * Float.BYTES;
-        int perChunk = Math.max(1, (1 << 22) / recordBytes);
-        ByteBuffer chunk = ByteBuffer.allocate(perChunk * recordBytes).order(ByteOrder.LITTLE_ENDIAN);
-        try (FileChannel out = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE)) {
-            for (int written = 0; written < count; ) {
-                int n = Math.min(perChunk, count - written);
-                chunk.clear();
-                for (int r = 0; r < n; r++) {
-                    int centre = random.nextInt(clusters) * dim;
-                    chunk.putInt(dim);
-                    for (int i = 0; i < dim; i++) {
-                        chunk.putFloat(centres[centre + i] + spread * (float) random.nextGaussian());
-                    }
-                }
-                chunk.flip();
-                while (chunk.hasRemaining()) {
-                    out.write(chunk);
-                }
-                written += n;
+        write(path, count, dim, row -> {
+            int centre = random.nextInt(clusters) * dim;
+            for (int i = 0; i < dim; i++) {
+                row[i] = centres[centre + i] + spread * (float) random.nextGaussian();
             }
-        }
-        if (Files.size(path) != (long) count * recordBytes) {
-            throw new IOException(path + ": wrote " + Files.size(path) + " bytes, expected " + (long) count * recordBytes);
-        }
+        });
     }
 
     /** Writes {@code count} vectors with components uniform in [0, 1), the same for the same seed. */
     public static void writeRandom(Path path, int count, int dim, long seed) throws IOException {
         SplittableRandom random = new SplittableRandom(seed);
+        write(path, count, dim, row -> {
+            for (int i = 0; i < row.length; i++) {
+                row[i] = (float) random.nextDouble();
+            }
+        });
+    }
+
+    /** Writes {@code count} vectors, each filled in turn by {@code next}, in chunks of about 4 MiB. */
+    private static void write(Path path, int count, int dim, java.util.function.Consumer<float[]> next) throws IOException {
         int recordBytes = Integer.BYTES + dim * Float.BYTES;
         int perChunk = Math.max(1, (1 << 22) / recordBytes);
         ByteBuffer chunk = ByteBuffer.allocate(perChunk * recordBytes).order(ByteOrder.LITTLE_ENDIAN);
+        float[] row = new float[dim];
         try (FileChannel out = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE)) {
             for (int written = 0; written < count; ) {
                 int n = Math.min(perChunk, count - written);
                 chunk.clear();
                 for (int r = 0; r < n; r++) {
+                    next.accept(row);
                     chunk.putInt(dim);
-                    for (int i = 0; i < dim; i++) {
-                        chunk.putFloat((float) random.nextDouble());
+                    for (float v : row) {
+                        chunk.putFloat(v);
                     }
                 }
                 chunk.flip();

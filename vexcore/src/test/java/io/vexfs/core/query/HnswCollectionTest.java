@@ -309,16 +309,7 @@ class HnswCollectionTest {
         List<String> approximate = column(search(vecText(queries, 0, 100)), 3);
         assertEquals(hnswSearches + 100, counter(VexCounter.HNSW_SEARCHES));
         assertEquals(scanned, counter(VexCounter.VECTORS_SCANNED), "an indexed collection scans nothing exactly");
-        List<List<Hit>> truth = FlatSearch.search(Metric.L2, DIM, queries, 100, 10, docs().snapshot().entries(),
-                SearchOptions.CALLER_THREAD).hits();
-        int found = 0;
-        for (int q = 0; q < 100; q++) {
-            Set<String> got = new HashSet<>(approximate.subList(q * 10, q * 10 + 10));
-            for (Hit h : truth.get(q)) {
-                found += got.contains(h.name()) ? 1 : 0;
-            }
-        }
-        double recall = found / 1000.0;
+        double recall = recallAgainstFlat(queries, approximate);
         assertTrue(recall >= 0.95, "recall@10 " + recall);
     }
 
@@ -669,7 +660,12 @@ class HnswCollectionTest {
     /** Recall@10 of 100 random queries through the index against exact search of the same files, at least {@code bound}. */
     private void assertRecallAgainstFlat(double bound, String what) throws Exception {
         float[] queries = randomVectors(100);
-        List<String> approximate = column(search("k=10\nef=64\n" + vecText(queries, 0, 100)), 3);
+        double recall = recallAgainstFlat(queries, column(search("k=10\nef=64\n" + vecText(queries, 0, 100)), 3));
+        assertTrue(recall >= bound, what + ": recall@10 " + recall);
+    }
+
+    /** The share of each of the 100 queries' exact top 10 (flat search of the same files) among its 10 {@code approximate} hits. */
+    private double recallAgainstFlat(float[] queries, List<String> approximate) {
         List<List<Hit>> truth = FlatSearch.search(Metric.L2, DIM, queries, 100, 10, docs().snapshot().entries(),
                 SearchOptions.CALLER_THREAD).hits();
         int found = 0;
@@ -679,7 +675,7 @@ class HnswCollectionTest {
                 found += got.contains(h.name()) ? 1 : 0;
             }
         }
-        assertTrue(found / 1000.0 >= bound, what + ": recall@10 " + found / 1000.0);
+        return found / 1000.0;
     }
 
     @Test
