@@ -96,6 +96,8 @@ final class Indexer implements AutoCloseable {
     /** Changes enqueued and changes fully applied (a remove only once its batch is flushed); guarded by {@link #progress}. */
     private long enqueued;
     private long applied;
+    /** Set while an index file is being written: {@link #close()} waits for it, however long it takes. */
+    private volatile boolean writing;
     /** Set by {@link #close()}: inserts in flight stop at the next node. */
     private volatile boolean closing;
 
@@ -399,12 +401,15 @@ final class Indexer implements AutoCloseable {
             if (target == null || !target.unsaved || collection.hnsw() != target || !target.index().writable()) {
                 continue;
             }
+            writing = true;
             try {
                 files.write(e.getKey(), settings, target.index());
                 target.unsaved = false;
                 wrote = true;
             } catch (IOException | RuntimeException failure) {
                 errors.record(e.getKey(), "EIO", "hnsw index file", "not written: " + failure);
+            } finally {
+                writing = false;
             }
             target.index().releaseRetired();
         }
@@ -438,8 +443,10 @@ final class Indexer implements AutoCloseable {
      * Stops the thread and the inserts in flight; queued changes are dropped (the next mount
      * matches the index file against what is stored and inserts what it lacks), changed indexes
      * are written, then every index unpins the segments it holds, so the store can unmap them.
-     * Waits a bounded time for the thread: a graph repair or an index write in progress cannot be
-     * cut short; if it is still running, the indexes keep their pins (the process is ending).
+     * Waits for an index write in progress, however long (at 10M rows, minutes: the alternative is
+     * a build of an hour at the next mount), and a bounded time for anything else: a graph repair
+     * in progress cannot be cut short; if it is still running, the indexes keep their pins (the
+     * process is ending).
      */
     @Override
     public void close() throws InterruptedException {
@@ -448,6 +455,9 @@ final class Indexer implements AutoCloseable {
         queue.clear();
         queue.add(STOP);
         thread.join(Duration.ofSeconds(60));
+        while (writing && thread.isAlive()) {
+            thread.join(Duration.ofSeconds(1));
+        }
         pool.shutdownNow();
         if (!thread.isAlive()) {
             List<CollectionIndex> indexes;

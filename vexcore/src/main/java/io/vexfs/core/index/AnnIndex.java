@@ -896,7 +896,15 @@ public final class AnnIndex<T> {
         }
     }
 
-    /** One graph: its levels and entry node, then per level each node's links with their similarities. */
+    /** Nodes whose links are scored at once, on the pool's threads, before they are written in order. */
+    private static final int WRITE_CHUNK = 4096;
+
+    /**
+     * One graph: its levels and entry node, then per level each node's links with their
+     * similarities: as stored for the mapped base (no distance computed), computed by our kernels
+     * for the heap's graph, a chunk of nodes at a time on the pool's threads (at 10M x 128 a
+     * single thread took minutes).
+     */
     private void writeGraph(IndexOutput out, ImmutableGraphIndex g) throws IOException {
         ImmutableGraphIndex.View view = g.getView();
         ImmutableGraphIndex.NodeAtLevel entry = view.entryNode();
@@ -904,35 +912,55 @@ public final class AnnIndex<T> {
         out.writeInt(levels);
         out.writeInt(entry == null ? -1 : entry.node);
         out.writeInt(entry == null ? 0 : entry.level);
-        int[] neighbours = new int[0];
+        int[][] links = new int[WRITE_CHUNK][];
+        float[][] similarities = new float[WRITE_CHUNK][];
         for (int level = 0; level < levels; level++) {
             int[] levelNodes = nodesOf(g.getNodes(level));
             out.writeInt(levelNodes.length);
-            for (int node : levelNodes) {
-                out.writeInt(node);
-                if (g instanceof MappedGraph m) {
-                    // As read: no distance computed, and a removed node's links kept though its row now reads zeros.
+            if (g instanceof MappedGraph m) {
+                for (int node : levelNodes) {
+                    // As read: a removed node's links are kept though its row now reads zeros.
                     long start = m.start(level, node);
                     int degree = m.degreeAt(start);
+                    out.writeInt(node);
                     out.writeInt(degree);
                     for (int i = 0; i < degree; i++) {
                         out.writeInt(m.neighbourAt(start, i));
                         out.writeFloat(m.similarityAt(start, i));
                     }
-                    continue;
                 }
-                int count = 0;
-                for (var it = view.getNeighborsIterator(level, node); it.hasNext(); ) {
-                    if (count == neighbours.length) {
-                        neighbours = Arrays.copyOf(neighbours, Math.max(16, count * 2));
+                continue;
+            }
+            int onLevel = level;
+            for (int from = 0; from < levelNodes.length; from += WRITE_CHUNK) {
+                int first = from;
+                int last = Math.min(levelNodes.length, from + WRITE_CHUNK);
+                pool.submit(() -> IntStream.range(first, last).parallel().forEach(i -> {
+                    int node = levelNodes[i];
+                    NodesIterator it = view.getNeighborsIterator(onLevel, node);
+                    int[] neighbours = new int[Math.max(1, it.size())];
+                    int count = 0;
+                    while (it.hasNext()) {
+                        if (count == neighbours.length) {
+                            neighbours = Arrays.copyOf(neighbours, count * 2);
+                        }
+                        neighbours[count++] = it.nextInt();
                     }
-                    neighbours[count++] = it.nextInt();
-                }
-                NodeScores scores = new NodeScores(node);
-                out.writeInt(count);
-                for (int i = 0; i < count; i++) {
-                    out.writeInt(neighbours[i]);
-                    out.writeFloat(scores.similarityTo(neighbours[i]));
+                    NodeScores scores = new NodeScores(node);
+                    float[] scored = new float[count];
+                    for (int j = 0; j < count; j++) {
+                        scored[j] = scores.similarityTo(neighbours[j]);
+                    }
+                    links[i - first] = Arrays.copyOf(neighbours, count);
+                    similarities[i - first] = scored;
+                })).join();
+                for (int i = first; i < last; i++) {
+                    out.writeInt(levelNodes[i]);
+                    out.writeInt(links[i - first].length);
+                    for (int j = 0; j < links[i - first].length; j++) {
+                        out.writeInt(links[i - first][j]);
+                        out.writeFloat(similarities[i - first][j]);
+                    }
                 }
             }
         }
