@@ -21,7 +21,7 @@ import java.util.Map;
  *
  * <pre>
  * SearchBench generate OUT.fvecs COUNT DIM SEED
- * SearchBench generate-clustered OUT.fvecs COUNT DIM CLUSTERS SPREAD CENTRE_SEED POINT_SEED
+ * SearchBench generate-clustered OUT.fvecs COUNT DIM CLUSTERS SPREAD CENTRE_SEED POINT_SEED [RANK]
  * SearchBench run --mount M --work DIR --peer faiss_flat.py --python PY --out JSON --commit C
  *                 [--rounds 3] [--warmup 10] [--faiss-threads 2]
  *                 --dataset NAME METRIC BASE.fvecs QUERIES.fvecs SINGLES BATCH [--dataset ...]
@@ -39,9 +39,10 @@ public final class SearchBench {
             Fvecs.writeRandom(Path.of(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]), Long.parseLong(args[4]));
             return;
         }
-        if (args.length == 8 && args[0].equals("generate-clustered")) {
+        if ((args.length == 8 || args.length == 9) && args[0].equals("generate-clustered")) {
             Fvecs.writeClustered(Path.of(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]),
-                    Float.parseFloat(args[5]), Long.parseLong(args[6]), Long.parseLong(args[7]));
+                    Float.parseFloat(args[5]), args.length == 9 ? Integer.parseInt(args[8]) : 0, Long.parseLong(args[6]),
+                    Long.parseLong(args[7]));
             return;
         }
         if (args.length == 0 || !args[0].equals("run")) {
@@ -127,7 +128,7 @@ public final class SearchBench {
     private static void usage(String problem) {
         System.err.println("SearchBench: " + problem);
         System.err.println("usage: SearchBench generate OUT.fvecs COUNT DIM SEED");
-        System.err.println("       SearchBench generate-clustered OUT.fvecs COUNT DIM CLUSTERS SPREAD CENTRE_SEED POINT_SEED");
+        System.err.println("       SearchBench generate-clustered OUT.fvecs COUNT DIM CLUSTERS SPREAD CENTRE_SEED POINT_SEED [RANK]");
         System.err.println("       SearchBench run --mount M --work DIR --peer faiss_flat.py --python PY --out JSON --commit C"
                 + " [--rounds N] [--warmup N] [--faiss-threads N] --dataset NAME METRIC BASE QUERIES SINGLES BATCH ...");
         System.exit(2);

@@ -80,16 +80,43 @@ public final class Fvecs {
      */
     public static void writeClustered(Path path, int count, int dim, int clusters, float spread, long centreSeed, long pointSeed)
             throws IOException {
+        writeClustered(path, count, dim, clusters, spread, 0, centreSeed, pointSeed);
+    }
+
+    /**
+     * As {@link #writeClustered(Path, int, int, int, float, long, long)}, with the noise of
+     * {@code rank} dimensions (0: all of them) mapped into the {@code dim} by one random linear map
+     * (from {@code centreSeed}): points then vary along a few directions, as embeddings do, and
+     * their neighbours are not all at one distance.
+     */
+    public static void writeClustered(Path path, int count, int dim, int clusters, float spread, int rank, long centreSeed,
+                                      long pointSeed) throws IOException {
         SplittableRandom centreRandom = new SplittableRandom(centreSeed);
         float[] centres = new float[clusters * dim];
         for (int i = 0; i < centres.length; i++) {
             centres[i] = (float) centreRandom.nextDouble();
         }
+        java.util.Random mapRandom = new java.util.Random(centreSeed);
+        float[] map = new float[dim * rank];
+        for (int i = 0; i < map.length; i++) {
+            map[i] = (float) (mapRandom.nextGaussian() / Math.sqrt(rank));
+        }
         java.util.Random random = new java.util.Random(pointSeed);
+        float[] z = new float[rank];
         write(path, count, dim, row -> {
             int centre = random.nextInt(clusters) * dim;
+            for (int j = 0; j < rank; j++) {
+                z[j] = (float) random.nextGaussian();
+            }
             for (int i = 0; i < dim; i++) {
-                row[i] = centres[centre + i] + spread * (float) random.nextGaussian();
+                float noise = 0;
+                if (rank == 0) {
+                    noise = (float) random.nextGaussian();
+                }
+                for (int j = 0; j < rank; j++) {
+                    noise += map[i * rank + j] * z[j];
+                }
+                row[i] = centres[centre + i] + spread * noise;
             }
         });
     }
