@@ -106,6 +106,13 @@ class HnswMountTest {
             double recall = recall(approximate, exact, "ann/", "flat/");
             assertTrue(recall >= 0.95, "recall@10 through the mount: " + recall);
 
+            // Neighbour prefetching is a speed toggle only: the same batch, searched again without it, answers the same.
+            m.sh("printf 'cache off\\nprefetch off\\n' | tee .vexfs/optimizations > /dev/null").ok();
+            assertTrue(Files.readString(m.path(".vexfs/optimizations")).contains("prefetch off"));
+            assertEquals(approximate, batch(m, "ann"));
+            assertEquals(graphSearches + 200, counter(m, "vexfs_searches_hnsw_total"), "searched again, not answered from the cache");
+            m.sh("printf 'cache on\\nprefetch on\\n' | tee .vexfs/optimizations > /dev/null").ok();
+
             String options = "k=25\\nprefix=sub/\\n";
             long scannedBefore = counter(m, "vexfs_vectors_scanned_total");
             List<List<String>> inPrefix = textBatch(m, "ann", options, queries, 20);

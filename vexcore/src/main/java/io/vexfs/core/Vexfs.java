@@ -8,6 +8,7 @@ import io.vexfs.core.control.StatsReport;
 import io.vexfs.core.fs.ControlFile;
 import io.vexfs.core.fs.StoreOptions;
 import io.vexfs.core.fs.VexStore;
+import io.vexfs.core.index.AnnIndex;
 import io.vexfs.core.kernel.VectorKernels;
 import io.vexfs.core.metrics.ErrorLog;
 import io.vexfs.core.metrics.MetricsEndpoint;
@@ -118,6 +119,8 @@ public final class Vexfs implements Closeable {
         if (VectorKernels.isSimdAvailable()) {
             optimizations.add(new Optimizations.Toggle("simd", VectorKernels::isSimd, VectorKernels::setSimd));
         }
+        // prefetch: graph searches load a node's unvisited neighbours before scoring them (off: one at a time).
+        optimizations.add(new Optimizations.Toggle("prefetch", AnnIndex::isPrefetching, AnnIndex::setPrefetching));
         // memory: the off-heap buffer pool (off: plain allocation per buffer).
         optimizations.add(new Optimizations.Toggle("memory", pool::pooling, pool::setPooling));
         // cache: the query result cache (off: every query is searched).

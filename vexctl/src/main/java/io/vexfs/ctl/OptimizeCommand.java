@@ -43,6 +43,12 @@ final class OptimizeCommand {
         return toggle("scratch", enable, disable);
     }
 
+    @Command(name = "prefetch", mixinStandardHelpOptions = true,
+            description = "Graph searches load a node's unvisited neighbours before scoring them (same answers).")
+    int prefetch(@Option(names = "--enable") boolean enable, @Option(names = "--disable") boolean disable) throws IOException {
+        return toggle("prefetch", enable, disable);
+    }
+
     /** Writes "NAME on|off" to .vexfs/optimizations and reads it back: exit 1 unless the mount now says so. */
     private int toggle(String name, boolean enable, boolean disable) throws IOException {
         if (enable == disable) {

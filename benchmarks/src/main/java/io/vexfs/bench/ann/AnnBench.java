@@ -39,7 +39,8 @@ import java.util.regex.Pattern;
  *       {@code <collection>/.search/} (the mount searches a batch on io_threads = 1 thread),
  *       against hnswlib's knn_query on 1 thread; recall@10 against exact answers (our flat scan,
  *       in this process); rounds interleave the two, medians reported; QPS at recall@10 0.95
- *       interpolated on each curve.</li>
+ *       interpolated on each curve. After each of our batches the same batch again with the
+ *       mount's {@code prefetch} toggle off (same answers required): the QPS neighbour prefetching buys.</li>
  * </ul>
  *
  * <pre>
@@ -180,6 +181,7 @@ public final class AnnBench {
 
             double[][][] vexfs = new double[EFS.length][3][d.rounds()];
             double[][][] hnswlib = new double[EFS.length][2][d.rounds()];
+            double[][] unprefetched = new double[EFS.length][d.rounds()];
             for (int round = 0; round < d.rounds(); round++) {
                 System.err.printf("bench-ann: %s: round %d of %d%n", d.name(), round + 1, d.rounds());
                 for (int e = 0; e < EFS.length; e++) {
@@ -198,6 +200,7 @@ public final class AnnBench {
                     vexfs[e][0][round] = recall.recall();
                     vexfs[e][1][round] = seconds;
                     vexfs[e][2][round] = server.totalOpSeconds();
+                    unprefetched[e][round] = unprefetchedSeconds(mount, queryFile, batch, results);
                     if (vexfsFirst) {
                         peerRound(peer, d, queries, exact, EFS[e], hnswlib[e], round);
                     }
@@ -211,7 +214,12 @@ public final class AnnBench {
                 double p = median(hnswlib[e][1]);
                 theirs.add(new Point(EFS[e], median(hnswlib[e][0]), queries.count() / p, p, Double.NaN));
             }
+            List<Double> unprefetchedQps = new ArrayList<>();
+            for (int e = 0; e < EFS.length; e++) {
+                unprefetchedQps.add(queries.count() / median(unprefetched[e]));
+            }
             json.put("vexfs_curve", curveJson(ours));
+            json.put("vexfs_prefetch_off_qps", unprefetchedQps);
             json.put("hnswlib_curve", curveJson(theirs));
             double oursAt = qpsAt(ours, TARGET_RECALL);
             double theirsAt = qpsAt(theirs, TARGET_RECALL);
@@ -223,7 +231,7 @@ public final class AnnBench {
             json.put("at_target_recall", target);
             String variant = pqSubspaces == 0 ? "" : String.format(Locale.ROOT, ", vexfs pq_subspaces=%d rerank=%d", pqSubspaces,
                     rerank);
-            report(table, d, base, queries.count(), variant, peerBuild, vexfsBuild, ours, theirs, oursAt, theirsAt);
+            report(table, d, base, queries.count(), variant, peerBuild, vexfsBuild, ours, unprefetchedQps, theirs, oursAt, theirsAt);
         }
         // Free the mount's memory for the next dataset.
         Files.delete(mount.resolve(d.name()).resolve("base.fvecs"));
@@ -303,6 +311,26 @@ public final class AnnBench {
         Files.writeString(mount.resolve(collection).resolve(".collection"), "ef = " + ef + "\n");
     }
 
+    /**
+     * The same batch with the mount's "prefetch" toggle off, right after the one with it on: the
+     * seconds it took. The answers must be the same (the toggle changes speed only).
+     */
+    private static double unprefetchedSeconds(Path mount, Path queryFile, byte[] batch, byte[] prefetchedResults) throws IOException {
+        Path toggles = mount.resolve(".vexfs/optimizations");
+        Files.writeString(toggles, "prefetch off\n");
+        try {
+            long t0 = System.nanoTime();
+            byte[] results = vexfsBatch(queryFile, batch);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            if (!Arrays.equals(results, prefetchedResults)) {
+                throw new IllegalStateException("the batch answered differently with prefetch off");
+            }
+            return seconds;
+        } finally {
+            Files.writeString(toggles, "prefetch on\n");
+        }
+    }
+
     /** Write the batch (the mount searches it when the file closes), then read the hits. */
     private static byte[] vexfsBatch(Path queryFile, byte[] batch) throws IOException {
         Files.write(queryFile, batch);
@@ -342,7 +370,7 @@ public final class AnnBench {
     }
 
     private static void report(StringBuilder t, DatasetArgs d, Fvecs.Rows base, int queries, String variant, double peerBuild, Map<String, Object> vexfsBuild,
-                               List<Point> ours, List<Point> theirs, double oursAt, double theirsAt) {
+                               List<Point> ours, List<Double> unprefetchedQps, List<Point> theirs, double oursAt, double theirsAt) {
         double total = (Double) vexfsBuild.get("total_seconds");
         line(t, "%s: %d x %d, %d queries, k=%d, m=%d, ef_construction=%d%s, %d rounds (medians)", d.name(), base.count(), base.dim(),
                 queries, K, M, EF_CONSTRUCTION, variant, d.rounds());
@@ -351,12 +379,12 @@ public final class AnnBench {
                 BUILD_THREADS, base.count() / total, (Double) vexfsBuild.get("cp_seconds"), (Double) vexfsBuild.get("index_seconds_after_cp"),
                 total, (Double) vexfsBuild.get("graph_mib"), base.count() / peerBuild, peerBuild, peerBuild / total,
                 peerBuild / total >= 1 ? "met" : "NOT met");
-        line(t, "  %5s  %14s %10s %12s  %14s %10s", "ef", "vexfs recall", "QPS", "in-vexfs %", "hnswlib recall", "QPS");
+        line(t, "  %5s  %14s %10s %12s %18s  %14s %10s", "ef", "vexfs recall", "QPS", "in-vexfs %", "QPS prefetch off", "hnswlib recall", "QPS");
         for (int i = 0; i < ours.size(); i++) {
             Point o = ours.get(i);
             Point h = theirs.get(i);
-            line(t, "  %5d  %14.4f %10.1f %11.0f%%  %14.4f %10.1f", o.ef(), o.recall(), o.qps(),
-                    100 * o.serverSeconds() / o.seconds(), h.recall(), h.qps());
+            line(t, "  %5d  %14.4f %10.1f %11.0f%% %18.1f  %14.4f %10.1f", o.ef(), o.recall(), o.qps(),
+                    100 * o.serverSeconds() / o.seconds(), unprefetchedQps.get(i), h.recall(), h.qps());
         }
         String oursText = Double.isNaN(oursAt) ? "not reached (best " + best(ours) + ")" : String.format(Locale.ROOT, "%.1f", oursAt);
         String theirsText = Double.isNaN(theirsAt) ? "not reached (best " + best(theirs) + ")" : String.format(Locale.ROOT, "%.1f", theirsAt);

@@ -440,6 +440,33 @@ class AnnIndexTest {
 
     @ParameterizedTest
     @EnumSource(Metric.class)
+    void prefetchingNeighboursChangesNoAnswer(Metric metric) {
+        List<File> files = files(randomVectors(6_000, DIM, 43), DIM, 500);
+        float[] queries = randomVectors(100, DIM, 44);
+        for (AnnParams params : List.of(AnnParams.DEFAULTS, new AnnParams(16, 100, 64, 8, 4))) {
+            AnnIndex<File> index = indexOf(metric, files, params);
+            assertEquals(params.pqSubspaces() > 0, index.quantized(), "6,000 nodes are enough to train on");
+            for (int ef : new int[] {10, 64}) {
+                List<List<String>> with = new ArrayList<>();
+                List<List<String>> without = new ArrayList<>();
+                try {
+                    for (int q = 0; q < 100; q++) {
+                        AnnIndex.setPrefetching(true);
+                        with.add(names(index.search(queries, q * DIM, K, ef, ALL)));
+                        AnnIndex.setPrefetching(false);
+                        without.add(names(index.search(queries, q * DIM, K, ef, ALL)));
+                    }
+                } finally {
+                    AnnIndex.setPrefetching(true);
+                }
+                assertEquals(without, with, metric + ", pq " + params.pqSubspaces() + ", ef " + ef);
+                assertEquals(100 * K, with.stream().mapToInt(List::size).sum());
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Metric.class)
     void searchOnProductCodesRerankedOnFullVectorsRecallsAtLeastNinetyPercent(Metric metric) {
         List<File> files = files(randomVectors(10_000, DIM, 41), DIM, 500);
         AnnIndex<File> index = indexOf(metric, files, new AnnParams(16, 100, 64, 16, 4));
