@@ -497,8 +497,8 @@ public final class AnnIndex<T> {
                 g.graphNodes()[copy] = standIn;
             }
             LIST.setRelease(g.copies(), orphan, NO_COPIES);
-            MemorySegment memory = g.memory()[(int) (location >>> 32)];
-            byContent.put(contentHash(memory, (location & 0xFFFF_FFFFL) * dim * Float.BYTES), standIn);
+            MemorySegment memory = memoryOf(g, location);
+            byContent.put(contentHash(memory, byteOffsetOf(location)), standIn);
             growCodes(standIn + 1);
             encode(standIn);
             builder.addGraphNode(standIn, new DefaultSearchScoreProvider(new NodeScores(standIn)));
@@ -620,8 +620,8 @@ public final class AnnIndex<T> {
             return -1;
         }
         long location = location(t, candidate);
-        MemorySegment stored = t.memory()[(int) (location >>> 32)];
-        long storedOffset = (location & 0xFFFF_FFFFL) * dim * Float.BYTES;
+        MemorySegment stored = memoryOf(t, location);
+        long storedOffset = byteOffsetOf(location);
         long bytes = (long) dim * Float.BYTES;
         return MemorySegment.mismatch(memory, byteOffset, byteOffset + bytes, stored, storedOffset, storedOffset + bytes) < 0
                 ? candidate : -1;
@@ -629,6 +629,16 @@ public final class AnnIndex<T> {
 
     private static long location(Nodes t, int node) {
         return (long) LOCATION.getOpaque(t.locations(), node);
+    }
+
+    /** The segment that holds the row at a location: its upper 32 bits. */
+    private static MemorySegment memoryOf(Nodes t, long location) {
+        return t.memory()[(int) (location >>> 32)];
+    }
+
+    /** Where the row at a location starts in its segment: its lower 32 bits are the row number. */
+    private long byteOffsetOf(long location) {
+        return (location & 0xFFFF_FFFFL) * dim * Float.BYTES;
     }
 
     private static int[] copiesOf(Nodes t, int graphNode) {
@@ -862,14 +872,14 @@ public final class AnnIndex<T> {
         }
         for (int node = 0; node < t.size(); node++) {
             long location = location(t, node);
-            MemorySegment memory = t.memory()[(int) (location >>> 32)];
+            MemorySegment memory = memoryOf(t, location);
             Integer block = blockOf.get(memory);
             out.writeInt(block == null ? -1 : block);
             out.writeInt(block == null ? 0 : (int) location);
             out.writeInt(t.graphNodes()[node]);
             out.writeByte(t.removed()[node] ? 1 : 0);
             // Memory of a removed block may be unmapped already; only live blocks are read.
-            out.writeLong(block == null ? 0 : contentHash(memory, (location & 0xFFFF_FFFFL) * dim * Float.BYTES));
+            out.writeLong(block == null ? 0 : contentHash(memory, byteOffsetOf(location)));
             if (t.inverseNorms() != null) {
                 out.writeFloat(t.inverseNorms()[node]);
             }
@@ -1412,16 +1422,20 @@ public final class AnnIndex<T> {
 
         @Override
         public final void prefetch(int node) {
-            table = covering(table, node);
-            long location = location(table, node);
-            MemorySegment memory = table.memory()[(int) (location >>> 32)];
-            long byteOffset = (location & 0xFFFF_FFFFL) * dim * Float.BYTES;
-            long end = byteOffset + (long) dim * Float.BYTES;
+            long location = locate(node);
+            MemorySegment memory = memoryOf(table, location);
+            long start = byteOffsetOf(location);
             int sum = prefetched;
-            for (long at = byteOffset; at < end; at += CACHE_LINE) {
+            for (long at = start; at < start + (long) dim * Float.BYTES; at += CACHE_LINE) {
                 sum += memory.get(ValueLayout.JAVA_INT_UNALIGNED, at);
             }
             prefetched = sum;
+        }
+
+        /** The node's location, from the node table that covers it (which becomes this function's table). */
+        private long locate(int node) {
+            table = covering(table, node);
+            return location(table, node);
         }
 
         /** The compared vector's squared distance to the row at byteOffset of memory. */
@@ -1438,10 +1452,9 @@ public final class AnnIndex<T> {
          */
         @Override
         public final float similarityTo(int node) {
-            table = covering(table, node);
-            long location = location(table, node);
-            MemorySegment memory = table.memory()[(int) (location >>> 32)];
-            long byteOffset = (location & 0xFFFF_FFFFL) * dim * Float.BYTES;
+            long location = locate(node);
+            MemorySegment memory = memoryOf(table, location);
+            long byteOffset = byteOffsetOf(location);
             return switch (metric) {
                 case L2 -> 1f / (1f + squaredL2(memory, byteOffset));
                 case COSINE -> (1f + dot(memory, byteOffset) * inverseNorm * table.inverseNorms()[node]) / 2f;
@@ -1670,8 +1683,8 @@ public final class AnnIndex<T> {
         private NodeScores(Nodes table, int node) {
             super(table, table.inverseNorms() == null ? 0f : table.inverseNorms()[node]);
             long location = location(table, node);
-            this.memory = table.memory()[(int) (location >>> 32)];
-            this.byteOffset = (location & 0xFFFF_FFFFL) * dim * Float.BYTES;
+            this.memory = memoryOf(table, location);
+            this.byteOffset = byteOffsetOf(location);
         }
 
         @Override
@@ -1693,8 +1706,8 @@ public final class AnnIndex<T> {
     private float[] rowOf(Nodes table, int node) {
         long location = location(table, node);
         float[] row = new float[dim];
-        MemorySegment.copy(table.memory()[(int) (location >>> 32)], VectorKernels.FLOAT_LE,
-                (location & 0xFFFF_FFFFL) * dim * Float.BYTES, row, 0, dim);
+        MemorySegment.copy(memoryOf(table, location), VectorKernels.FLOAT_LE,
+                byteOffsetOf(location), row, 0, dim);
         return row;
     }
 
