@@ -127,7 +127,7 @@ class HnswMountTest {
     }
 
     @Test
-    void productQuantizedSearchThroughTheMountRecallsAgainstAFlatCopyAndRemounts() throws IOException {
+    void productQuantizedSearchThroughTheMountRecallsRemountsAndTakesNewCodesWithoutARebuild() throws IOException {
         try (MountFixture m = MountFixture.start()) {
             Random random = new Random(13);
             Files.write(m.root.resolve("base.fvecs"), fvecs(gaussian(random, 5000 * DIM)));
@@ -151,9 +151,33 @@ class HnswMountTest {
             m.mount();
             assertTrue(m.sh("cat ann/.collection").ok().out().contains("pq_subspaces = 8\nrerank = 5\n"));
             awaitIndexed(m, "ann", 5000);
-            assertTrue(m.sh("cat .vexfs/stats").ok().out().contains("graph and product codes"), "the codes came back");
+            assertTrue(m.sh("cat .vexfs/stats").ok().out().contains("graph and product codes (8 bytes a row)"), "the codes came back");
             assertEquals(approximate, batch(m, "ann"), "the same graph and codes answer the same after a remount");
+
+            // A new pq_subspaces makes the codes again on the graph read from the file: nothing is inserted again.
+            m.sh("printf 'pq_subspaces = 16\\n' > ann/.collection").ok();
+            assertTrue(m.sh("cat ann/.collection").ok().out().contains("pq_subspaces = 16\nrerank = 5\n"));
+            String trained = awaitStats(m, "graph and product codes (16 bytes a row)");
+            assertTrue(trained.contains("hnsw (5000 indexed, graph and product codes (16 bytes a row) ")
+                    && trained.contains("5000 read from the index file"), trained);
+            double sixteen = recall(batch(m, "ann"), batch(m, "flat"), "ann/", "flat/");
+            assertTrue(sixteen >= 0.9, "recall@10 on codes of 16 bytes through the mount: " + sixteen);
         }
+    }
+
+    /** .vexfs/stats once it shows {@code text} and every hnsw collection is ready in .vexfs/index (at most 120 s). */
+    private static String awaitStats(MountFixture m, String text) throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        String stats = "";
+        while (System.nanoTime() < deadline) {
+            stats = Files.readString(m.path(".vexfs/stats"));
+            boolean ready = Files.readAllLines(m.path(".vexfs/index")).stream().skip(1).allMatch(l -> l.split("\t")[1].equals("ready"));
+            if (stats.contains(text) && ready) {
+                return stats;
+            }
+            sleep(50);
+        }
+        throw new AssertionError("no " + text + " in .vexfs/stats:\n" + stats);
     }
 
     @Test

@@ -33,7 +33,8 @@ final class IndexCommand {
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true,
-            description = {"Per hnsw collection: its state (reading: the index file is being read at mount; building: rows wait",
+            description = {"Per hnsw collection: its state (reading: the index file is being read at mount; training: product",
+                    "codes of a changed pq_subspaces are being trained, searches use the old ones meanwhile; building: rows wait",
                     "for the indexer and are searched exactly meanwhile; ready), live rows in the graph of all, a progress bar,",
                     "rows/s, time left, the graph's heap, and the rows read from the index file at mount.",
                     "With --watch, again every --interval until every collection is ready."})

@@ -23,9 +23,13 @@ import java.util.function.ToLongFunction;
  * {@code vexctl index status}) and the metrics {@code vexfs_index_*{collection="..."}}.
  */
 public final class IndexProgress {
-    /** reading: the index file is being read at mount; building: rows wait for the indexer; ready: every live row is in the graph. */
+    /**
+     * reading: the index file is being read at mount; training: product codes of a changed
+     * pq_subspaces are being trained on the graph's rows (searches walk the old codes, or full
+     * vectors, meanwhile); building: rows wait for the indexer; ready: every live row is in the graph.
+     */
     public enum State {
-        READING, BUILDING, READY;
+        READING, TRAINING, BUILDING, READY;
 
         public String key() {
             return name().toLowerCase(Locale.ROOT);
@@ -38,10 +42,11 @@ public final class IndexProgress {
      * count and it never exceeds {@code rowsTotal}, the collection's live vector rows.
      * {@code filesWaiting}: live files the graph does not hold yet. {@code secondsLeft}: -1 when
      * unknown or nothing is left. {@code graphNodes}: a node per row, plus removed nodes a rebuild
-     * would reclaim and stand-ins for nodes concurrent inserts left unreachable.
+     * would reclaim and stand-ins for nodes concurrent inserts left unreachable. {@code codeBytes}:
+     * bytes of product codes a row, 0 while searches walk full vectors.
      */
     public record Row(String collection, State state, long rowsIndexed, long rowsTotal, long filesWaiting, double rowsPerSecond,
-                      double secondsLeft, long graphBytes, long graphNodes, long restoredRows, boolean quantized) {
+                      double secondsLeft, long graphBytes, long graphNodes, long restoredRows, int codeBytes) {
         public long rowsWaiting() {
             return rowsTotal - rowsIndexed;
         }
@@ -76,12 +81,12 @@ public final class IndexProgress {
         }
         long indexed = Math.min(total, held + hnsw.rowsInFlight());
         // Not caughtUp(): after a remount the adds of the replay are still being skipped when the file read gave every row.
-        State state = hnsw.reading() ? State.READING : filesWaiting > 0 ? State.BUILDING : State.READY;
+        State state = hnsw.reading() ? State.READING : hnsw.training() ? State.TRAINING : filesWaiting > 0 ? State.BUILDING : State.READY;
         double rate = state == State.BUILDING ? hnsw.rowsPerSecond(index.indexed()) : 0;
         long waiting = total - indexed;
         double left = rate > 0 && waiting > 0 ? waiting / rate : -1;
         return new Row(name, state, indexed, total, filesWaiting, rate, left, index.graphBytes(), index.nodeCount(),
-                index.restoredRows(), index.quantized());
+                index.restoredRows(), index.codeBytes());
     }
 
     /** Every hnsw collection, by name. */
@@ -110,19 +115,21 @@ public final class IndexProgress {
 
     /**
      * The index part of a collection's line in .vexfs/stats: "hnsw (N indexed, graph X MiB)" when
-     * ready ("graph and product codes X MiB" once searches walk the graph on codes); while building "N indexed of T" with ", R rows/s, about S s left" once a rate is known;
+     * ready ("graph and product codes (B bytes a row) X MiB" once searches walk the graph on codes); while training codes
+     * "N indexed, training product codes"; while building "N indexed of T" with ", R rows/s, about S s left" once a rate is known;
      * while reading "reading the index file, 0 indexed of T"; after a mount that read the graph from
      * its file, ", M read from the index file" too.
      */
     static String statsText(Row r) {
         String progress = switch (r.state()) {
             case READY -> r.rowsIndexed() + " indexed";
+            case TRAINING -> r.rowsIndexed() + " indexed, training product codes";
             case READING -> "reading the index file, " + r.rowsIndexed() + " indexed of " + r.rowsTotal();
             case BUILDING -> r.rowsIndexed() + " indexed of " + r.rowsTotal() + (r.secondsLeft() >= 0
                     ? String.format(Locale.ROOT, ", %.0f rows/s, about %.0f s left", r.rowsPerSecond(), r.secondsLeft()) : "");
         };
-        return "hnsw (" + progress + String.format(Locale.ROOT, r.quantized() ? ", graph and product codes %.1f MiB"
-                : ", graph %.1f MiB", r.graphBytes() / (double) (1 << 20))
+        return "hnsw (" + progress + (r.codeBytes() > 0 ? ", graph and product codes (" + r.codeBytes() + " bytes a row)" : ", graph")
+                + String.format(Locale.ROOT, " %.1f MiB", r.graphBytes() / (double) (1 << 20))
                 + (r.restoredRows() > 0 ? ", " + r.restoredRows() + " read from the index file" : "") + ")";
     }
 

@@ -104,7 +104,8 @@ final class AnnIndexFiles {
      * has no file. The file stays mapped while the index searches its graph there.
      *
      * @throws CorruptIndexException if the file is torn, fails its checksum, or was built for
-     *                               other settings (dim, metric, m, ef_construction, pq_subspaces)
+     *                               other settings (dim, metric, m, ef_construction); a file of
+     *                               another pq_subspaces keeps its graph, and its codes are trained again
      */
     AnnIndex<Collection.Entry> read(String collection, CollectionSettings settings, ForkJoinPool pool,
                                     Function<AnnIndex.BlockKey, AnnIndex.Block<Collection.Entry>> match) throws IOException {
@@ -152,7 +153,7 @@ final class AnnIndexFiles {
             int efConstruction = in.readInt();
             int pqSubspaces = version == 1 ? 0 : in.readInt();
             if (!name.equals(collection) || !metric.equals(settings.metric().name()) || dim != settings.dim()
-                    || m != settings.m() || efConstruction != settings.efConstruction() || pqSubspaces != settings.pqSubspaces()) {
+                    || m != settings.m() || efConstruction != settings.efConstruction()) {
                 throw new CorruptIndexException(file.getFileName() + ": built for " + name + " (" + metric + ", dim " + dim
                         + ", m " + m + ", ef_construction " + efConstruction + ", pq_subspaces " + pqSubspaces
                         + "), not for these settings");

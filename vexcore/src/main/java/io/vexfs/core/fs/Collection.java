@@ -132,10 +132,13 @@ public final class Collection {
             // The first vector sets the dimension, and an index needs it.
             return;
         }
-        boolean sameShape = hnsw != null && before.hnsw() && before.dim() == next.dim() && before.metric() == next.metric()
-                && before.m() == next.m() && before.efConstruction() == next.efConstruction()
-                && before.pqSubspaces() == next.pqSubspaces();
-        if (sameShape) {
+        boolean sameGraph = hnsw != null && before.hnsw() && before.dim() == next.dim() && before.metric() == next.metric()
+                && before.m() == next.m() && before.efConstruction() == next.efConstruction();
+        if (sameGraph) {
+            if (before.pqSubspaces() != next.pqSubspaces()) {
+                // The graph does not depend on the codes: only they are made again.
+                indexer.requantize(this, hnsw);
+            }
             return;
         }
         CollectionIndex index = indexer.newIndex(++lastGeneration, next);

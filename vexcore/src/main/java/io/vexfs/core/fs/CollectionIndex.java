@@ -23,6 +23,8 @@ public final class CollectionIndex {
     boolean unsaved;
     /** Set from the indexer's start until it has read (or failed to read) this index's file at mount. */
     private volatile boolean reading;
+    /** Set while the indexer trains product codes of a changed pq_subspaces. */
+    private volatile boolean training;
 
     CollectionIndex(int generation, AnnIndex<Collection.Entry> index) {
         this.generation = generation;
@@ -104,6 +106,16 @@ public final class CollectionIndex {
             }
             return true;
         }
+    }
+
+    /** The indexer's: product codes of a changed pq_subspaces are being trained (true), or are done (false). */
+    void markTraining(boolean now) {
+        training = now;
+    }
+
+    /** Whether the indexer is training product codes of a changed pq_subspaces; searches walk the old codes (or full vectors) meanwhile. */
+    public boolean training() {
+        return training;
     }
 
     /** Whether the indexer is still to read this index's file at mount: until it has, the index holds none of it. */

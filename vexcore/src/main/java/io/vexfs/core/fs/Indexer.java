@@ -54,7 +54,7 @@ final class Indexer implements AutoCloseable {
     /** Changed indexes are written at most this often. */
     private static final Duration SAVE_INTERVAL = Duration.ofSeconds(10);
 
-    private enum Kind { ADD, REMOVE, RETIRE, STOP }
+    private enum Kind { ADD, REMOVE, RETIRE, REQUANTIZE, STOP }
 
     private record Change(Kind kind, Collection collection, CollectionIndex target, Collection.Entry entry) {
         boolean add() {
@@ -149,6 +149,11 @@ final class Indexer implements AutoCloseable {
         enqueue(new Change(Kind.ADD, collection, target, entry));
     }
 
+    /** Under the commit lock (or in replay): gives {@code target} product codes of the collection's pq_subspaces later, keeping its graph. */
+    void requantize(Collection collection, CollectionIndex target) {
+        enqueue(new Change(Kind.REQUANTIZE, collection, target, null));
+    }
+
     /** Under the commit lock (or in replay): removes {@code entry}'s rows from {@code target} later, if it holds them. */
     void remove(Collection collection, CollectionIndex target, Collection.Entry entry) {
         enqueue(new Change(Kind.REMOVE, collection, target, entry));
@@ -214,6 +219,9 @@ final class Indexer implements AutoCloseable {
                 }
                 addAll(adds);
                 madeProgress(adds.size());
+            } else if (c.kind() == Kind.REQUANTIZE) {
+                requantize(c);
+                madeProgress(1);
             } else if (c.kind() == Kind.RETIRE) {
                 // Removes wait in a batch; the retired index may hold some of them: apply them first.
                 flushRemoves();
@@ -279,6 +287,25 @@ final class Indexer implements AutoCloseable {
             if (target.index().rebuildDue() && !repair(target, e.getValue().getFirst().entry().search.path())) {
                 return;
             }
+        }
+    }
+
+    /** Trains the codes of the collection's pq_subspaces as it is now (a later change queues its own); a failure is named in .vexfs/errors. */
+    private void requantize(Change c) {
+        CollectionIndex target = c.target();
+        if (c.collection().hnsw() != target) {
+            return;
+        }
+        target.markTraining(true);
+        try {
+            target.index().requantize(c.collection().settings().pqSubspaces());
+            target.unsaved = true;
+        } catch (RuntimeException failure) {
+            String name = collections.entrySet().stream().filter(e -> e.getValue() == c.collection())
+                    .map(Map.Entry::getKey).findFirst().orElse(AnnIndexFiles.DIR);
+            errors.record(name, "EIO", "hnsw product codes", failure.toString());
+        } finally {
+            target.markTraining(false);
         }
     }
 
@@ -377,6 +404,8 @@ final class Indexer implements AutoCloseable {
         AnnIndex<Collection.Entry> empty = target.index();
         target.replace(loaded);
         empty.close();
+        // Codes trained again at read (pq_subspaces changed since the write): written, the next mount reads them.
+        target.unsaved = loaded.codesChangedAtRead();
         for (Collection.Entry entry : collection.snapshot().live()) {
             if (loaded.contains(entry)) {
                 entry.indexedGeneration = target.generation();

@@ -80,7 +80,10 @@ import java.util.stream.IntStream;
  * <p>Product codes (pq_subspaces): once the graph holds {@link #PQ_TRAIN_MIN} nodes, jvector's
  * product quantization is trained on them and every graph node gets its codes, kept on the heap;
  * searches then walk the graph on code estimates ({@link ProductCodes}) and read only the best
- * rerank x k candidates in full, to rank them exactly. Inserts still compare full vectors.
+ * rerank x k candidates in full, to rank them exactly. Inserts still compare full vectors, so
+ * the graph does not depend on the codes: {@link #requantize} trains new ones (or drops them)
+ * and keeps the graph, and {@link #read} does the same for a file whose codes are of other
+ * settings.
  *
  * <p>Memory: each block comes with a {@link Pin} on what holds its memory. The index keeps it
  * pinned while a search could read it: after a block is removed, until the graph no longer
@@ -208,7 +211,8 @@ public final class AnnIndex<T> {
 
     private final Metric metric;
     private final int dim;
-    private final AnnParams params;
+    /** Changed only by {@link #requantize} (its pq_subspaces); the writer's, read by searches for rerank. */
+    private volatile AnnParams params;
     private final ForkJoinPool pool;
     private final GraphIndexBuilder builder;
     /** jvector's graph on the heap: every graph node the base does not hold; the one inserts and deletes change. */
@@ -228,8 +232,8 @@ public final class AnnIndex<T> {
     private volatile Nodes nodes;
     /** Null until product quantization is trained (never when pq_subspaces is 0); published before the nodes it covers. */
     private volatile Codes codes;
-    /** Per search thread: the query's table of distances to every centroid. */
-    private final ExplicitThreadLocal<float[]> tables;
+    /** Per search thread, in a slot of its own so that it can grow with pq_subspaces: the query's table of distances to every centroid. */
+    private final ExplicitThreadLocal<float[][]> tables;
     /** Where each live block's nodes start; the writer's only. */
     private final Map<T, Placed<T>> placed = new IdentityHashMap<>();
     private final List<Retiring<T>> retiring = new ArrayList<>();
@@ -254,6 +258,8 @@ public final class AnnIndex<T> {
     private volatile int restored;
     /** Set when an insert was cut short: the table then holds nodes the graph lacks, so the index is not written; the writer's only. */
     private boolean incomplete;
+    /** Set by {@link #read} when the file's codes were of other settings: trained again or dropped, so the file is out of date. */
+    private boolean codesChangedAtRead;
 
     /**
      * @param pool the threads {@link #addAll} and jvector's graph repairs run on
@@ -276,7 +282,7 @@ public final class AnnIndex<T> {
         if (params.pqSubspaces() > dim) {
             throw new IllegalArgumentException("pq_subspaces " + params.pqSubspaces() + " exceeds the dimension " + dim);
         }
-        this.tables = ExplicitThreadLocal.withInitial(() -> new float[params.pqSubspaces() * ProductCodes.CLUSTERS]);
+        this.tables = ExplicitThreadLocal.withInitial(() -> new float[][] {new float[0]});
         this.nodes = emptyNodes(metric);
         // HNSW's degrees: 2m links on the bottom layer, m above.
         this.builder = new GraphIndexBuilder(new StoredScores(), dim, List.of(2 * params.m(), params.m()),
@@ -357,6 +363,40 @@ public final class AnnIndex<T> {
     /** Whether searches walk the graph on product codes (pq_subspaces is set and enough nodes were there to train on). */
     public boolean quantized() {
         return codes != null;
+    }
+
+    /** Bytes of product codes a node has (0: none, searches walk on full vectors); pq_subspaces once trained. */
+    public int codeBytes() {
+        Codes c = codes;
+        return c == null ? 0 : c.subspaces();
+    }
+
+    /** Whether {@link #read} trained the codes again or dropped them (the file's were of other settings): the file is out of date. */
+    public boolean codesChangedAtRead() {
+        return codesChangedAtRead;
+    }
+
+    /**
+     * Sets pq_subspaces and keeps the graph: inserts compare full vectors, so the graph does not
+     * depend on the codes. New codes are trained and every node encoded (as at first training)
+     * while searches go on walking the old ones, then published in their place; 0, or too few
+     * nodes to train on yet, drops the codes and searches walk the full vectors. Minutes at 10M
+     * rows where a rebuild would take hours. The writer's.
+     *
+     * @throws IllegalArgumentException if {@code subspaces} is negative or exceeds the dimension
+     */
+    public void requantize(int subspaces) {
+        if (subspaces < 0 || subspaces > dim) {
+            throw new IllegalArgumentException("pq_subspaces " + subspaces + " is not between 0 and the dimension " + dim);
+        }
+        if (subspaces == params.pqSubspaces()) {
+            return;
+        }
+        AnnParams p = params;
+        params = new AnnParams(p.m(), p.efConstruction(), p.ef(), subspaces, p.rerank());
+        if (!trainIfDue(nodes.size())) {
+            codes = null;
+        }
     }
 
     /**
@@ -544,27 +584,30 @@ public final class AnnIndex<T> {
     }
 
     /**
-     * Trains product quantization once pq_subspaces is set and the table holds enough graph
-     * nodes, on a sample of them all, and encodes the nodes below {@code inGraph} (those already
-     * in the graph; the rest are encoded as they are inserted); then publishes the codes, from
-     * which on searches walk the graph on them. The writer's.
+     * Trains product quantization when pq_subspaces is set, the codes are not of that size yet,
+     * and the table holds enough graph nodes, on a sample of them all, and encodes the nodes
+     * below {@code inGraph} (those already in the graph; the rest are encoded as they are
+     * inserted); then publishes the codes, from which on searches walk the graph on them. True if
+     * the codes are now of pq_subspaces. The writer's.
      */
-    private void trainIfDue(int inGraph) {
-        if (params.pqSubspaces() == 0 || codes != null) {
-            return;
+    private boolean trainIfDue(int inGraph) {
+        int wanted = params.pqSubspaces();
+        Codes current = codes;
+        if (wanted == 0 || current != null && current.subspaces() == wanted) {
+            return wanted != 0;
         }
         Nodes t = nodes;
         // Live graph nodes: a stand-in for an unreachable node is flagged removed yet holds its copies' live row.
         int[] graphNodes = IntStream.range(0, t.size())
                 .filter(n -> t.graphNodes()[n] == n && (!t.removed()[n] || copiesOf(t, n).length > 0)).toArray();
         if (graphNodes.length < PQ_TRAIN_MIN) {
-            return;
+            return false;
         }
         int[] sample = graphNodes;
         if (graphNodes.length > PQ_TRAIN_SAMPLE) {
             sample = IntStream.range(0, PQ_TRAIN_SAMPLE).map(i -> graphNodes[(int) ((long) i * graphNodes.length / PQ_TRAIN_SAMPLE)]).toArray();
         }
-        ProductCodes quantizer = ProductCodes.train(new StoredRows(t, sample), params.pqSubspaces(), pool);
+        ProductCodes quantizer = ProductCodes.train(new StoredRows(t, sample), wanted, pool);
         int subspaces = quantizer.subspaces();
         byte[][] chunks = new byte[(t.size() + CODE_CHUNK_NODES - 1) >>> CODE_CHUNK_SHIFT][];
         for (int i = 0; i < chunks.length; i++) {
@@ -576,6 +619,7 @@ public final class AnnIndex<T> {
                 .parallel().forEach(node -> quantizer.encode(rowOf(t, node), chunks[node >>> CODE_CHUNK_SHIFT],
                         (node & (CODE_CHUNK_NODES - 1)) * subspaces))).join();
         codes = new Codes(quantizer, chunks);
+        return true;
     }
 
     /** Rows of the given nodes, as jvector's trainer reads them: copies, since they lie in the caller's memory. */
@@ -1140,10 +1184,9 @@ public final class AnnIndex<T> {
         index.indexed.set(live);
         index.dead = size - live;
         int subspaces = version > 1 ? in.readCount(dim, "product quantization subspaces") : 0;
-        if (subspaces != 0 && subspaces != params.pqSubspaces()) {
-            throw new CorruptIndexException("codes of " + subspaces + " subspaces, not pq_subspaces " + params.pqSubspaces());
-        }
-        if (subspaces != 0) {
+        // Codes of another pq_subspaces (changed since the write) are left unread, the last thing
+        // before the trailer: the graph does not depend on them, and new ones are trained below.
+        if (subspaces != 0 && subspaces == params.pqSubspaces()) {
             ProductCodes quantizer = ProductCodes.deserialize(in.readBytes(in.readCount(Integer.MAX_VALUE - 16, "quantizer bytes")),
                     dim, subspaces);
             byte[][] chunks = new byte[(size + CODE_CHUNK_NODES - 1) >>> CODE_CHUNK_SHIFT][];
@@ -1160,8 +1203,9 @@ public final class AnnIndex<T> {
             index.remove(gone);
         }
         index.restored = index.indexed.get();
-        // An index written before it had enough nodes to train on (or with pq_subspaces off then) trains now if it has.
+        // An index written before it had enough nodes to train on, or with other codes, trains now if it has.
         index.trainIfDue(size);
+        index.codesChangedAtRead = subspaces != index.codeBytes();
         return index;
     }
 
@@ -1481,7 +1525,11 @@ public final class AnnIndex<T> {
         private int prefetched;
 
         CodeScores(float[] query, int offset, Codes codes, QueryScores exact) {
-            this.table = tables.get();
+            float[][] slot = tables.get();
+            if (slot[0].length < codes.subspaces() * ProductCodes.CLUSTERS) {
+                slot[0] = new float[codes.subspaces() * ProductCodes.CLUSTERS];
+            }
+            this.table = slot[0];
             this.codes = codes;
             this.exact = exact;
             this.queryInverseNorm = exact.inverseNorm;
@@ -1493,10 +1541,30 @@ public final class AnnIndex<T> {
             return true;
         }
 
+        /**
+         * The codes that hold {@code chunk}: this search's, or the index's newer ones grown since
+         * it began (published before the node) if they are of the same quantizer; null if codes
+         * trained since ({@link #requantize}) hold it, which this query's table cannot read.
+         */
+        private Codes holding(int chunk) {
+            if (chunk < codes.chunks().length) {
+                return codes;
+            }
+            Codes newer = AnnIndex.this.codes;
+            if (newer == null || newer.quantizer() != codes.quantizer()) {
+                return null;
+            }
+            codes = newer;
+            return newer;
+        }
+
         @Override
         public void prefetch(int node) {
             int chunk = node >>> CODE_CHUNK_SHIFT;
-            Codes c = chunk < codes.chunks().length ? codes : AnnIndex.this.codes;
+            Codes c = holding(chunk);
+            if (c == null) {
+                return;
+            }
             int subspaces = c.subspaces();
             byte[] nodeCodes = c.chunks()[chunk];
             int from = (node & (CODE_CHUNK_NODES - 1)) * subspaces;
@@ -1510,12 +1578,13 @@ public final class AnnIndex<T> {
         @Override
         public float similarityTo(int node) {
             int chunk = node >>> CODE_CHUNK_SHIFT;
-            if (chunk >= codes.chunks().length) {
-                // Grown since the search began: the newer codes (published before the node) hold it.
-                codes = AnnIndex.this.codes;
+            Codes c = holding(chunk);
+            if (c == null) {
+                // Exact instead of estimated: the same scale, and the candidates are re-ranked exactly anyway.
+                return exact.similarityTo(node);
             }
-            int subspaces = codes.subspaces();
-            float estimate = ProductCodes.estimate(table, codes.chunks()[chunk], (node & (CODE_CHUNK_NODES - 1)) * subspaces, subspaces);
+            int subspaces = c.subspaces();
+            float estimate = ProductCodes.estimate(table, c.chunks()[chunk], (node & (CODE_CHUNK_NODES - 1)) * subspaces, subspaces);
             return switch (metric) {
                 case L2 -> 1f / (1f + Math.max(0f, estimate));
                 case COSINE -> {

@@ -18,11 +18,14 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -508,5 +511,65 @@ class AnnIndexTest {
         }
         assertTrue(firstFile.size() >= 48 && firstFile.stream().allMatch(n -> n.startsWith(first.number() + ":")), "" + firstFile);
         assertTrue(lastFile.size() >= 48 && lastFile.stream().allMatch(n -> n.startsWith(last.number() + ":")), "" + lastFile);
+    }
+
+    private static List<List<String>> answers(AnnIndex<File> index, float[] queries) {
+        List<List<String>> answers = new ArrayList<>();
+        for (int q = 0; q < queries.length / DIM; q++) {
+            answers.add(names(index.search(queries, q * DIM, K, 64, ALL)));
+        }
+        return answers;
+    }
+
+    @Test
+    void requantizingKeepsTheGraphAndSearchesRunningMeanwhileNeverFail() throws Exception {
+        List<File> files = files(randomVectors(12_000, DIM, 45), DIM, 1_000);
+        AnnIndex<File> index = indexOf(Metric.L2, files.subList(0, 10), AnnParams.DEFAULTS);
+        float[] queries = randomVectors(100, DIM, 46);
+        List<List<String>> exactWalk = answers(index, queries);
+        index.requantize(8);
+        assertTrue(index.quantized());
+        index.requantize(0);
+        assertFalse(index.quantized(), "0 drops the codes");
+        assertEquals(exactWalk, answers(index, queries), "the walk on full vectors answers as before: the graph is the same");
+
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger searches = new AtomicInteger();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread searcher = new Thread(() -> {
+            try {
+                while (!stop.get()) {
+                    int q = searches.getAndIncrement() % 100;
+                    assertEquals(K, index.search(queries, q * DIM, K, 32, ALL).size());
+                }
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        });
+        searcher.start();
+        try {
+            index.requantize(8);
+            assertEquals(8, index.codeBytes());
+            double eight = recall(index, Metric.L2, files.subList(0, 10), queries, 64, ALL);
+            assertTrue(eight >= 0.85, "recall@10 on codes of 8 bytes (4 dimensions each) trained on the built graph: " + eight);
+            index.requantize(16);
+            assertEquals(16, index.codeBytes());
+            index.addAll(files.subList(10, 12).stream().map(File::block).toList(), () -> false);
+            double sixteen = recall(index, Metric.L2, files, queries, 64, ALL);
+            assertTrue(sixteen >= 0.9, "recall@10 on codes of 16 bytes, 2,000 rows inserted after training: " + sixteen);
+
+            assertThrows(IllegalArgumentException.class, () -> index.requantize(-1));
+            assertThrows(IllegalArgumentException.class, () -> index.requantize(DIM + 1));
+            assertEquals(16, index.codeBytes(), "a refused value changes nothing");
+            assertEquals(16, index.params().pqSubspaces());
+            index.requantize(0);
+            index.requantize(4);
+            assertEquals(4, index.codeBytes());
+        } finally {
+            stop.set(true);
+            searcher.join();
+        }
+        assertNull(failure.get(), () -> "a search beside the new codes failed: " + failure.get());
+        assertTrue(searches.get() > 100, "searches ran while the codes changed: " + searches.get());
     }
 }

@@ -4,6 +4,7 @@ import io.vexfs.core.StoreFiles;
 import io.vexfs.core.TestNodes;
 import io.vexfs.core.Vexfs;
 import io.vexfs.core.fs.Collection;
+import io.vexfs.core.index.AnnIndex;
 import io.vexfs.core.fs.Errno;
 import io.vexfs.core.fs.FsException;
 import io.vexfs.core.fs.VexStore;
@@ -43,6 +44,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -251,17 +253,8 @@ class HnswCollectionTest {
         assertTrue(docs().hnsw().index().quantized(), "5,000 rows are enough to train on");
         float[] queries = randomVectors(100);
         String before = search("k=10\n" + vecText(queries, 0, 100));
-        List<List<Hit>> truth = FlatSearch.search(Metric.L2, DIM, queries, 100, 10, docs().snapshot().entries(),
-                SearchOptions.CALLER_THREAD).hits();
-        List<String> approximate = column(before, 3);
-        int found = 0;
-        for (int q = 0; q < 100; q++) {
-            Set<String> got = new HashSet<>(approximate.subList(q * 10, q * 10 + 10));
-            for (Hit h : truth.get(q)) {
-                found += got.contains(h.name()) ? 1 : 0;
-            }
-        }
-        assertTrue(found / 1000.0 >= 0.9, "recall@10 on codes of 8 bytes, 5 x k re-ranked: " + found / 1000.0);
+        double recall = recallAgainstFlat(queries, before);
+        assertTrue(recall >= 0.9, "recall@10 on codes of 8 bytes, 5 x k re-ranked: " + recall);
         write("/docs/.collection", "rerank = 1\n");
         assertTrue(docs().hnsw().index().quantized(), "rerank tunes searches only: the index stays");
         String fewer = search("k=10\n" + vecText(queries, 0, 100));
@@ -277,8 +270,87 @@ class HnswCollectionTest {
 
         write("/docs/.collection", "pq_subspaces = 0\n");
         awaitIndexed();
-        assertFalse(docs().hnsw().index().quantized(), "no codes once pq_subspaces is 0: the index was built again");
+        assertFalse(docs().hnsw().index().quantized(), "no codes once pq_subspaces is 0");
         assertEquals(5000, docs().hnsw().index().indexed());
+    }
+
+    /** Recall@10 of a batch's answers (100 queries, k=10) against an exact scan of the collection. */
+    private double recallAgainstFlat(float[] queries, String answers) {
+        List<List<Hit>> truth = FlatSearch.search(Metric.L2, DIM, queries, 100, 10, docs().snapshot().entries(),
+                SearchOptions.CALLER_THREAD).hits();
+        List<String> approximate = column(answers, 3);
+        int found = 0;
+        for (int q = 0; q < 100; q++) {
+            Set<String> got = new HashSet<>(approximate.subList(q * 10, q * 10 + 10));
+            for (Hit h : truth.get(q)) {
+                found += got.contains(h.name()) ? 1 : 0;
+            }
+        }
+        return found / 1000.0;
+    }
+
+    @Test
+    void changingPqSubspacesMakesOnlyTheCodesAgainLiveAndFromAFileWithOtherCodes() throws Exception {
+        float[] base = randomVectors(5000);
+        for (int f = 0; f < 5; f++) {
+            write("/docs/part" + f + ".vec", vecText(base, f * 1000, 1000));
+        }
+        write("/docs/.collection", "index = hnsw\npq_subspaces = 8\nrerank = 5\n");
+        awaitIndexed();
+        close();
+        mount();
+        awaitIndexed();
+        AnnIndex<Collection.Entry> index = docs().hnsw().index();
+        assertTrue(index.graphMapped(), "the graph read at mount is searched where the file maps it");
+        assertEquals(8, index.codeBytes());
+        Path codesOfEight = dir.resolve("codes-of-eight");
+        java.nio.file.Files.copy(indexFile(), codesOfEight);
+        float[] queries = randomVectors(100);
+        String batch = "k=10\n" + vecText(queries, 0, 100);
+
+        write("/docs/.collection", "pq_subspaces = 0\n");
+        awaitIndexed();
+        assertSame(index, docs().hnsw().index(), "the same index: nothing was built again");
+        assertTrue(index.graphMapped(), "the mapped graph stays");
+        assertEquals(0, index.codeBytes(), "no codes: the walk reads full vectors");
+        double exactWalk = recallAgainstFlat(queries, search(batch));
+        assertTrue(exactWalk >= 0.95, "recall@10 walking full vectors on the same graph: " + exactWalk);
+
+        write("/docs/.collection", "pq_subspaces = 16\n");
+        awaitIndexed();
+        assertSame(index, docs().hnsw().index());
+        assertEquals(16, index.codeBytes(), "codes of 16 bytes trained on the same graph");
+        String sixteen = search(batch);
+        double recall = recallAgainstFlat(queries, sixteen);
+        assertTrue(recall >= 0.9, "recall@10 on codes of 16 bytes: " + recall);
+
+        close();
+        mount();
+        awaitIndexed();
+        index = docs().hnsw().index();
+        assertEquals(5000, index.restoredRows(), "every row came from the file");
+        assertEquals(16, index.codeBytes(), "the new codes were written with the graph");
+        assertFalse(index.codesChangedAtRead());
+        assertEquals(sixteen, search(batch), "the same graph and codes answer the same");
+        close();
+
+        // The file as a crash left it after pq_subspaces = 16 was committed and before the index was written again.
+        java.nio.file.Files.copy(codesOfEight, indexFile(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        mount();
+        awaitIndexed();
+        index = docs().hnsw().index();
+        assertEquals(5000, index.restoredRows(), "the graph came from the file: nothing was inserted again");
+        assertTrue(index.graphMapped());
+        assertTrue(index.codesChangedAtRead(), "the file's codes are of 8 bytes");
+        assertEquals(16, index.codeBytes(), "codes of 16 bytes trained at mount");
+        assertFalse(store.errors().render().contains("rebuilt"), store.errors().render());
+        recall = recallAgainstFlat(queries, search(batch));
+        assertTrue(recall >= 0.9, "recall@10 on codes trained at mount: " + recall);
+        close();
+        mount();
+        awaitIndexed();
+        assertFalse(docs().hnsw().index().codesChangedAtRead(), "the file was written with the new codes");
+        assertEquals(16, docs().hnsw().index().codeBytes());
     }
 
     @Test
