@@ -128,9 +128,13 @@ public final class AnnIndex<T> {
     static final int PQ_TRAIN_MIN = 4096;
     /** At most this many of them, evenly spaced, train it: 100 for each of a subspace's 256 centroids. */
     private static final int PQ_TRAIN_SAMPLE = 25_600;
-    /** Nodes per chunk of product codes: the codes grow a chunk at a time, never copied. */
-    private static final int CODE_CHUNK_SHIFT = 14;
-    private static final int CODE_CHUNK_NODES = 1 << CODE_CHUNK_SHIFT;
+    /**
+     * Bytes per chunk of product codes at most (the codes grow a chunk at a time, never copied):
+     * under half of G1's smallest region (1 MiB), as G1 gives an array of half a region or more
+     * regions of its own and leaves their tails empty (at 10M rows, 32-byte codes in 512 KiB
+     * chunks left 320 MiB of a 2 GiB heap so).
+     */
+    private static final int CODE_CHUNK_BYTES = 256 << 10;
 
     /** What keeps a block's memory mapped: pinned when the block is added, unpinned once no search can read it. */
     public interface Pin {
@@ -196,12 +200,49 @@ public final class AnnIndex<T> {
     }
 
     /**
-     * The product codes of the graph nodes: node n's are chunks[n >> 14][(n & 16383) * subspaces ...].
-     * A node's codes are written before it enters the graph, so a search that reaches it reads them.
+     * The product codes of the graph nodes: node n's are chunks[chunkOf(n)] from offsetOf(n), 2^shift
+     * nodes a chunk (as many as fit {@link #CODE_CHUNK_BYTES}). A node's codes are written before
+     * it enters the graph, so a search that reaches it reads them.
      */
-    private record Codes(ProductCodes quantizer, byte[][] chunks) {
+    private record Codes(ProductCodes quantizer, byte[][] chunks, int shift) {
+        /** Empty codes of this quantizer for nodes below {@code nodes}. */
+        static Codes empty(ProductCodes quantizer, int nodes) {
+            int shift = 31 - Integer.numberOfLeadingZeros(Math.max(1, CODE_CHUNK_BYTES / quantizer.subspaces()));
+            return new Codes(quantizer, new byte[0][], shift).grown(nodes);
+        }
+
         int subspaces() {
             return quantizer.subspaces();
+        }
+
+        int chunkNodes() {
+            return 1 << shift();
+        }
+
+        int chunkOf(int node) {
+            return node >>> shift();
+        }
+
+        int offsetOf(int node) {
+            return (node & (chunkNodes() - 1)) * subspaces();
+        }
+
+        /** Nodes the chunks hold. */
+        long capacity() {
+            return (long) chunks.length << shift();
+        }
+
+        /** These codes with empty chunks added to hold nodes below {@code nodes} (this if they do). */
+        Codes grown(int nodes) {
+            int count = (int) ((nodes + chunkNodes() - 1L) >>> shift());
+            if (count <= chunks.length) {
+                return this;
+            }
+            byte[][] more = Arrays.copyOf(chunks, count);
+            for (int i = chunks.length; i < count; i++) {
+                more[i] = new byte[chunkNodes() * subspaces()];
+            }
+            return new Codes(quantizer, more, shift);
         }
     }
 
@@ -347,7 +388,7 @@ public final class AnnIndex<T> {
     public long graphBytes() {
         Codes c = codes;
         return builder.ramBytesUsed() + (base == null ? 0 : base.ramBytesUsed()) + (c == null ? 0
-                : c.quantizer().codebookBytes() + (long) c.chunks().length * CODE_CHUNK_NODES * c.subspaces());
+                : c.quantizer().codebookBytes() + c.capacity() * c.subspaces());
     }
 
     /** Whether searches walk a graph where the index file maps it (the base read at mount), beside the heap's. */
@@ -564,13 +605,8 @@ public final class AnnIndex<T> {
     /** Makes room in the codes, if any, for nodes below {@code size}; before those nodes are published. */
     private void growCodes(int size) {
         Codes c = codes;
-        int chunks = (size + CODE_CHUNK_NODES - 1) >>> CODE_CHUNK_SHIFT;
-        if (c != null && chunks > c.chunks().length) {
-            byte[][] grown = Arrays.copyOf(c.chunks(), chunks);
-            for (int i = c.chunks().length; i < chunks; i++) {
-                grown[i] = new byte[CODE_CHUNK_NODES * c.subspaces()];
-            }
-            codes = new Codes(c.quantizer(), grown);
+        if (c != null && c.capacity() < size) {
+            codes = c.grown(size);
         }
     }
 
@@ -579,7 +615,7 @@ public final class AnnIndex<T> {
         Codes c = codes;
         if (c != null) {
             Nodes t = covering(nodes, node);
-            c.quantizer().encode(rowOf(t, node), c.chunks()[node >>> CODE_CHUNK_SHIFT], (node & (CODE_CHUNK_NODES - 1)) * c.subspaces());
+            c.quantizer().encode(rowOf(t, node), c.chunks()[c.chunkOf(node)], c.offsetOf(node));
         }
     }
 
@@ -608,17 +644,13 @@ public final class AnnIndex<T> {
             sample = IntStream.range(0, PQ_TRAIN_SAMPLE).map(i -> graphNodes[(int) ((long) i * graphNodes.length / PQ_TRAIN_SAMPLE)]).toArray();
         }
         ProductCodes quantizer = ProductCodes.train(new StoredRows(t, sample), wanted, pool);
-        int subspaces = quantizer.subspaces();
-        byte[][] chunks = new byte[(t.size() + CODE_CHUNK_NODES - 1) >>> CODE_CHUNK_SHIFT][];
-        for (int i = 0; i < chunks.length; i++) {
-            chunks[i] = new byte[CODE_CHUNK_NODES * subspaces];
-        }
+        Codes trained = Codes.empty(quantizer, t.size());
         // A node removed with no live copy may read memory already let go of: it keeps zero codes
         // (it only routes searches until it is purged, and is never returned).
         pool.submit(() -> IntStream.range(0, inGraph).filter(node -> !t.removed()[node] || copiesOf(t, node).length > 0)
-                .parallel().forEach(node -> quantizer.encode(rowOf(t, node), chunks[node >>> CODE_CHUNK_SHIFT],
-                        (node & (CODE_CHUNK_NODES - 1)) * subspaces))).join();
-        codes = new Codes(quantizer, chunks);
+                .parallel().forEach(node -> quantizer.encode(rowOf(t, node), trained.chunks()[trained.chunkOf(node)],
+                        trained.offsetOf(node)))).join();
+        codes = trained;
         return true;
     }
 
@@ -952,9 +984,9 @@ public final class AnnIndex<T> {
             byte[] quantizer = c.quantizer().serialized();
             out.writeInt(quantizer.length);
             out.writeBytes(quantizer);
-            for (int first = 0; first < t.size(); first += CODE_CHUNK_NODES) {
-                int count = Math.min(CODE_CHUNK_NODES, t.size() - first);
-                out.writeBytes(c.chunks()[first >>> CODE_CHUNK_SHIFT], 0, count * c.subspaces());
+            for (int first = 0; first < t.size(); first += c.chunkNodes()) {
+                int count = Math.min(c.chunkNodes(), t.size() - first);
+                out.writeBytes(c.chunks()[c.chunkOf(first)], 0, count * c.subspaces());
             }
         }
     }
@@ -1189,12 +1221,11 @@ public final class AnnIndex<T> {
         if (subspaces != 0 && subspaces == params.pqSubspaces()) {
             ProductCodes quantizer = ProductCodes.deserialize(in.readBytes(in.readCount(Integer.MAX_VALUE - 16, "quantizer bytes")),
                     dim, subspaces);
-            byte[][] chunks = new byte[(size + CODE_CHUNK_NODES - 1) >>> CODE_CHUNK_SHIFT][];
-            for (int i = 0; i < chunks.length; i++) {
-                chunks[i] = new byte[CODE_CHUNK_NODES * subspaces];
-                in.readBytes(chunks[i], 0, Math.min(CODE_CHUNK_NODES, size - (i << CODE_CHUNK_SHIFT)) * subspaces);
+            Codes stored = Codes.empty(quantizer, size);
+            for (int first = 0; first < size; first += stored.chunkNodes()) {
+                in.readBytes(stored.chunks()[stored.chunkOf(first)], 0, Math.min(stored.chunkNodes(), size - first) * subspaces);
             }
-            index.codes = new Codes(quantizer, chunks);
+            index.codes = stored;
         }
         if (graphCount == 2) {
             index.copyToHeap(graphs.get(1));
@@ -1542,12 +1573,12 @@ public final class AnnIndex<T> {
         }
 
         /**
-         * The codes that hold {@code chunk}: this search's, or the index's newer ones grown since
+         * The codes that hold {@code node}: this search's, or the index's newer ones grown since
          * it began (published before the node) if they are of the same quantizer; null if codes
          * trained since ({@link #requantize}) hold it, which this query's table cannot read.
          */
-        private Codes holding(int chunk) {
-            if (chunk < codes.chunks().length) {
+        private Codes holding(int node) {
+            if (node < codes.capacity()) {
                 return codes;
             }
             Codes newer = AnnIndex.this.codes;
@@ -1560,14 +1591,13 @@ public final class AnnIndex<T> {
 
         @Override
         public void prefetch(int node) {
-            int chunk = node >>> CODE_CHUNK_SHIFT;
-            Codes c = holding(chunk);
+            Codes c = holding(node);
             if (c == null) {
                 return;
             }
             int subspaces = c.subspaces();
-            byte[] nodeCodes = c.chunks()[chunk];
-            int from = (node & (CODE_CHUNK_NODES - 1)) * subspaces;
+            byte[] nodeCodes = c.chunks()[c.chunkOf(node)];
+            int from = c.offsetOf(node);
             int sum = prefetched;
             for (int at = from; at < from + subspaces; at += CACHE_LINE) {
                 sum += nodeCodes[at];
@@ -1577,14 +1607,12 @@ public final class AnnIndex<T> {
 
         @Override
         public float similarityTo(int node) {
-            int chunk = node >>> CODE_CHUNK_SHIFT;
-            Codes c = holding(chunk);
+            Codes c = holding(node);
             if (c == null) {
                 // Exact instead of estimated: the same scale, and the candidates are re-ranked exactly anyway.
                 return exact.similarityTo(node);
             }
-            int subspaces = c.subspaces();
-            float estimate = ProductCodes.estimate(table, c.chunks()[chunk], (node & (CODE_CHUNK_NODES - 1)) * subspaces, subspaces);
+            float estimate = ProductCodes.estimate(table, c.chunks()[c.chunkOf(node)], c.offsetOf(node), c.subspaces());
             return switch (metric) {
                 case L2 -> 1f / (1f + Math.max(0f, estimate));
                 case COSINE -> {

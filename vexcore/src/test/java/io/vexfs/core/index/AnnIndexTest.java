@@ -562,6 +562,10 @@ class AnnIndexTest {
             assertThrows(IllegalArgumentException.class, () -> index.requantize(DIM + 1));
             assertEquals(16, index.codeBytes(), "a refused value changes nothing");
             assertEquals(16, index.params().pqSubspaces());
+            // 32 bytes a row: chunks of 8,192 nodes, so the 12,000 rows span two.
+            index.requantize(32);
+            double two = recall(index, Metric.L2, files, queries, 64, ALL);
+            assertTrue(two >= 0.9, "recall@10 on codes of 32 bytes in two chunks: " + two);
             index.requantize(0);
             index.requantize(4);
             assertEquals(4, index.codeBytes());
