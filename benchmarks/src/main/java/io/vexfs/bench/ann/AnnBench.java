@@ -58,7 +58,7 @@ public final class AnnBench {
     /** From k = 10 (the least ef a search uses): at ef 16 both engines are past recall@10 0.95 on Fashion-MNIST (measured 0.99 and 0.97), so QPS at 0.95 lies below it. */
     static final int[] EFS = {10, 12, 16, 32, 64, 128, 256, 512};
     static final double TARGET_RECALL = 0.95;
-    private static final Pattern INDEXED = Pattern.compile("(?m)^  (\\S+) .*hnsw \\((\\d+) indexed, graph (?:and product codes )?([0-9.]+) MiB\\)");
+    private static final Pattern INDEXED = Pattern.compile("(?m)^  (\\S+) .*hnsw \\((\\d+) indexed, graph (?:and product codes \\(\\d+ bytes a row\\) )?([0-9.]+) MiB\\)");
 
     private AnnBench() {
     }
