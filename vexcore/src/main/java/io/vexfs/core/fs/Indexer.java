@@ -220,7 +220,7 @@ final class Indexer implements AutoCloseable {
                 addAll(adds);
                 madeProgress(adds.size());
             } else if (c.kind() == Kind.REQUANTIZE) {
-                requantize(c);
+                trainCodes(c.collection(), c.target());
                 madeProgress(1);
             } else if (c.kind() == Kind.RETIRE) {
                 // Removes wait in a batch; the retired index may hold some of them: apply them first.
@@ -290,18 +290,22 @@ final class Indexer implements AutoCloseable {
         }
     }
 
-    /** Trains the codes of the collection's pq_subspaces as it is now (a later change queues its own); a failure is named in .vexfs/errors. */
-    private void requantize(Change c) {
-        CollectionIndex target = c.target();
-        if (c.collection().hnsw() != target) {
+    /**
+     * Gives {@code target} codes of the collection's pq_subspaces as it is now (a later change
+     * queues its own), keeping its graph; a failure is named in .vexfs/errors.
+     */
+    private void trainCodes(Collection collection, CollectionIndex target) {
+        if (collection.hnsw() != target) {
             return;
         }
         target.markTraining(true);
         try {
-            target.index().requantize(c.collection().settings().pqSubspaces());
-            target.unsaved = true;
+            AnnIndex<Collection.Entry> index = target.index();
+            int before = index.codeBytes();
+            index.requantize(collection.settings().pqSubspaces());
+            target.unsaved |= index.codeBytes() != before;
         } catch (RuntimeException failure) {
-            String name = collections.entrySet().stream().filter(e -> e.getValue() == c.collection())
+            String name = collections.entrySet().stream().filter(e -> e.getValue() == collection)
                     .map(Map.Entry::getKey).findFirst().orElse(AnnIndexFiles.DIR);
             errors.record(name, "EIO", "hnsw product codes", failure.toString());
         } finally {
@@ -362,19 +366,27 @@ final class Indexer implements AutoCloseable {
         } catch (IOException e) {
             errors.record(AnnIndexFiles.DIR, "EIO", "hnsw index file", "could not delete a temporary file: " + e.getMessage());
         }
+        List<Collection> untrained = new ArrayList<>();
         for (Map.Entry<String, Collection> e : collections.entrySet()) {
             CollectionIndex target = e.getValue().hnsw();
             if (target != null) {
                 try {
-                    restore(e.getKey(), e.getValue(), target);
+                    if (restore(e.getKey(), e.getValue(), target)) {
+                        untrained.add(e.getValue());
+                    }
                 } finally {
                     target.markReading(false);
                 }
             }
         }
+        // Once every graph serves searches (which walk full vectors meanwhile), before the replay's changes.
+        for (Collection c : untrained) {
+            trainCodes(c, c.hnsw());
+        }
     }
 
-    private void restore(String name, Collection collection, CollectionIndex target) {
+    /** Reads the collection's index file into {@code target}; true if the index read needs codes of its pq_subspaces trained. */
+    private boolean restore(String name, Collection collection, CollectionIndex target) {
         CrashPoints.pause("ann-index-read");
         Map<AnnIndex.BlockKey, ArrayDeque<Collection.Entry>> byKey = new HashMap<>();
         for (Collection.Entry entry : collection.snapshot().live()) {
@@ -396,16 +408,15 @@ final class Indexer implements AutoCloseable {
             } catch (IOException e) {
                 errors.record(name, "EIO", "hnsw index file", "could not delete it: " + e.getMessage());
             }
-            return;
+            return false;
         }
         if (loaded == null) {
-            return;
+            return false;
         }
         AnnIndex<Collection.Entry> empty = target.index();
         target.replace(loaded);
         empty.close();
-        // Codes trained again at read (pq_subspaces changed since the write): written, the next mount reads them.
-        target.unsaved = loaded.codesChangedAtRead();
+        target.unsaved = loaded.codesDroppedAtRead();
         for (Collection.Entry entry : collection.snapshot().live()) {
             if (loaded.contains(entry)) {
                 entry.indexedGeneration = target.generation();
@@ -413,6 +424,10 @@ final class Indexer implements AutoCloseable {
         }
         // Rows of files gone since the file was written are removed: repaired now, as after any batch of removes.
         repair(target, name);
+        // The file's codes were of another pq_subspaces (changed since the write), or it was written
+        // before there were enough rows to train on: the codes are made once the mount serves
+        // searches, and the file is written again.
+        return target.index().codeBytes() != collection.settings().pqSubspaces();
     }
 
     /** Writes every index changed since it was last written; a failure is named in .vexfs/errors and retried at the next idle time. */

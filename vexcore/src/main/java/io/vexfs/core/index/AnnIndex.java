@@ -299,8 +299,8 @@ public final class AnnIndex<T> {
     private volatile int restored;
     /** Set when an insert was cut short: the table then holds nodes the graph lacks, so the index is not written; the writer's only. */
     private boolean incomplete;
-    /** Set by {@link #read} when the file's codes were of other settings: trained again or dropped, so the file is out of date. */
-    private boolean codesChangedAtRead;
+    /** Set by {@link #read} when the file's codes were of another pq_subspaces and left unread: the file is out of date. */
+    private boolean codesDroppedAtRead;
 
     /**
      * @param pool the threads {@link #addAll} and jvector's graph repairs run on
@@ -412,17 +412,18 @@ public final class AnnIndex<T> {
         return c == null ? 0 : c.subspaces();
     }
 
-    /** Whether {@link #read} trained the codes again or dropped them (the file's were of other settings): the file is out of date. */
-    public boolean codesChangedAtRead() {
-        return codesChangedAtRead;
+    /** Whether {@link #read} left the file's codes unread, as of another pq_subspaces: the file is out of date. */
+    public boolean codesDroppedAtRead() {
+        return codesDroppedAtRead;
     }
 
     /**
      * Sets pq_subspaces and keeps the graph: inserts compare full vectors, so the graph does not
-     * depend on the codes. New codes are trained and every node encoded (as at first training)
-     * while searches go on walking the old ones, then published in their place; 0, or too few
-     * nodes to train on yet, drops the codes and searches walk the full vectors. Minutes at 10M
-     * rows where a rebuild would take hours. The writer's.
+     * depend on the codes. Unless the codes are of that size already, new ones are trained and
+     * every node encoded (as at first training) while searches go on walking the old ones (or the
+     * full vectors), then published in their place; 0, or too few nodes to train on yet, drops the
+     * codes and searches walk the full vectors. Minutes at 10M rows where a rebuild would take
+     * hours. The writer's.
      *
      * @throws IllegalArgumentException if {@code subspaces} is negative or exceeds the dimension
      */
@@ -430,12 +431,11 @@ public final class AnnIndex<T> {
         if (subspaces < 0 || subspaces > dim) {
             throw new IllegalArgumentException("pq_subspaces " + subspaces + " is not between 0 and the dimension " + dim);
         }
-        if (subspaces == params.pqSubspaces()) {
-            return;
-        }
         AnnParams p = params;
-        params = new AnnParams(p.m(), p.efConstruction(), p.ef(), subspaces, p.rerank());
-        if (!trainIfDue(nodes.size())) {
+        if (subspaces != p.pqSubspaces()) {
+            params = new AnnParams(p.m(), p.efConstruction(), p.ef(), subspaces, p.rerank());
+        }
+        if (subspaces != codeBytes() && !trainIfDue(nodes.size())) {
             codes = null;
         }
     }
@@ -1217,8 +1217,10 @@ public final class AnnIndex<T> {
         index.dead = size - live;
         int subspaces = version > 1 ? in.readCount(dim, "product quantization subspaces") : 0;
         // Codes of another pq_subspaces (changed since the write) are left unread, the last thing
-        // before the trailer: the graph does not depend on them, and new ones are trained below.
-        if (subspaces != 0 && subspaces == params.pqSubspaces()) {
+        // before the trailer: the graph does not depend on them, and the caller has new ones
+        // trained (requantize) once the graph serves searches, which walk full vectors meanwhile.
+        index.codesDroppedAtRead = subspaces != 0 && subspaces != params.pqSubspaces();
+        if (subspaces != 0 && !index.codesDroppedAtRead) {
             ProductCodes quantizer = ProductCodes.deserialize(in.readBytes(in.readCount(Integer.MAX_VALUE - 16, "quantizer bytes")),
                     dim, subspaces);
             Codes stored = Codes.empty(quantizer, size);
@@ -1234,9 +1236,6 @@ public final class AnnIndex<T> {
             index.remove(gone);
         }
         index.restored = index.indexed.get();
-        // An index written before it had enough nodes to train on, or with other codes, trains now if it has.
-        index.trainIfDue(size);
-        index.codesChangedAtRead = subspaces != index.codeBytes();
         return index;
     }
 

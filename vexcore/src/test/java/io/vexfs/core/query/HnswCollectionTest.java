@@ -330,7 +330,7 @@ class HnswCollectionTest {
         index = docs().hnsw().index();
         assertEquals(5000, index.restoredRows(), "every row came from the file");
         assertEquals(16, index.codeBytes(), "the new codes were written with the graph");
-        assertFalse(index.codesChangedAtRead());
+        assertFalse(index.codesDroppedAtRead());
         assertEquals(sixteen, search(batch), "the same graph and codes answer the same");
         close();
 
@@ -341,7 +341,7 @@ class HnswCollectionTest {
         index = docs().hnsw().index();
         assertEquals(5000, index.restoredRows(), "the graph came from the file: nothing was inserted again");
         assertTrue(index.graphMapped());
-        assertTrue(index.codesChangedAtRead(), "the file's codes are of 8 bytes");
+        assertTrue(index.codesDroppedAtRead(), "the file's codes are of 8 bytes");
         assertEquals(16, index.codeBytes(), "codes of 16 bytes trained at mount");
         assertFalse(store.errors().render().contains("rebuilt"), store.errors().render());
         recall = recallAgainstFlat(queries, search(batch));
@@ -349,7 +349,7 @@ class HnswCollectionTest {
         close();
         mount();
         awaitIndexed();
-        assertFalse(docs().hnsw().index().codesChangedAtRead(), "the file was written with the new codes");
+        assertFalse(docs().hnsw().index().codesDroppedAtRead(), "the file was written with the new codes");
         assertEquals(16, docs().hnsw().index().codeBytes());
     }
 
