@@ -113,6 +113,8 @@ public final class AnnIndex<T> {
     private static final int PREFETCH_MAX_ROW_BYTES = 1024;
     /** Marked-deleted nodes below this count (and below a tenth of the live rows) wait for more before a purge. */
     private static final int PURGE_BATCH = 1024;
+    /** Walks a search makes at most while purges overlap it (see {@link #search}). */
+    private static final int WALKS_BESIDE_A_PURGE = 3;
     /** A graph with fewer nodes than this takes inserts one at a time. */
     private static final int SERIAL_START = 1000;
     /** Removed rows kept as unused node numbers before a rebuild is worth it (and more than twice the live rows). */
@@ -291,6 +293,8 @@ public final class AnnIndex<T> {
     private int dead;
     /** Purges done (jvector's removeDeletedNodes calls); written by the writer only. */
     private volatile long purges;
+    /** Odd while a purge runs, bumped at its start and end: a search can tell whether one overlapped it. Written by the writer only. */
+    private volatile long purgeEpoch;
     /** Graph nodes taken out of the graph so far; written by the writer only. */
     private volatile int purged;
     /** Nodes found unreachable after concurrent inserts and given a stand-in; written by the writer only. */
@@ -835,12 +839,22 @@ public final class AnnIndex<T> {
      */
     public boolean purgeIfNeeded() {
         if (deleted > 0 && (deleted >= PURGE_BATCH || deleted * 10L >= indexed.get())) {
-            builder.removeDeletedNodes();
-            purged += deleted;
-            deleted = 0;
-            purges++;
+            purgeDeleted();
         }
         return rebuildDue();
+    }
+
+    /** jvector's removeDeletedNodes, inside an odd {@link #purgeEpoch}. */
+    private void purgeDeleted() {
+        purgeEpoch++;
+        try {
+            builder.removeDeletedNodes();
+        } finally {
+            purgeEpoch++;
+        }
+        purged += deleted;
+        deleted = 0;
+        purges++;
     }
 
     /**
@@ -932,10 +946,7 @@ public final class AnnIndex<T> {
             throw new IllegalStateException("an insert into this index was cut short; it is rebuilt, not written");
         }
         if (deleted > 0) {
-            builder.removeDeletedNodes();
-            purged += deleted;
-            deleted = 0;
-            purges++;
+            purgeDeleted();
         }
         Nodes t = nodes;
         List<Placed<T>> live = new ArrayList<>(placed.values());
@@ -1388,35 +1399,49 @@ public final class AnnIndex<T> {
             searching.decrementAndGet(registered);
         }
         try {
-            Walker walker = walkers.get();
-            GraphSearcher searcher = walker.searcher();
-            // A view first, then the nodes: every node the view can reach was published before it.
-            ImmutableGraphIndex.View heapView = graph.getView();
-            QueryScores scores = new QueryScores(query, offset, nodes);
-            Bits acceptNode = node -> scores.acceptsRowOrCopy(node, accept);
-            Codes c = codes;
-            CodeScores estimates = c == null ? null : new CodeScores(query, offset, c, scores);
-            SearchResult.NodeScore[] found = EMPTY;
-            if (base != null) {
-                searcher.setView(walker.view().over(base.getView()));
-                found = searchView(searcher, scores, estimates, acceptNode, k, ef, rerank);
-            }
-            if (heapView.entryNode() != null) {
-                searcher.setView(walker.view().over(heapView));
-                // The two graphs hold different nodes, and both lists are scored exactly: the best of both, best first.
-                found = merged(found, searchView(searcher, scores, estimates, acceptNode, k, ef, rerank));
-            }
-            List<Hit<T>> hits = new ArrayList<>(k);
-            for (SearchResult.NodeScore n : found) {
-                scores.addAccepted(n.node, accept, hits, k);
-                for (int copy : copiesOf(scores.table, n.node)) {
-                    scores.addAccepted(copy, accept, hits, k);
+            for (int attempt = 1; ; attempt++) {
+                long epoch = purgeEpoch;
+                List<Hit<T>> hits = walk(query, offset, k, ef, rerank, accept);
+                // A purge beside the walk may have taken nodes out from under it (jvector's
+                // removeDeletedNodes moves the entry point, then clears the removed nodes' links): a
+                // walk standing on one comes back short, even empty. Walk again, a few times at most.
+                if (hits.size() == k || epoch == purgeEpoch && (epoch & 1) == 0 || attempt == WALKS_BESIDE_A_PURGE) {
+                    return hits;
                 }
             }
-            return hits;
         } finally {
             searching.decrementAndGet(registered);
         }
+    }
+
+    /** One walk of the graphs (the base, then the heap's) for {@link #search}, registered already. */
+    private List<Hit<T>> walk(float[] query, int offset, int k, int ef, int rerank, Predicate<? super T> accept) {
+        Walker walker = walkers.get();
+        GraphSearcher searcher = walker.searcher();
+        // A view first, then the nodes: every node the view can reach was published before it.
+        ImmutableGraphIndex.View heapView = graph.getView();
+        QueryScores scores = new QueryScores(query, offset, nodes);
+        Bits acceptNode = node -> scores.acceptsRowOrCopy(node, accept);
+        Codes c = codes;
+        CodeScores estimates = c == null ? null : new CodeScores(query, offset, c, scores);
+        SearchResult.NodeScore[] found = EMPTY;
+        if (base != null) {
+            searcher.setView(walker.view().over(base.getView()));
+            found = searchView(searcher, scores, estimates, acceptNode, k, ef, rerank);
+        }
+        if (heapView.entryNode() != null) {
+            searcher.setView(walker.view().over(heapView));
+            // The two graphs hold different nodes, and both lists are scored exactly: the best of both, best first.
+            found = merged(found, searchView(searcher, scores, estimates, acceptNode, k, ef, rerank));
+        }
+        List<Hit<T>> hits = new ArrayList<>(k);
+        for (SearchResult.NodeScore n : found) {
+            scores.addAccepted(n.node, accept, hits, k);
+            for (int copy : copiesOf(scores.table, n.node)) {
+                scores.addAccepted(copy, accept, hits, k);
+            }
+        }
+        return hits;
     }
 
     /** Whether graph searches prefetch a node's unvisited neighbours before they score them (see {@link PrefetchingView}). */

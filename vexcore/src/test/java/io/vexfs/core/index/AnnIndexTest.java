@@ -17,7 +17,12 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -575,5 +580,47 @@ class AnnIndexTest {
         }
         assertNull(failure.get(), () -> "a search beside the new codes failed: " + failure.get());
         assertTrue(searches.get() > 100, "searches ran while the codes changed: " + searches.get());
+    }
+
+    @Test
+    void aSearchThatAPurgeOverlapsStillFindsK() throws Exception {
+        // The search pauses in its filter, at its first row on the bottom layer, while the writer
+        // removes nine rows in ten and purges them: the walk then stands on a node the purge took
+        // out (jvector clears its links), and must still come back with k rows of the file kept.
+        ExecutorService searchThread = Executors.newSingleThreadExecutor();
+        try {
+            for (int trial = 0; trial < 5; trial++) {
+                List<File> files = files(randomVectors(2_200, DIM, 60 + trial), DIM, 220);
+                AnnIndex<File> index = indexOf(Metric.L2, files, AnnParams.DEFAULTS);
+                File kept = files.getLast();
+                CountDownLatch paused = new CountDownLatch(1);
+                CountDownLatch purged = new CountDownLatch(1);
+                AtomicBoolean first = new AtomicBoolean(true);
+                Predicate<File> onlyKept = owner -> {
+                    if (first.compareAndSet(true, false)) {
+                        paused.countDown();
+                        try {
+                            assertTrue(purged.await(30, TimeUnit.SECONDS));
+                        } catch (InterruptedException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }
+                    return owner == kept;
+                };
+                Future<List<AnnIndex.Hit<File>>> search = searchThread.submit(() -> index.search(kept.values(), 0, K, 16, onlyKept));
+                assertTrue(paused.await(30, TimeUnit.SECONDS), "the search reached its filter");
+                for (File gone : files.subList(0, files.size() - 1)) {
+                    assertTrue(index.remove(gone));
+                }
+                index.purgeIfNeeded();
+                assertEquals(1_980, index.purgedNodes(), "the removed rows were purged while the search waited");
+                purged.countDown();
+                List<AnnIndex.Hit<File>> hits = search.get(30, TimeUnit.SECONDS);
+                assertEquals(K, hits.size(), "trial " + trial + ": " + hits);
+                assertTrue(hits.stream().allMatch(h -> h.owner() == kept), "trial " + trial + ": " + hits);
+            }
+        } finally {
+            searchThread.shutdownNow();
+        }
     }
 }
