@@ -253,7 +253,7 @@ class HnswCollectionTest {
         assertTrue(docs().hnsw().index().quantized(), "5,000 rows are enough to train on");
         float[] queries = randomVectors(100);
         String before = search("k=10\n" + vecText(queries, 0, 100));
-        double recall = recallAgainstFlat(queries, before);
+        double recall = recallAgainstFlat(queries, column(before, 3));
         assertTrue(recall >= 0.9, "recall@10 on codes of 8 bytes, 5 x k re-ranked: " + recall);
         write("/docs/.collection", "rerank = 1\n");
         assertTrue(docs().hnsw().index().quantized(), "rerank tunes searches only: the index stays");
@@ -272,21 +272,6 @@ class HnswCollectionTest {
         awaitIndexed();
         assertFalse(docs().hnsw().index().quantized(), "no codes once pq_subspaces is 0");
         assertEquals(5000, docs().hnsw().index().indexed());
-    }
-
-    /** Recall@10 of a batch's answers (100 queries, k=10) against an exact scan of the collection. */
-    private double recallAgainstFlat(float[] queries, String answers) {
-        List<List<Hit>> truth = FlatSearch.search(Metric.L2, DIM, queries, 100, 10, docs().snapshot().entries(),
-                SearchOptions.CALLER_THREAD).hits();
-        List<String> approximate = column(answers, 3);
-        int found = 0;
-        for (int q = 0; q < 100; q++) {
-            Set<String> got = new HashSet<>(approximate.subList(q * 10, q * 10 + 10));
-            for (Hit h : truth.get(q)) {
-                found += got.contains(h.name()) ? 1 : 0;
-            }
-        }
-        return found / 1000.0;
     }
 
     @Test
@@ -313,7 +298,7 @@ class HnswCollectionTest {
         assertSame(index, docs().hnsw().index(), "the same index: nothing was built again");
         assertTrue(index.graphMapped(), "the mapped graph stays");
         assertEquals(0, index.codeBytes(), "no codes: the walk reads full vectors");
-        double exactWalk = recallAgainstFlat(queries, search(batch));
+        double exactWalk = recallAgainstFlat(queries, column(search(batch), 3));
         assertTrue(exactWalk >= 0.95, "recall@10 walking full vectors on the same graph: " + exactWalk);
 
         write("/docs/.collection", "pq_subspaces = 16\n");
@@ -321,7 +306,7 @@ class HnswCollectionTest {
         assertSame(index, docs().hnsw().index());
         assertEquals(16, index.codeBytes(), "codes of 16 bytes trained on the same graph");
         String sixteen = search(batch);
-        double recall = recallAgainstFlat(queries, sixteen);
+        double recall = recallAgainstFlat(queries, column(sixteen, 3));
         assertTrue(recall >= 0.9, "recall@10 on codes of 16 bytes: " + recall);
 
         close();
@@ -344,7 +329,7 @@ class HnswCollectionTest {
         assertTrue(index.codesDroppedAtRead(), "the file's codes are of 8 bytes");
         assertEquals(16, index.codeBytes(), "codes of 16 bytes trained at mount");
         assertFalse(store.errors().render().contains("rebuilt"), store.errors().render());
-        recall = recallAgainstFlat(queries, search(batch));
+        recall = recallAgainstFlat(queries, column(search(batch), 3));
         assertTrue(recall >= 0.9, "recall@10 on codes trained at mount: " + recall);
         close();
         mount();
