@@ -242,14 +242,19 @@ class HnswCollectionTest {
         assertEquals(16, docs().hnsw().index().params().pqSubspaces());
     }
 
-    @Test
-    void aQuantizedIndexRecallsAgainstFlatAndRemountsWithItsCodesAnsweringTheSame() throws Exception {
+    /** 5,000 random rows in 5 files, indexed with codes of 8 bytes and 5 x k re-ranked. */
+    private void storeQuantizedCollection() throws Exception {
         float[] base = randomVectors(5000);
         for (int f = 0; f < 5; f++) {
             write("/docs/part" + f + ".vec", vecText(base, f * 1000, 1000));
         }
         write("/docs/.collection", "index = hnsw\npq_subspaces = 8\nrerank = 5\n");
         awaitIndexed();
+    }
+
+    @Test
+    void aQuantizedIndexRecallsAgainstFlatAndRemountsWithItsCodesAnsweringTheSame() throws Exception {
+        storeQuantizedCollection();
         assertTrue(docs().hnsw().index().quantized(), "5,000 rows are enough to train on");
         float[] queries = randomVectors(100);
         String before = search("k=10\n" + vecText(queries, 0, 100));
@@ -276,12 +281,7 @@ class HnswCollectionTest {
 
     @Test
     void changingPqSubspacesMakesOnlyTheCodesAgainLiveAndFromAFileWithOtherCodes() throws Exception {
-        float[] base = randomVectors(5000);
-        for (int f = 0; f < 5; f++) {
-            write("/docs/part" + f + ".vec", vecText(base, f * 1000, 1000));
-        }
-        write("/docs/.collection", "index = hnsw\npq_subspaces = 8\nrerank = 5\n");
-        awaitIndexed();
+        storeQuantizedCollection();
         close();
         mount();
         awaitIndexed();
