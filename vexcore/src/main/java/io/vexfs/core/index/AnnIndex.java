@@ -248,7 +248,7 @@ public final class AnnIndex<T> {
         }
     }
 
-    /** A removed block waiting to be unpinned: once {@link #purges} has passed {@code purgeNeeded} (-1: none needed), after a grace period. */
+    /** A removed block waiting to be unpinned: once {@link #purgeEpoch} has passed {@code purgeNeeded} (-1: none needed), after a grace period. */
     private record Retiring<T>(Placed<T> placed, long purgeNeeded) {
     }
 
@@ -291,9 +291,11 @@ public final class AnnIndex<T> {
     private int deleted;
     /** Rows removed: node numbers a rebuild would reclaim; the writer's only. */
     private int dead;
-    /** Purges done (jvector's removeDeletedNodes calls); written by the writer only. */
-    private volatile long purges;
-    /** Odd while a purge runs, bumped at its start and end: a search can tell whether one overlapped it. Written by the writer only. */
+    /**
+     * Bumped at the start and at the end of each purge (jvector's removeDeletedNodes): odd while
+     * one runs, so a search can tell whether one overlapped it; twice the purges done otherwise,
+     * which is all the writer ever sees. Written by the writer only.
+     */
     private volatile long purgeEpoch;
     /** Graph nodes taken out of the graph so far; written by the writer only. */
     private volatile int purged;
@@ -825,7 +827,7 @@ public final class AnnIndex<T> {
         }
         indexed.addAndGet(-p.block().rows());
         dead += p.block().rows();
-        retiring.add(new Retiring<>(p, stillReached ? purges : -1));
+        retiring.add(new Retiring<>(p, stillReached ? purgeEpoch : -1));
         return true;
     }
 
@@ -854,7 +856,6 @@ public final class AnnIndex<T> {
         }
         purged += deleted;
         deleted = 0;
-        purges++;
     }
 
     /**
@@ -879,7 +880,7 @@ public final class AnnIndex<T> {
     public int releaseRetired() {
         List<Retiring<T>> ready = new ArrayList<>();
         for (Retiring<T> r : retiring) {
-            if (r.purgeNeeded() < purges) {
+            if (r.purgeNeeded() < purgeEpoch) {
                 ready.add(r);
             }
         }
