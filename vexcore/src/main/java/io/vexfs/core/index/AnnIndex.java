@@ -1,7 +1,6 @@
 package io.vexfs.core.index;
 
 import io.github.jbellis.jvector.graph.GraphIndexBuilder;
-import io.github.jbellis.jvector.graph.GraphSearcher;
 import io.github.jbellis.jvector.graph.ImmutableGraphIndex;
 import io.github.jbellis.jvector.graph.OnHeapGraphIndex;
 import io.github.jbellis.jvector.graph.RandomAccessVectorValues;
@@ -271,7 +270,7 @@ public final class AnnIndex<T> {
     private final long zeroLocation;
     /** Base nodes whose rows are gone: they still route searches, and are never returned; the writer's only. */
     private int baseDead;
-    private final ExplicitThreadLocal<Walker> walkers;
+    private final ExplicitThreadLocal<GraphWalk> walks;
     private volatile Nodes nodes;
     /** Null until product quantization is trained (never when pq_subspaces is 0); published before the nodes it covers. */
     private volatile Codes codes;
@@ -335,7 +334,7 @@ public final class AnnIndex<T> {
         this.builder = new GraphIndexBuilder(new StoredScores(), dim, List.of(2 * params.m(), params.m()),
                 params.efConstruction(), NEIGHBOR_OVERFLOW, ALPHA, true, true, pool, pool);
         this.graph = (OnHeapGraphIndex) builder.getGraph();
-        this.walkers = ExplicitThreadLocal.withInitial(() -> new Walker(new GraphSearcher(graph), new PrefetchingView()));
+        this.walks = ExplicitThreadLocal.withInitial(GraphWalk::new);
     }
 
     public Metric metric() {
@@ -597,15 +596,20 @@ public final class AnnIndex<T> {
             byContent.put(contentHash(memory, byteOffsetOf(location)), standIn);
             growCodes(standIn + 1);
             encode(standIn);
-            builder.addGraphNode(standIn, new DefaultSearchScoreProvider(new NodeScores(standIn)));
+            link(standIn);
             relinked++;
         }
     }
 
     private void insert(int node) {
         encode(node);
-        builder.addGraphNode(node, new DefaultSearchScoreProvider(new NodeScores(node)));
+        link(node);
         indexed.incrementAndGet();
+    }
+
+    /** Links the node into the heap graph: jvector's insert (its search, neighbour selection and backlinks). */
+    private void link(int node) {
+        builder.addGraphNode(node, new DefaultSearchScoreProvider(new NodeScores(node)));
     }
 
     /** Makes room in the codes, if any, for nodes below {@code size}; before those nodes are published. */
@@ -1417,8 +1421,7 @@ public final class AnnIndex<T> {
 
     /** One walk of the graphs (the base, then the heap's) for {@link #search}, registered already. */
     private List<Hit<T>> walk(float[] query, int offset, int k, int ef, int rerank, Predicate<? super T> accept) {
-        Walker walker = walkers.get();
-        GraphSearcher searcher = walker.searcher();
+        GraphWalk walk = walks.get();
         // A view first, then the nodes: every node the view can reach was published before it.
         ImmutableGraphIndex.View heapView = graph.getView();
         QueryScores scores = new QueryScores(query, offset, nodes);
@@ -1427,13 +1430,11 @@ public final class AnnIndex<T> {
         CodeScores estimates = c == null ? null : new CodeScores(query, offset, c, scores);
         SearchResult.NodeScore[] found = EMPTY;
         if (base != null) {
-            searcher.setView(walker.view().over(base.getView()));
-            found = searchView(searcher, scores, estimates, acceptNode, k, ef, rerank);
+            found = searchView(walk, base.getView(), scores, estimates, acceptNode, k, ef, rerank);
         }
         if (heapView.entryNode() != null) {
-            searcher.setView(walker.view().over(heapView));
             // The two graphs hold different nodes, and both lists are scored exactly: the best of both, best first.
-            found = merged(found, searchView(searcher, scores, estimates, acceptNode, k, ef, rerank));
+            found = merged(found, searchView(walk, heapView, scores, estimates, acceptNode, k, ef, rerank));
         }
         List<Hit<T>> hits = new ArrayList<>(k);
         for (SearchResult.NodeScore n : found) {
@@ -1445,7 +1446,7 @@ public final class AnnIndex<T> {
         return hits;
     }
 
-    /** Whether graph searches prefetch a node's unvisited neighbours before they score them (see {@link PrefetchingView}). */
+    /** Whether graph searches prefetch a node's unvisited neighbours before they score them (see {@link GraphWalk}). */
     public static boolean isPrefetching() {
         return prefetching;
     }
@@ -1458,13 +1459,13 @@ public final class AnnIndex<T> {
     private static final SearchResult.NodeScore[] EMPTY = new SearchResult.NodeScore[0];
 
     /** One graph's candidates, best first, scored exactly: by the walk itself, or, with product codes, by re-ranking its best estimates. */
-    private SearchResult.NodeScore[] searchView(GraphSearcher searcher, QueryScores scores, CodeScores estimates, Bits acceptNode,
-                                                int k, int ef, int rerank) {
+    private SearchResult.NodeScore[] searchView(GraphWalk walk, ImmutableGraphIndex.View view, QueryScores scores, CodeScores estimates,
+                                                Bits acceptNode, int k, int ef, int rerank) {
         int beam = Math.max(k, ef);
         if (estimates == null) {
-            return searcher.search(new DefaultSearchScoreProvider(scores), k, beam, 0f, 0f, acceptNode).getNodes();
+            return walk.search(view, scores, prefetching, k, beam, acceptNode);
         }
-        return reranked(searcher.search(new DefaultSearchScoreProvider(estimates), beam, beam, 0f, 0f, acceptNode).getNodes(),
+        return reranked(walk.search(view, estimates, prefetching, beam, beam, acceptNode),
                 (int) Math.min(beam, (long) rerank * k), scores);
     }
 
@@ -1502,7 +1503,7 @@ public final class AnnIndex<T> {
     }
 
     /** A score function: one vector's similarity to stored nodes, read where they lie. Used by one thread. */
-    private abstract class Scores implements ScoreFunction.ExactScoreFunction, Prefetching {
+    private abstract class Scores implements ScoreFunction.ExactScoreFunction, GraphWalk.Prefetching {
         Nodes table;
         /** The inverse norm of the vector compared (cosine only). */
         final float inverseNorm;
@@ -1572,7 +1573,7 @@ public final class AnnIndex<T> {
      * a subspace. Mapped to similarities as {@link Scores#similarityTo} maps exact ones (cosine
      * with each node's exact norm).
      */
-    private final class CodeScores implements ScoreFunction.ApproximateScoreFunction, Prefetching {
+    private final class CodeScores implements ScoreFunction.ApproximateScoreFunction, GraphWalk.Prefetching {
         private final float[] table;
         private Codes codes;
         private final QueryScores exact;
@@ -1646,96 +1647,6 @@ public final class AnnIndex<T> {
                 }
                 case DOT -> estimate >= 0f ? 1f + estimate : 1f / (1f - estimate);
             };
-        }
-    }
-
-    /** One search thread's searcher and the view it walks through. */
-    private record Walker(GraphSearcher searcher, PrefetchingView view) {
-    }
-
-    /** A score function that can bring a node's data into cache ahead of scoring it. */
-    private interface Prefetching {
-        /** Whether prefetching pays for this function (see {@link #PREFETCH_MAX_ROW_BYTES}). */
-        boolean prefetches();
-
-        /** Loads a word of each cache line of what {@code similarityTo(node)} will read, so that it finds them in cache. */
-        void prefetch(int node);
-    }
-
-    /**
-     * A graph view that, before it scores a node's unvisited neighbours, prefetches all of them:
-     * the loads are independent, so their cache misses overlap instead of coming one distance
-     * computation at a time (Java has no prefetch instruction; hnswlib prefetches for the same
-     * reason). The neighbours are then scored and handed on in the delegate's order, so a search
-     * finds exactly what it would find without this. Used by one thread.
-     */
-    private static final class PrefetchingView implements ImmutableGraphIndex.View {
-        private ImmutableGraphIndex.View delegate;
-        private int[] unvisited = new int[64];
-
-        PrefetchingView over(ImmutableGraphIndex.View view) {
-            delegate = view;
-            return this;
-        }
-
-        @Override
-        public void processNeighbors(int level, int node, ScoreFunction scoreFunction, ImmutableGraphIndex.IntMarker visited,
-                                     ImmutableGraphIndex.NeighborProcessor neighborProcessor) {
-            if (!prefetching || !(scoreFunction instanceof Prefetching scores) || !scores.prefetches()) {
-                delegate.processNeighbors(level, node, scoreFunction, visited, neighborProcessor);
-                return;
-            }
-            NodesIterator neighbours = delegate.getNeighborsIterator(level, node);
-            int count = 0;
-            while (neighbours.hasNext()) {
-                int n = neighbours.nextInt();
-                if (visited.mark(n)) {
-                    if (count == unvisited.length) {
-                        unvisited = Arrays.copyOf(unvisited, 2 * count);
-                    }
-                    unvisited[count++] = n;
-                }
-            }
-            for (int i = 0; i < count; i++) {
-                scores.prefetch(unvisited[i]);
-            }
-            for (int i = 0; i < count; i++) {
-                neighborProcessor.process(unvisited[i], scoreFunction.similarityTo(unvisited[i]));
-            }
-        }
-
-        @Override
-        public NodesIterator getNeighborsIterator(int level, int node) {
-            return delegate.getNeighborsIterator(level, node);
-        }
-
-        @Override
-        public int size() {
-            return delegate.size();
-        }
-
-        @Override
-        public ImmutableGraphIndex.NodeAtLevel entryNode() {
-            return delegate.entryNode();
-        }
-
-        @Override
-        public Bits liveNodes() {
-            return delegate.liveNodes();
-        }
-
-        @Override
-        public int getIdUpperBound() {
-            return delegate.getIdUpperBound();
-        }
-
-        @Override
-        public boolean contains(int level, int node) {
-            return delegate.contains(level, node);
-        }
-
-        @Override
-        public void close() {
         }
     }
 
