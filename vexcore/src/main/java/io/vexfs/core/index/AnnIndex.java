@@ -70,7 +70,8 @@ import java.util.stream.IntStream;
  * maps it ({@link MappedGraph}), so a remount answers at full recall without building anything
  * on the heap, which holds none of its links; and jvector's on-heap graph, which takes every
  * insert (jvector 4.0.2 can insert into nothing else), so a write after a remount costs the
- * heap only its own node. A search walks both and ranks their candidates together. A removed
+ * heap only its own node. A search walks both, with our {@link GraphWalk} rather than jvector's
+ * searcher (inserts keep jvector's), and ranks their candidates together. A removed
  * base node stays in the base and routes searches on a row of zeros, never returned; once the
  * heap's graph outgrows the base, or half the base is dead, {@link #rebuildDue} says so and the
  * caller makes one graph of the live rows ({@link #rebuilt}). Written, the index keeps both
