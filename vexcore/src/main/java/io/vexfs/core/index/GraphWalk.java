@@ -35,14 +35,10 @@ final class GraphWalk {
     /** marks[node] == stamp: visited in the current walk of the bottom layer. */
     private int[] marks = new int[1024];
     private int stamp;
-    /** Candidates to expand: a max-heap on score. */
-    private float[] candidateScores = new float[64];
-    private int[] candidateNodes = new int[64];
-    private int candidates;
-    /** The best accepted nodes so far: a min-heap on score, at most the beam. */
-    private float[] resultScores = new float[64];
-    private int[] resultNodes = new int[64];
-    private int results;
+    /** Candidates to expand, best first: a min-heap on the negated score. */
+    private final Heap candidates = new Heap();
+    /** The best accepted nodes so far, worst first: a min-heap on score, at most the beam. */
+    private final Heap results = new Heap();
     private int[] unvisited = new int[64];
     /** The score of the node {@link #descend} stopped on. */
     private float startScore;
@@ -97,10 +93,10 @@ final class GraphWalk {
     /** Starts the bottom layer's walk from one node: its marks fresh, the node the only candidate (and result, if accepted). */
     private void seed(ImmutableGraphIndex.View view, int node, float score, Bits accept, int ef) {
         newStamp(view.getIdUpperBound());
-        candidates = 0;
-        results = 0;
+        candidates.clear();
+        results.clear();
         mark(node);
-        pushCandidate(node, score);
+        candidates.push(node, -score);
         if (accept.get(node)) {
             offerResult(node, score, ef);
         }
@@ -112,11 +108,11 @@ final class GraphWalk {
      * enter the results; it enters them only if {@code accept} takes it.
      */
     private void beam(ImmutableGraphIndex.View view, ScoreFunction scores, boolean prefetch, int ef, Bits accept) {
-        while (candidates > 0) {
-            float score = candidateScores[0];
-            int node = candidateNodes[0];
-            popCandidate();
-            if (results == ef && score < resultScores[0]) {
+        while (candidates.size > 0) {
+            float score = -candidates.scores[0];
+            int node = candidates.nodes[0];
+            candidates.pop();
+            if (results.size == ef && score < results.scores[0]) {
                 break;
             }
             int count = 0;
@@ -130,8 +126,8 @@ final class GraphWalk {
             for (int i = 0; i < count; i++) {
                 int n = unvisited[i];
                 float s = scores.similarityTo(n);
-                if (results < ef || s > resultScores[0]) {
-                    pushCandidate(n, s);
+                if (results.size < ef || s > results.scores[0]) {
+                    candidates.push(n, -s);
                     if (accept.get(n)) {
                         offerResult(n, s, ef);
                     }
@@ -147,13 +143,13 @@ final class GraphWalk {
     }
 
     private SearchResult.NodeScore[] best(int topK) {
-        while (results > topK) {
-            results = popMin(resultScores, resultNodes, results);
+        while (results.size > topK) {
+            results.pop();
         }
-        SearchResult.NodeScore[] out = new SearchResult.NodeScore[results];
+        SearchResult.NodeScore[] out = new SearchResult.NodeScore[results.size];
         for (int i = out.length - 1; i >= 0; i--) {
-            out[i] = new SearchResult.NodeScore(resultNodes[0], resultScores[0]);
-            results = popMin(resultScores, resultNodes, results);
+            out[i] = new SearchResult.NodeScore(results.nodes[0], results.scores[0]);
+            results.pop();
         }
         return out;
     }
@@ -198,99 +194,67 @@ final class GraphWalk {
         return true;
     }
 
-    private void pushCandidate(int node, float score) {
-        if (candidates == candidateScores.length) {
-            candidateScores = Arrays.copyOf(candidateScores, 2 * candidates);
-            candidateNodes = Arrays.copyOf(candidateNodes, 2 * candidates);
-        }
-        int i = candidates++;
-        while (i > 0) {
-            int parent = (i - 1) >>> 1;
-            if (candidateScores[parent] >= score) {
-                break;
-            }
-            candidateScores[i] = candidateScores[parent];
-            candidateNodes[i] = candidateNodes[parent];
-            i = parent;
-        }
-        candidateScores[i] = score;
-        candidateNodes[i] = node;
-    }
-
-    private void popCandidate() {
-        int size = --candidates;
-        float score = candidateScores[size];
-        int node = candidateNodes[size];
-        int i = 0;
-        int half = size >>> 1;
-        while (i < half) {
-            int child = 2 * i + 1;
-            if (child + 1 < size && candidateScores[child + 1] > candidateScores[child]) {
-                child++;
-            }
-            if (score >= candidateScores[child]) {
-                break;
-            }
-            candidateScores[i] = candidateScores[child];
-            candidateNodes[i] = candidateNodes[child];
-            i = child;
-        }
-        candidateScores[i] = score;
-        candidateNodes[i] = node;
-    }
-
     /** Adds to the results, evicting the worst when they hold ef already. */
     private void offerResult(int node, float score, int ef) {
-        if (results == ef) {
-            resultScores[0] = score;
-            resultNodes[0] = node;
-            siftDownMin(resultScores, resultNodes, 0, results);
-            return;
+        if (results.size == ef) {
+            results.replaceTop(node, score);
+        } else {
+            results.push(node, score);
         }
-        if (results == resultScores.length) {
-            resultScores = Arrays.copyOf(resultScores, 2 * results);
-            resultNodes = Arrays.copyOf(resultNodes, 2 * results);
-        }
-        int i = results++;
-        while (i > 0) {
-            int parent = (i - 1) >>> 1;
-            if (resultScores[parent] <= score) {
-                break;
-            }
-            resultScores[i] = resultScores[parent];
-            resultNodes[i] = resultNodes[parent];
-            i = parent;
-        }
-        resultScores[i] = score;
-        resultNodes[i] = node;
     }
 
-    /** Removes a min-heap's top; the new size. */
-    private static int popMin(float[] scores, int[] nodes, int size) {
-        size--;
-        scores[0] = scores[size];
-        nodes[0] = nodes[size];
-        siftDownMin(scores, nodes, 0, size);
-        return size;
-    }
+    /** A binary min-heap of (node, score) pairs in two arrays that grow as needed. */
+    private static final class Heap {
+        private float[] scores = new float[64];
+        private int[] nodes = new int[64];
+        private int size;
 
-    private static void siftDownMin(float[] scores, int[] nodes, int i, int size) {
-        float score = scores[i];
-        int node = nodes[i];
-        int half = size >>> 1;
-        while (i < half) {
-            int child = 2 * i + 1;
-            if (child + 1 < size && scores[child + 1] < scores[child]) {
-                child++;
-            }
-            if (score <= scores[child]) {
-                break;
-            }
-            scores[i] = scores[child];
-            nodes[i] = nodes[child];
-            i = child;
+        void clear() {
+            size = 0;
         }
-        scores[i] = score;
-        nodes[i] = node;
+
+        void push(int node, float score) {
+            if (size == scores.length) {
+                scores = Arrays.copyOf(scores, 2 * size);
+                nodes = Arrays.copyOf(nodes, 2 * size);
+            }
+            int i = size++;
+            while (i > 0) {
+                int parent = (i - 1) >>> 1;
+                if (scores[parent] <= score) {
+                    break;
+                }
+                scores[i] = scores[parent];
+                nodes[i] = nodes[parent];
+                i = parent;
+            }
+            scores[i] = score;
+            nodes[i] = node;
+        }
+
+        void pop() {
+            size--;
+            replaceTop(nodes[size], scores[size]);
+        }
+
+        /** Puts (node, score) in the top's place and sifts it down to where it belongs. */
+        void replaceTop(int node, float score) {
+            int i = 0;
+            int half = size >>> 1;
+            while (i < half) {
+                int child = 2 * i + 1;
+                if (child + 1 < size && scores[child + 1] < scores[child]) {
+                    child++;
+                }
+                if (score <= scores[child]) {
+                    break;
+                }
+                scores[i] = scores[child];
+                nodes[i] = nodes[child];
+                i = child;
+            }
+            scores[i] = score;
+            nodes[i] = node;
+        }
     }
 }
