@@ -121,7 +121,7 @@ class GraphWalkTest {
                 assertTrue(Arrays.stream(sparse).allMatch(node -> node % 7 == 3), Arrays.toString(sparse));
             }
         } finally {
-            // markNodeDeleted has no undo in jvector: the other tests run on their own walks and do not search node 6's neighbourhood exactly.
+            // jvector's builder has no unmark: clearing the bit puts node 6 back for the other tests.
             graph.getDeletedNodes().clear(deleted);
         }
     }
