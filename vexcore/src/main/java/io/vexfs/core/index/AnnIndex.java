@@ -107,9 +107,9 @@ public final class AnnIndex<T> {
     private static final int CACHE_LINE = 64;
     /**
      * Rows up to this size are prefetched: on 128 dimensions (512 bytes) a search answered
-     * 1.33-1.36x more queries/s through the mount at ef 10 to 512 (bench-ann, random 300k,
-     * ann-20261201T184903Z); on 784 (3,136 bytes) it gained nothing, the CPU's own prefetcher
-     * already streaming each row.
+     * 1.20-1.36x more queries/s through the mount at seven of eight ef from 10 to 512, the same
+     * at ef 16 (bench-ann, random 300k, ann-20261201T184903Z); on 784 (3,136 bytes) it gained
+     * nothing, the CPU's own prefetcher already streaming each row.
      */
     private static final int PREFETCH_MAX_ROW_BYTES = 1024;
     /** Marked-deleted nodes below this count (and below a tenth of the live rows) wait for more before a purge. */
