@@ -198,7 +198,9 @@ class HnswMountTest {
             refusals.putAll(Map.of(
                     "pq_subspaces = 4", "dimension is not known yet: set dim too",
                     "dim = 16\\npq_subspaces = 17", "pq_subspaces 17 is more than the dimension 16",
-                    "rerank = 0", "rerank must be between 1 and 1000, not 0"));
+                    "rerank = 0", "rerank must be between 1 and 1000, not 0",
+                    "alpha = 0.9", "alpha must be between 1.0 and 2.0, not 0.9 (how diverse a node's links must be",
+                    "alpha = 1.2f", "alpha must be a decimal number such as 1.2, not '1.2f'"));
             for (Map.Entry<String, String> r : refusals.entrySet()) {
                 MountFixture.Result result = m.sh("printf '" + r.getKey() + "\\n' | tee docs/.collection >/dev/null");
                 assertNotEquals(0, result.exit(), r.getKey());

@@ -45,10 +45,11 @@ import java.util.regex.Pattern;
  *
  * <pre>
  * AnnBench run --mount M --work DIR --python PY --peer hnswlib_peer.py --out JSON --commit C
- *              [--pq-dims D --rerank R] --dataset NAME BASE.fvecs QUERIES.fvecs ROUNDS [--dataset ...]
+ *              [--pq-dims D --rerank R] [--alpha A] --dataset NAME BASE.fvecs QUERIES.fvecs ROUNDS [--dataset ...]
  * </pre>
  * With --pq-dims D our collection has pq_subspaces = dim / D (a byte for every D dimensions): it
- * walks its graph on product codes and re-ranks R x k candidates on full vectors.
+ * walks its graph on product codes and re-ranks R x k candidates on full vectors. With --alpha A
+ * our graph links by that neighbour rule (1.0 is HNSW's, hnswlib's; the collection's default is 1.2).
  */
 public final class AnnBench {
     static final int K = 10;
@@ -58,6 +59,8 @@ public final class AnnBench {
     /** From k = 10 (the least ef a search uses): at ef 16 both engines are past recall@10 0.95 on Fashion-MNIST (measured 0.99 and 0.97), so QPS at 0.95 lies below it. */
     static final int[] EFS = {10, 12, 16, 32, 64, 128, 256, 512};
     static final double TARGET_RECALL = 0.95;
+    /** The collection's default neighbour rule, as `.collection` spells it. */
+    static final String DEFAULT_ALPHA = "1.2";
     /** Batches of all queries the mount answers at each of two ef before anything is timed. */
     static final int WARMUP_BATCHES = 10;
     private static final Pattern INDEXED = Pattern.compile("(?m)^  (\\S+) .*hnsw \\((\\d+) indexed, graph (?:and product codes \\(\\d+ bytes a row\\) )?([0-9.]+) MiB\\)");
@@ -106,7 +109,8 @@ public final class AnnBench {
         Files.createDirectories(out.toAbsolutePath().getParent());
         for (DatasetArgs d : datasets) {
             results.add(dataset(d, mount, work, options.get("--python"), Path.of(options.get("--peer")),
-                    Integer.parseInt(options.getOrDefault("--pq-dims", "0")), Integer.parseInt(options.getOrDefault("--rerank", "4")), table));
+                    Integer.parseInt(options.getOrDefault("--pq-dims", "0")), Integer.parseInt(options.getOrDefault("--rerank", "4")),
+                    options.getOrDefault("--alpha", DEFAULT_ALPHA), table));
             // Written after each dataset: a long run cut short keeps what it measured ("complete": false).
             writeJson(out, options, results, table, loadBefore, null, (System.nanoTime() - start) / 1e9, false);
         }
@@ -134,6 +138,7 @@ public final class AnnBench {
         json.put("ef_construction", EF_CONSTRUCTION);
         json.put("pq_dims_per_subspace", Integer.parseInt(options.getOrDefault("--pq-dims", "0")));
         json.put("rerank", Integer.parseInt(options.getOrDefault("--rerank", "4")));
+        json.put("alpha", Double.parseDouble(options.getOrDefault("--alpha", DEFAULT_ALPHA)));
         json.put("build_threads", BUILD_THREADS);
         json.put("search_threads", 1);
         json.put("query_cache", "off");
@@ -145,7 +150,7 @@ public final class AnnBench {
     }
 
     private static Map<String, Object> dataset(DatasetArgs d, Path mount, Path work, String python, Path peerScript, int pqDims,
-                                               int rerank, StringBuilder table) throws Exception {
+                                               int rerank, String alpha, StringBuilder table) throws Exception {
         Fvecs.Rows base = Fvecs.read(d.base(), Integer.MAX_VALUE);
         Fvecs.Rows queries = Fvecs.read(d.queries(), Integer.MAX_VALUE);
         System.err.printf(Locale.ROOT, "bench-ann: %s: %d x %d, %d queries; exact answers%n", d.name(), base.count(), base.dim(),
@@ -164,7 +169,7 @@ public final class AnnBench {
             System.err.printf("bench-ann: %s: vexfs cp and index on %d threads%n", d.name(), BUILD_THREADS);
             int pqSubspaces = pqDims == 0 ? 0 : base.dim() / pqDims;
             json.put("pq_subspaces", pqSubspaces);
-            Map<String, Object> vexfsBuild = vexfsBuild(mount, d, base.count(), base.dim(), pqSubspaces, rerank);
+            Map<String, Object> vexfsBuild = vexfsBuild(mount, d, base.count(), base.dim(), pqSubspaces, rerank, alpha);
             double vexfsSeconds = (Double) vexfsBuild.get("total_seconds");
             Map<String, Object> build = new LinkedHashMap<>();
             build.put("hnswlib_seconds", peerBuild);
@@ -237,8 +242,8 @@ public final class AnnBench {
             target.put("hnswlib_qps", Double.isNaN(theirsAt) ? null : theirsAt);
             target.put("ratio_vexfs_to_hnswlib", Double.isNaN(oursAt) || Double.isNaN(theirsAt) ? null : oursAt / theirsAt);
             json.put("at_target_recall", target);
-            String variant = pqSubspaces == 0 ? "" : String.format(Locale.ROOT, ", vexfs pq_subspaces=%d rerank=%d", pqSubspaces,
-                    rerank);
+            String variant = (pqSubspaces == 0 ? "" : String.format(Locale.ROOT, ", vexfs pq_subspaces=%d rerank=%d", pqSubspaces,
+                    rerank)) + (alpha.equals(DEFAULT_ALPHA) ? "" : ", vexfs alpha=" + alpha);
             report(table, d, base, queries.count(), variant, peerBuild, vexfsBuild, ours, unprefetchedQps, theirs, oursAt, theirsAt);
         }
         // Free the mount's memory for the next dataset.
@@ -279,12 +284,12 @@ public final class AnnBench {
     }
 
     /** mkdir, .collection, cp, then .vexfs/stats until every row is in the graph. */
-    private static Map<String, Object> vexfsBuild(Path mount, DatasetArgs d, int rows, int dim, int pqSubspaces, int rerank)
-            throws Exception {
+    private static Map<String, Object> vexfsBuild(Path mount, DatasetArgs d, int rows, int dim, int pqSubspaces, int rerank,
+                                                  String alpha) throws Exception {
         Path collection = mount.resolve(d.name());
         Files.createDirectories(collection);
         Files.writeString(collection.resolve(".collection"), "index = hnsw\nm = " + M + "\nef_construction = " + EF_CONSTRUCTION + "\n"
-                + (pqSubspaces == 0 ? "" : "dim = " + dim + "\npq_subspaces = " + pqSubspaces + "\nrerank = " + rerank + "\n"));
+                + "alpha = " + alpha + "\n" + (pqSubspaces == 0 ? "" : "dim = " + dim + "\npq_subspaces = " + pqSubspaces + "\nrerank = " + rerank + "\n"));
         long t0 = System.nanoTime();
         Process cp = new ProcessBuilder("cp", d.base().toString(), collection.resolve("base.fvecs").toString()).inheritIO().start();
         if (cp.waitFor() != 0) {

@@ -31,10 +31,12 @@ import java.util.zip.CRC32C;
 final class AnnIndexFiles {
     static final String DIR = "index";
     /**
-     * 3: a count of graphs (the mapped base, then the heap's) before them. 2: pq_subspaces in the
-     * header, product codes after the graph. Versions 1 (neither) and 2 (one graph) are still read.
+     * 4: alpha in the header. 3: a count of graphs (the mapped base, then the heap's) before them.
+     * 2: pq_subspaces in the header, product codes after the graph. Versions 1 to 3 are still read;
+     * their graphs were all built with alpha 1.2.
      */
-    static final int VERSION = 3;
+    static final int VERSION = 4;
+    private static final float ALPHA_BEFORE_VERSION_4 = 1.2f;
     private static final byte[] MAGIC = "VEXFSANN".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] END = "VEXFSEND".getBytes(StandardCharsets.US_ASCII);
     /** u64 body length | u32 CRC32C of the body | "VEXFSEND". */
@@ -73,6 +75,7 @@ final class AnnIndexFiles {
             out.writeInt(settings.m());
             out.writeInt(settings.efConstruction());
             out.writeInt(settings.pqSubspaces());
+            out.writeFloat(settings.alpha());
             index.write(out, AnnIndexFiles::key);
             long length = out.position();
             int crc = out.crc();
@@ -152,10 +155,11 @@ final class AnnIndexFiles {
             int m = in.readInt();
             int efConstruction = in.readInt();
             int pqSubspaces = version == 1 ? 0 : in.readInt();
+            float alpha = version < 4 ? ALPHA_BEFORE_VERSION_4 : in.readFloat();
             if (!name.equals(collection) || !metric.equals(settings.metric().name()) || dim != settings.dim()
-                    || m != settings.m() || efConstruction != settings.efConstruction()) {
+                    || m != settings.m() || efConstruction != settings.efConstruction() || alpha != settings.alpha()) {
                 throw new CorruptIndexException(file.getFileName() + ": built for " + name + " (" + metric + ", dim " + dim
-                        + ", m " + m + ", ef_construction " + efConstruction + ", pq_subspaces " + pqSubspaces
+                        + ", m " + m + ", ef_construction " + efConstruction + ", alpha " + alpha + ", pq_subspaces " + pqSubspaces
                         + "), not for these settings");
             }
             return AnnIndex.read(settings.metric(), settings.dim(), settings.annParams(), pool, in, version, arena, match);

@@ -133,7 +133,7 @@ public final class Collection {
             return;
         }
         boolean sameGraph = hnsw != null && before.hnsw() && before.dim() == next.dim() && before.metric() == next.metric()
-                && before.m() == next.m() && before.efConstruction() == next.efConstruction();
+                && before.m() == next.m() && before.efConstruction() == next.efConstruction() && before.alpha() == next.alpha();
         if (sameGraph) {
             if (before.pqSubspaces() != next.pqSubspaces()) {
                 // The graph does not depend on the codes: only they are made again.

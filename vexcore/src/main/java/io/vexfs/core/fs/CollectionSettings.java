@@ -18,10 +18,11 @@ import java.util.Locale;
  * @param ef             hnsw candidate list size of a query that names no ef= (ef)
  * @param pqSubspaces    hnsw product quantization: bytes a vector is compressed to in memory, 0 for none (pq_subspaces)
  * @param rerank         hnsw with product quantization: candidates per hit re-ranked on full vectors (rerank)
+ * @param alpha          hnsw neighbour diversity when linking, 1.0 (HNSW's rule) to 2.0 (alpha; see {@link AnnParams})
  * @param embed          the embedding model of a text collection (embed and its keys), or null
  */
 public record CollectionSettings(int dim, Metric metric, String index, int k, int m, int efConstruction, int ef,
-                                 int pqSubspaces, int rerank, EmbedSpec embed) {
+                                 int pqSubspaces, int rerank, float alpha, EmbedSpec embed) {
     public static final int MAX_K = 10_000;
     public static final int MAX_DIM = 65_536;
     public static final String FLAT = "flat";
@@ -35,15 +36,18 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
     public static final int MAX_RERANK = 1000;
     public static final CollectionSettings DEFAULT = new CollectionSettings(0, Metric.L2, FLAT, 10,
             AnnParams.DEFAULTS.m(), AnnParams.DEFAULTS.efConstruction(), AnnParams.DEFAULTS.ef(), AnnParams.DEFAULTS.pqSubspaces(),
-            AnnParams.DEFAULTS.rerank(), null);
+            AnnParams.DEFAULTS.rerank(), AnnParams.DEFAULTS.alpha(), null);
     /** The keys that tune the hnsw index, refused on a flat collection. */
-    private static final java.util.Set<String> HNSW_KEYS = java.util.Set.of("m", "ef_construction", "ef", "pq_subspaces", "rerank");
+    private static final java.util.Set<String> HNSW_KEYS = java.util.Set.of("m", "ef_construction", "ef", "pq_subspaces", "rerank",
+            "alpha");
+    /** A plain decimal: Float.parseFloat alone would also take "1.2f", "0x1p0" and "NaN". */
+    private static final java.util.regex.Pattern DECIMAL = java.util.regex.Pattern.compile("[0-9]+(\\.[0-9]+)?");
     /** The keys a .collection line may set. */
-    private static final String KEYS = "dim, metric, index, k, m, ef_construction, ef, pq_subspaces, rerank, embed, embed_model,"
-            + " embed_tokenizer, embed_pooling";
+    private static final String KEYS = "dim, metric, index, k, m, ef_construction, ef, pq_subspaces, rerank, alpha, embed,"
+            + " embed_model, embed_tokenizer, embed_pooling";
 
     public CollectionSettings withDim(int newDim) {
-        return new CollectionSettings(newDim, metric, index, k, m, efConstruction, ef, pqSubspaces, rerank, embed);
+        return new CollectionSettings(newDim, metric, index, k, m, efConstruction, ef, pqSubspaces, rerank, alpha, embed);
     }
 
     /** Whether ordinary files of the collection are embedded and indexed for words (embed is set). */
@@ -57,7 +61,7 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
 
     /** The index parameters these settings give; only meaningful when {@link #hnsw()}. */
     public AnnParams annParams() {
-        return new AnnParams(m, efConstruction, ef, pqSubspaces, rerank);
+        return new AnnParams(m, efConstruction, ef, pqSubspaces, rerank, alpha);
     }
 
     /** One `key = value` line, its value parsed: an Integer, a Metric, the index kind, a model, a path or a pooling. */
@@ -89,6 +93,7 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
         int newPqSubspaces = pqSubspaces;
         String pqWhere = null;
         int newRerank = rerank;
+        float newAlpha = alpha;
         String embedKind = embed == null ? null : embed.model();
         // The onnx model's files, kept until the end shows whether embed = onnx is set.
         String embedModel = embed == null ? null : embed.modelPath();
@@ -128,6 +133,7 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
                     pqWhere = where;
                 }
                 case "rerank" -> newRerank = (Integer) a.value();
+                case "alpha" -> newAlpha = (Float) a.value();
                 case "embed" -> {
                     embedKind = a.value().equals("none") ? null : (String) a.value();
                     embedWhere = where;
@@ -204,7 +210,7 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
                     + " is more than the dimension " + newDim + ": each subspace is a slice of at least one dimension");
         }
         return new CollectionSettings(newDim, newMetric, newIndex, newK, newM, newEfConstruction, newEf, newPqSubspaces, newRerank,
-                newEmbed);
+                newAlpha, newEmbed);
     }
 
     /** One line parsed; null for a blank or comment line. */
@@ -247,6 +253,7 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
                     + " (0: none, search reads full vectors); at most the dimension");
             case "rerank" -> parseInt(where, key, value, 1, MAX_RERANK, "candidates per hit re-ranked on their full vectors"
                     + " after a search on compressed ones (pq_subspaces): at least 1, the hits themselves");
+            case "alpha" -> parseAlpha(where, value);
             case "embed" -> {
                 String model = value.toLowerCase(Locale.ROOT);
                 if (!model.equals(EmbedSpec.MINILM) && !model.equals(EmbedSpec.ONNX) && !model.equals("none")) {
@@ -292,17 +299,19 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
             String value = line.substring(eq + 1).strip();
             try {
                 s = switch (key) {
-                    case "dim" -> new CollectionSettings(Integer.parseInt(value), s.metric, s.index, s.k, s.m, s.efConstruction, s.ef, s.pqSubspaces, s.rerank, null);
-                    case "metric" -> new CollectionSettings(s.dim, Metric.parse(value), s.index, s.k, s.m, s.efConstruction, s.ef, s.pqSubspaces, s.rerank, null);
-                    case "index" -> new CollectionSettings(s.dim, s.metric, value, s.k, s.m, s.efConstruction, s.ef, s.pqSubspaces, s.rerank, null);
-                    case "k" -> new CollectionSettings(s.dim, s.metric, s.index, Integer.parseInt(value), s.m, s.efConstruction, s.ef, s.pqSubspaces, s.rerank, null);
-                    case "m" -> new CollectionSettings(s.dim, s.metric, s.index, s.k, Integer.parseInt(value), s.efConstruction, s.ef, s.pqSubspaces, s.rerank, null);
-                    case "ef_construction" -> new CollectionSettings(s.dim, s.metric, s.index, s.k, s.m, Integer.parseInt(value), s.ef, s.pqSubspaces, s.rerank, null);
-                    case "ef" -> new CollectionSettings(s.dim, s.metric, s.index, s.k, s.m, s.efConstruction, Integer.parseInt(value), s.pqSubspaces, s.rerank, null);
+                    case "dim" -> new CollectionSettings(Integer.parseInt(value), s.metric, s.index, s.k, s.m, s.efConstruction, s.ef, s.pqSubspaces, s.rerank, s.alpha, null);
+                    case "metric" -> new CollectionSettings(s.dim, Metric.parse(value), s.index, s.k, s.m, s.efConstruction, s.ef, s.pqSubspaces, s.rerank, s.alpha, null);
+                    case "index" -> new CollectionSettings(s.dim, s.metric, value, s.k, s.m, s.efConstruction, s.ef, s.pqSubspaces, s.rerank, s.alpha, null);
+                    case "k" -> new CollectionSettings(s.dim, s.metric, s.index, Integer.parseInt(value), s.m, s.efConstruction, s.ef, s.pqSubspaces, s.rerank, s.alpha, null);
+                    case "m" -> new CollectionSettings(s.dim, s.metric, s.index, s.k, Integer.parseInt(value), s.efConstruction, s.ef, s.pqSubspaces, s.rerank, s.alpha, null);
+                    case "ef_construction" -> new CollectionSettings(s.dim, s.metric, s.index, s.k, s.m, Integer.parseInt(value), s.ef, s.pqSubspaces, s.rerank, s.alpha, null);
+                    case "ef" -> new CollectionSettings(s.dim, s.metric, s.index, s.k, s.m, s.efConstruction, Integer.parseInt(value), s.pqSubspaces, s.rerank, s.alpha, null);
                     case "pq_subspaces" -> new CollectionSettings(s.dim, s.metric, s.index, s.k, s.m, s.efConstruction, s.ef,
-                            Integer.parseInt(value), s.rerank, null);
+                            Integer.parseInt(value), s.rerank, s.alpha, null);
                     case "rerank" -> new CollectionSettings(s.dim, s.metric, s.index, s.k, s.m, s.efConstruction, s.ef,
-                            s.pqSubspaces, Integer.parseInt(value), null);
+                            s.pqSubspaces, Integer.parseInt(value), s.alpha, null);
+                    case "alpha" -> new CollectionSettings(s.dim, s.metric, s.index, s.k, s.m, s.efConstruction, s.ef,
+                            s.pqSubspaces, s.rerank, Float.parseFloat(value), null);
                     case "embed", "embed_model", "embed_tokenizer", "embed_pooling" -> {
                         embed[List.of("embed", "embed_model", "embed_tokenizer", "embed_pooling").indexOf(key)] = value;
                         yield s;
@@ -322,7 +331,7 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
                 case EmbedSpec.ONNX -> new EmbedSpec(EmbedSpec.ONNX, embed[1], embed[2], embed[3]);
                 default -> throw new IllegalArgumentException("unknown model");
             };
-            return new CollectionSettings(s.dim, s.metric, s.index, s.k, s.m, s.efConstruction, s.ef, s.pqSubspaces, s.rerank, spec);
+            return new CollectionSettings(s.dim, s.metric, s.index, s.k, s.m, s.efConstruction, s.ef, s.pqSubspaces, s.rerank, s.alpha, spec);
         } catch (IllegalArgumentException e) {
             System.err.println("vexfs: stored embedding model '" + clip(embed[0]) + "' is not understood by this build ("
                     + e.getMessage() + "); the collection is searched as a vector collection");
@@ -345,12 +354,30 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
             sb.append("ef = ").append(ef).append('\n');
             sb.append("pq_subspaces = ").append(pqSubspaces).append('\n');
             sb.append("rerank = ").append(rerank).append('\n');
+            sb.append("alpha = ").append(alpha).append('\n');
         }
         sb.append("k = ").append(k).append('\n');
         if (embed != null) {
             sb.append(embed.render());
         }
         return sb.toString();
+    }
+
+    private static float parseAlpha(String where, String value) throws InvalidInputException {
+        try {
+            if (!DECIMAL.matcher(value).matches()) {
+                throw new NumberFormatException(value);
+            }
+            float v = Float.parseFloat(value);
+            if (!(v >= AnnParams.MIN_ALPHA && v <= AnnParams.MAX_ALPHA)) {
+                throw new InvalidInputException(where, "alpha must be between " + AnnParams.MIN_ALPHA + " and " + AnnParams.MAX_ALPHA
+                        + ", not " + clip(value) + " (how diverse a node's links must be: 1.0 is HNSW's rule, the sparsest"
+                        + " graph; below it links would be dropped that HNSW keeps, above 2.0 nearly every candidate is kept)");
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw new InvalidInputException(where, "alpha must be a decimal number such as 1.2, not '" + clip(value) + "'");
+        }
     }
 
     private static int parseInt(String where, String key, String value, int min, int max) throws InvalidInputException {

@@ -99,9 +99,8 @@ import java.util.stream.IntStream;
  * row is never returned by a search that starts after {@link #remove} returns.
  */
 public final class AnnIndex<T> {
-    /** jvector's recommended construction settings: 20% more neighbours kept while building, long edges kept up to 1.2x. */
+    /** jvector's recommended construction setting: 20% more neighbours kept while building. */
     private static final float NEIGHBOR_OVERFLOW = 1.2f;
-    private static final float ALPHA = 1.2f;
     /** The "prefetch" toggle of .vexfs/optimizations: off, a search scores each node as it comes, as jvector does. */
     private static volatile boolean prefetching = true;
     private static final int CACHE_LINE = 64;
@@ -334,7 +333,7 @@ public final class AnnIndex<T> {
         this.nodes = emptyNodes(metric);
         // HNSW's degrees: 2m links on the bottom layer, m above.
         this.builder = new GraphIndexBuilder(new StoredScores(), dim, List.of(2 * params.m(), params.m()),
-                params.efConstruction(), NEIGHBOR_OVERFLOW, ALPHA, true, true, pool, pool);
+                params.efConstruction(), NEIGHBOR_OVERFLOW, params.alpha(), true, true, pool, pool);
         this.graph = (OnHeapGraphIndex) builder.getGraph();
         this.walks = ExplicitThreadLocal.withInitial(GraphWalk::new);
     }
@@ -408,6 +407,11 @@ public final class AnnIndex<T> {
         return graph.size(0);
     }
 
+    /** The mean number of links of a node on the heap graph's bottom layer (what m and alpha decide); 0 for an empty graph. */
+    double meanBottomDegree() {
+        return graph.size(0) == 0 ? 0 : graph.getAverageDegree(0);
+    }
+
     /** Whether searches walk the graph on product codes (pq_subspaces is set and enough nodes were there to train on). */
     public boolean quantized() {
         return codes != null;
@@ -440,7 +444,7 @@ public final class AnnIndex<T> {
         }
         AnnParams p = params;
         if (subspaces != p.pqSubspaces()) {
-            params = new AnnParams(p.m(), p.efConstruction(), p.ef(), subspaces, p.rerank());
+            params = new AnnParams(p.m(), p.efConstruction(), p.ef(), subspaces, p.rerank(), p.alpha());
         }
         if (subspaces != codeBytes() && !trainIfDue(nodes.size())) {
             codes = null;
@@ -1103,7 +1107,7 @@ public final class AnnIndex<T> {
      * written) is copied onto the heap with the similarities stored beside its links, so no
      * distance is computed, no vector read except through the copies' hashes kept in the file.
      *
-     * @param version the file's version: 1 (one graph, no codes), 2 (one graph, codes), 3 (a count of graphs, codes)
+     * @param version the file's version: 1 (one graph, no codes), 2 (one graph, codes), 3 or 4 (a count of graphs, codes)
      * @param arena the arena that maps {@code in}'s memory: the index owns it once this returns,
      *              and closes it when it no longer reads it (the caller closes it if this throws)
      * @throws CorruptIndexException if the input does not hold an index of this shape

@@ -13,9 +13,18 @@ package io.vexfs.core.index;
  *                       best candidates are read in full and re-ranked ({@code rerank})
  * @param rerank         with product quantization: how many candidates per hit asked for (k) are
  *                       re-ranked on their full vectors, at most the ef a search keeps
+ * @param alpha          how diverse a node's links must be (jvector's neighbour selection): a
+ *                       candidate is linked unless a node already linked is closer to it, by this
+ *                       factor, than the node itself is. 1.0 is HNSW's rule (hnswlib's): the
+ *                       sparsest graph, fastest to build and to search at a given ef, with less
+ *                       recall at that ef and now and then a node hard to reach; larger keeps more
+ *                       links (1.2, jvector's and Cassandra's choice, is the default)
  */
-public record AnnParams(int m, int efConstruction, int ef, int pqSubspaces, int rerank) {
+public record AnnParams(int m, int efConstruction, int ef, int pqSubspaces, int rerank, float alpha) {
     public static final int DEFAULT_RERANK = 4;
+    public static final float DEFAULT_ALPHA = 1.2f;
+    public static final float MIN_ALPHA = 1.0f;
+    public static final float MAX_ALPHA = 2.0f;
     public static final AnnParams DEFAULTS = new AnnParams(16, 100, 64);
 
     public AnnParams {
@@ -34,10 +43,13 @@ public record AnnParams(int m, int efConstruction, int ef, int pqSubspaces, int 
         if (rerank < 1) {
             throw new IllegalArgumentException("rerank must be at least 1, got " + rerank);
         }
+        if (!(alpha >= MIN_ALPHA && alpha <= MAX_ALPHA)) {
+            throw new IllegalArgumentException("alpha must be between " + MIN_ALPHA + " and " + MAX_ALPHA + ", got " + alpha);
+        }
     }
 
-    /** Full vectors only, no product quantization. */
+    /** Full vectors only, no product quantization, the default alpha. */
     public AnnParams(int m, int efConstruction, int ef) {
-        this(m, efConstruction, ef, 0, DEFAULT_RERANK);
+        this(m, efConstruction, ef, 0, DEFAULT_RERANK, DEFAULT_ALPHA);
     }
 }

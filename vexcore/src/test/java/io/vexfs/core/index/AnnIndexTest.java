@@ -276,6 +276,22 @@ class AnnIndexTest {
     }
 
     @Test
+    void alphaOneLinksSparserThanTheDefaultAndStillRecalls() {
+        List<File> files = files(randomVectors(3_000, DIM, 41), DIM, 100);
+        float[] queries = randomVectors(100, DIM, 42);
+        AnnIndex<File> dense = indexOf(Metric.L2, files, AnnParams.DEFAULTS);
+        AnnIndex<File> sparse = indexOf(Metric.L2, files, new AnnParams(16, 100, 64, 0, AnnParams.DEFAULT_RERANK, 1.0f));
+
+        // Measured on this data: 31.1 links a node at 1.2, 20.8 at 1.0 (HNSW's rule), of at most 32.
+        assertTrue(sparse.meanBottomDegree() < 0.8 * dense.meanBottomDegree(),
+                "alpha 1.0: " + sparse.meanBottomDegree() + " links a node, alpha 1.2: " + dense.meanBottomDegree());
+        double recall = recall(sparse, Metric.L2, files, queries, 64, ALL);
+        assertTrue(recall >= 0.9, "recall@10 at ef 64 with alpha 1.0: " + recall);
+        assertThrows(IllegalArgumentException.class, () -> new AnnParams(16, 100, 64, 0, 4, 0.99f));
+        assertThrows(IllegalArgumentException.class, () -> new AnnParams(16, 100, 64, 0, 4, Float.NaN));
+    }
+
+    @Test
     void storedVectorsFindThemselvesFirst() {
         List<File> files = files(randomVectors(3_000, DIM, 5), DIM, 1);
         AnnIndex<File> index = indexOf(Metric.L2, files, AnnParams.DEFAULTS);
@@ -440,9 +456,9 @@ class AnnIndexTest {
         assertThrows(IllegalArgumentException.class, () -> new AnnParams(1, 100, 10));
         assertThrows(IllegalArgumentException.class, () -> new AnnParams(16, 0, 10));
         assertThrows(IllegalArgumentException.class, () -> new AnnParams(16, 100, 0));
-        assertThrows(IllegalArgumentException.class, () -> new AnnParams(16, 100, 10, -1, 4));
-        assertThrows(IllegalArgumentException.class, () -> new AnnParams(16, 100, 10, 8, 0));
-        assertThrows(IllegalArgumentException.class, () -> new AnnIndex<File>(Metric.L2, DIM, new AnnParams(16, 100, 10, DIM + 1, 4), pool));
+        assertThrows(IllegalArgumentException.class, () -> new AnnParams(16, 100, 10, -1, 4, AnnParams.DEFAULT_ALPHA));
+        assertThrows(IllegalArgumentException.class, () -> new AnnParams(16, 100, 10, 8, 0, AnnParams.DEFAULT_ALPHA));
+        assertThrows(IllegalArgumentException.class, () -> new AnnIndex<File>(Metric.L2, DIM, new AnnParams(16, 100, 10, DIM + 1, 4, AnnParams.DEFAULT_ALPHA), pool));
         assertThrows(IllegalArgumentException.class, () -> index.search(new float[DIM], 0, 10, 10, 0, ALL));
     }
 
@@ -451,7 +467,7 @@ class AnnIndexTest {
     void prefetchingNeighboursChangesNoAnswer(Metric metric) {
         List<File> files = files(randomVectors(6_000, DIM, 43), DIM, 500);
         float[] queries = randomVectors(100, DIM, 44);
-        for (AnnParams params : List.of(AnnParams.DEFAULTS, new AnnParams(16, 100, 64, 8, 4))) {
+        for (AnnParams params : List.of(AnnParams.DEFAULTS, new AnnParams(16, 100, 64, 8, 4, AnnParams.DEFAULT_ALPHA))) {
             AnnIndex<File> index = indexOf(metric, files, params);
             assertEquals(params.pqSubspaces() > 0, index.quantized(), "6,000 nodes are enough to train on");
             for (int ef : new int[] {10, 64}) {
@@ -477,7 +493,7 @@ class AnnIndexTest {
     @EnumSource(Metric.class)
     void searchOnProductCodesRerankedOnFullVectorsRecallsAtLeastNinetyPercent(Metric metric) {
         List<File> files = files(randomVectors(10_000, DIM, 41), DIM, 500);
-        AnnIndex<File> index = indexOf(metric, files, new AnnParams(16, 100, 64, 16, 4));
+        AnnIndex<File> index = indexOf(metric, files, new AnnParams(16, 100, 64, 16, 4, AnnParams.DEFAULT_ALPHA));
         assertTrue(index.quantized(), "10,000 nodes are enough to train on");
         AnnIndex<File> full = indexOf(metric, files, AnnParams.DEFAULTS);
         assertTrue(index.graphBytes() > full.graphBytes() + 10_000 * 16, "the codes (16 bytes a node) are counted as index memory");
@@ -493,7 +509,7 @@ class AnnIndexTest {
     @Test
     void productCodesAreTrainedOnceEnoughNodesAreThereAndCoverEarlierAndLaterNodes() {
         List<File> files = files(randomVectors(AnnIndex.PQ_TRAIN_MIN * 2, DIM, 43), DIM, AnnIndex.PQ_TRAIN_MIN / 2);
-        AnnIndex<File> index = new AnnIndex<>(Metric.L2, DIM, new AnnParams(16, 100, 64, 16, 4), pool);
+        AnnIndex<File> index = new AnnIndex<>(Metric.L2, DIM, new AnnParams(16, 100, 64, 16, 4, AnnParams.DEFAULT_ALPHA), pool);
         index.addAll(List.of(files.get(0).block()), () -> false);
         assertFalse(index.quantized(), "half the nodes training needs");
         float[] queries = randomVectors(100, DIM, 44);

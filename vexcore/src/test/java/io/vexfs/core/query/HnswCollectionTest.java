@@ -43,6 +43,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -234,6 +235,13 @@ class HnswCollectionTest {
         assertTrue(e.getMessage().contains("flat"), e.getMessage());
         e = refused(() -> write("/docs/.collection", "rerank = 2\n"));
         assertEquals("line 1", e.where());
+        for (String alpha : List.of("0.99", "2.01", "0", "NaN", "Infinity", "1.2f", "0x1p0", "1e0", "-1.2", "1.", "one")) {
+            e = refused(() -> write("/docs/.collection", "index = hnsw\nalpha = " + alpha + "\n"));
+            assertEquals("line 2", e.where(), alpha);
+            assertTrue(e.getMessage().startsWith("alpha must be"), alpha + ": " + e.getMessage());
+        }
+        e = refused(() -> write("/docs/.collection", "alpha = 1.0\n"));
+        assertEquals("line 1", e.where(), "alpha on a flat collection tunes nothing");
         assertEquals("# dim is set by the first vector stored\nmetric = l2\nindex = flat\nk = 10\n", read("/docs/.collection"),
                 "a refused write changes nothing");
 
@@ -736,6 +744,33 @@ class HnswCollectionTest {
     }
 
     @Test
+    void aChangedAlphaRebuildsTheGraphWhichARemountThenReadsAsItIs() throws Exception {
+        float[] base = storeIndexedCollection();
+        AnnIndex<Collection.Entry> dense = docs().hnsw().index();
+        assertEquals(1.2f, dense.params().alpha(), "the default");
+        write("/docs/.collection", "alpha = 1.0\n");
+        assertTrue(read("/docs/.collection").contains("rerank = 4\nalpha = 1.0\n"), read("/docs/.collection"));
+        awaitIndexed();
+        AnnIndex<Collection.Entry> sparse = docs().hnsw().index();
+        assertNotSame(dense, sparse, "another rule links another graph: it is built again");
+        assertEquals(1.0f, sparse.params().alpha());
+        assertEquals(2100, sparse.indexed());
+        assertEquals(0, sparse.restoredRows(), "built by inserts");
+        assertRecallAgainstFlat(0.9, "alpha 1.0");
+        float[] queries = randomVectors(50);
+        String before = search("k=10\n" + vecText(queries, 0, 50));
+
+        close();
+        mount();
+        awaitIndexed();
+        assertEquals("alpha = 1.0", read("/docs/.collection").lines().filter(l -> l.startsWith("alpha")).findFirst().orElse(""));
+        assertEquals(1.0f, docs().hnsw().index().params().alpha());
+        assertEquals(2100, docs().hnsw().index().restoredRows(), "the file holds the alpha 1.0 graph: nothing built again");
+        assertEquals(before, search("k=10\n" + vecText(queries, 0, 50)));
+        assertEquals(List.of("docs/v7.vec"), column(search("k=1\n" + vecText(base, 2007, 1)), 3));
+    }
+
+    @Test
     void anIndexFileOfVersionOneWithoutProductCodesIsStillRead() throws Exception {
         storeIndexedCollection();
         float[] queries = randomVectors(20);
@@ -751,34 +786,35 @@ class HnswCollectionTest {
     }
 
     /**
-     * A version 3 file of one graph without product codes as version 1 wrote it: no pq_subspaces
-     * in the header, no graph count before the graph, no codes section, its own trailer.
+     * A version 4 file of one graph without product codes as version 1 wrote it: no pq_subspaces
+     * or alpha in the header, no graph count before the graph, no codes section, its own trailer.
      */
-    private static byte[] versionOne(byte[] three) {
-        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(three).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        assertEquals(3, in.getInt(8));
+    private static byte[] versionOne(byte[] four) {
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(four).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        assertEquals(4, in.getInt(8));
         int name = in.getInt(12);
         int metric = in.getInt(16 + name);
         int pqAt = 20 + name + metric + 12;
         assertEquals(0, in.getInt(pqAt), "pq_subspaces");
-        int bodyAt = pqAt + 4;
+        assertEquals(1.2f, in.getFloat(pqAt + 4), "alpha");
+        int bodyAt = pqAt + 8;
         int nodeCount = in.getInt(bodyAt);
         int blockCount = in.getInt(bodyAt + 4);
         // Per block: segment, offset, rows, first node; per node (l2): block, row, graph node, removed, content hash.
         int graphCountAt = bodyAt + 8 + blockCount * 24 + nodeCount * 21;
         assertEquals(1, in.getInt(graphCountAt), "one graph");
-        int bodyEnd = three.length - 20;
+        int bodyEnd = four.length - 20;
         assertEquals(0, in.getInt(bodyEnd - 4), "no codes");
         ByteArrayOutputStream body = new ByteArrayOutputStream();
-        body.write(three, 0, pqAt);
-        body.write(three, bodyAt, graphCountAt - bodyAt);
-        body.write(three, graphCountAt + 4, bodyEnd - 4 - (graphCountAt + 4));
+        body.write(four, 0, pqAt);
+        body.write(four, bodyAt, graphCountAt - bodyAt);
+        body.write(four, graphCountAt + 4, bodyEnd - 4 - (graphCountAt + 4));
         byte[] b = body.toByteArray();
         java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(8, 1);
         java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
         crc.update(b);
         java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(b.length + 20).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        out.put(b).putLong(b.length).putInt((int) crc.getValue()).put(three, three.length - 8, 8);
+        out.put(b).putLong(b.length).putInt((int) crc.getValue()).put(four, four.length - 8, 8);
         return out.array();
     }
 
