@@ -94,9 +94,17 @@ import java.util.stream.IntStream;
  * <p>Threads: {@link #addAll}, {@link #remove}, {@link #purgeIfNeeded}, {@link #releaseRetired},
  * {@link #rebuilt} and {@link #close} must be serialised by the caller (one writer);
  * {@link #addAll} spreads its inserts over the pool it was given. {@link #search} may run on any
- * number of threads at once, also while the writer works, and never waits for it: jvector's
- * concurrent view shows a search only the nodes completely inserted when it began. A removed
- * row is never returned by a search that starts after {@link #remove} returns.
+ * number of threads at once, also while the writer works, and never waits for it. A search
+ * descends the heap graph's upper layers through jvector's concurrent view, which shows only
+ * nodes completely inserted when the search began, so the bottom layer's walk starts from a
+ * linked node (an insert links a node layer by layer from the top: one seen half-linked there can
+ * be a dead end). On the bottom layer it reads the links as they are, also through nodes an
+ * insert is still linking, which the view would hide at the cost of a check per link (without
+ * it: 1.19x, 1.22x and 1.32x the queries/s at ef 10, 64 and 512 on 100k x 128, medians of five
+ * builds each). Each node's row, owner and codes are published before it enters the graph, so
+ * such a node scores and routes like any other, and a search may return rows of a block
+ * {@link #addAll} is still inserting (callers that search unindexed blocks apart filter them out
+ * by owner). A removed row is never returned by a search that starts after {@link #remove} returns.
  */
 public final class AnnIndex<T> {
     /** jvector's recommended construction setting: 20% more neighbours kept while building. */
@@ -272,6 +280,10 @@ public final class AnnIndex<T> {
     /** Base nodes whose rows are gone: they still route searches, and are never returned; the writer's only. */
     private int baseDead;
     private final ExplicitThreadLocal<GraphWalk> walks;
+    /** The base's bottom-layer links, as mapped (null without a base). */
+    private final GraphWalk.BottomLinks baseBottom;
+    /** The heap graph's bottom-layer links as they are now, not as its view filters them (see the class comment, Threads). */
+    private final GraphWalk.BottomLinks heapBottom;
     private volatile Nodes nodes;
     /** Null until product quantization is trained (never when pq_subspaces is 0); published before the nodes it covers. */
     private volatile Codes codes;
@@ -336,6 +348,9 @@ public final class AnnIndex<T> {
                 params.efConstruction(), NEIGHBOR_OVERFLOW, params.alpha(), true, true, pool, pool);
         this.graph = (OnHeapGraphIndex) builder.getGraph();
         this.walks = ExplicitThreadLocal.withInitial(GraphWalk::new);
+        ImmutableGraphIndex.View baseView = base == null ? null : base.getView();
+        this.baseBottom = base == null ? null : node -> baseView.getNeighborsIterator(0, node);
+        this.heapBottom = node -> graph.getNeighborsIterator(0, node);
     }
 
     public Metric metric() {
@@ -1436,11 +1451,11 @@ public final class AnnIndex<T> {
         CodeScores estimates = c == null ? null : new CodeScores(query, offset, c, scores);
         SearchResult.NodeScore[] found = EMPTY;
         if (base != null) {
-            found = searchView(walk, base.getView(), scores, estimates, acceptNode, k, ef, rerank);
+            found = searchView(walk, base.getView(), baseBottom, scores, estimates, acceptNode, k, ef, rerank);
         }
         if (heapView.entryNode() != null) {
             // The two graphs hold different nodes, and both lists are scored exactly: the best of both, best first.
-            found = merged(found, searchView(walk, heapView, scores, estimates, acceptNode, k, ef, rerank));
+            found = merged(found, searchView(walk, heapView, heapBottom, scores, estimates, acceptNode, k, ef, rerank));
         }
         List<Hit<T>> hits = new ArrayList<>(k);
         for (SearchResult.NodeScore n : found) {
@@ -1465,13 +1480,13 @@ public final class AnnIndex<T> {
     private static final SearchResult.NodeScore[] EMPTY = new SearchResult.NodeScore[0];
 
     /** One graph's candidates, best first, scored exactly: by the walk itself, or, with product codes, by re-ranking its best estimates. */
-    private SearchResult.NodeScore[] searchView(GraphWalk walk, ImmutableGraphIndex.View view, QueryScores scores, CodeScores estimates,
-                                                Bits acceptNode, int k, int ef, int rerank) {
+    private SearchResult.NodeScore[] searchView(GraphWalk walk, ImmutableGraphIndex.View view, GraphWalk.BottomLinks bottom,
+                                                QueryScores scores, CodeScores estimates, Bits acceptNode, int k, int ef, int rerank) {
         int beam = Math.max(k, ef);
         if (estimates == null) {
-            return walk.search(view, scores, prefetching, k, beam, acceptNode);
+            return walk.search(view, bottom, scores, prefetching, k, beam, acceptNode);
         }
-        return reranked(walk.search(view, estimates, prefetching, beam, beam, acceptNode),
+        return reranked(walk.search(view, bottom, estimates, prefetching, beam, beam, acceptNode),
                 (int) Math.min(beam, (long) rerank * k), scores);
     }
 

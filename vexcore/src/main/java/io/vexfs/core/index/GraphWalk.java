@@ -16,11 +16,18 @@ import java.util.Arrays;
  * in an int array stamped per walk instead of a hash set; a scored node becomes a candidate only
  * if it can still enter the results, where jvector's searcher heaps every one; and a node's
  * unvisited neighbours are all prefetched before the first is scored, so their cache misses
- * overlap (hnswlib prefetches for the same reason). Neighbours are read through the graph's view,
- * so a walk sees what a jvector search would: on a graph under inserts, only nodes complete
- * before the view was taken. Not thread-safe: one per thread.
+ * overlap (hnswlib prefetches for the same reason). Everything but the bottom layer's links comes
+ * from the graph's view (the entry, the upper layers, the deleted nodes); the bottom layer's links
+ * from the {@link BottomLinks} given, the view's own or the graph's as they are (see AnnIndex).
+ * Not thread-safe: one per thread.
  */
 final class GraphWalk {
+    /** Where a walk reads a node's neighbours on the bottom layer. */
+    @FunctionalInterface
+    interface BottomLinks {
+        NodesIterator of(int node);
+    }
+
     /** A score function that can bring a node's data into cache ahead of scoring it. */
     interface Prefetching {
         /** Whether prefetching pays for this function (rows too large gain nothing; see AnnIndex). */
@@ -48,8 +55,8 @@ final class GraphWalk {
      * bottom layer, best first (fewer if the graph holds fewer). Nodes the view marks deleted are
      * never returned, as in jvector.
      */
-    SearchResult.NodeScore[] search(ImmutableGraphIndex.View view, ScoreFunction scores, boolean prefetch, int topK, int ef,
-                                    Bits accept) {
+    SearchResult.NodeScore[] search(ImmutableGraphIndex.View view, BottomLinks bottom, ScoreFunction scores, boolean prefetch,
+                                    int topK, int ef, Bits accept) {
         ImmutableGraphIndex.NodeAtLevel entry = view.entryNode();
         if (entry == null) {
             return NONE;
@@ -57,7 +64,7 @@ final class GraphWalk {
         Bits acceptLive = live(view, accept);
         int start = descend(view, scores, prefetch, entry);
         seed(view, start, startScore, acceptLive, ef);
-        beam(view, scores, prefetch, ef, acceptLive);
+        beam(bottom, scores, prefetch, ef, acceptLive);
         return best(topK);
     }
 
@@ -107,7 +114,7 @@ final class GraphWalk {
      * {@code ef} results: every unvisited neighbour is scored, and routes the walk if it could
      * enter the results; it enters them only if {@code accept} takes it.
      */
-    private void beam(ImmutableGraphIndex.View view, ScoreFunction scores, boolean prefetch, int ef, Bits accept) {
+    private void beam(BottomLinks bottom, ScoreFunction scores, boolean prefetch, int ef, Bits accept) {
         while (candidates.size > 0) {
             float score = -candidates.scores[0];
             int node = candidates.nodes[0];
@@ -116,7 +123,7 @@ final class GraphWalk {
                 break;
             }
             int count = 0;
-            for (NodesIterator it = view.getNeighborsIterator(0, node); it.hasNext(); ) {
+            for (NodesIterator it = bottom.of(node); it.hasNext(); ) {
                 int n = it.nextInt();
                 if (mark(n)) {
                     count = add(count, n);

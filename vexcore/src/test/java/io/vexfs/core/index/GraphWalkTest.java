@@ -72,7 +72,7 @@ class GraphWalkTest {
         Random random = new Random(11);
         for (int q = 0; q < 20; q++) {
             float[] query = randomQuery(random);
-            SearchResult.NodeScore[] found = walk.search(graph.getView(), scores(query), true, 10, ROWS, Bits.ALL);
+            SearchResult.NodeScore[] found = walk.search(graph.getView(), node -> graph.getNeighborsIterator(0, node), scores(query), true, 10, ROWS, Bits.ALL);
             assertArrayEquals(exact(query, 10, node -> true), nodes(found), "query " + q);
             for (int i = 1; i < found.length; i++) {
                 assertTrue(found[i - 1].score >= found[i].score, "best first");
@@ -90,7 +90,7 @@ class GraphWalkTest {
         for (int q = 0; q < 200; q++) {
             float[] query = randomQuery(random);
             List<Integer> truth = Arrays.stream(exact(query, 10, node -> true)).boxed().toList();
-            for (int node : nodes(walk.search(graph.getView(), scores(query), q % 2 == 0, 10, 20, Bits.ALL))) {
+            for (int node : nodes(walk.search(graph.getView(), node -> graph.getNeighborsIterator(0, node), scores(query), q % 2 == 0, 10, 20, Bits.ALL))) {
                 ours += truth.contains(node) ? 1 : 0;
             }
             for (SearchResult.NodeScore n : searcher.search(new DefaultSearchScoreProvider(scores(query)), 10, 20, 0f, 0f, Bits.ALL).getNodes()) {
@@ -112,11 +112,11 @@ class GraphWalkTest {
             for (int q = 0; q < 20; q++) {
                 float[] query = q == 0 ? rows[deleted].clone() : randomQuery(random);
                 Bits odd = node -> node % 2 == 1;
-                int[] found = nodes(walk.search(graph.getView(), scores(query), true, 10, ROWS, odd));
+                int[] found = nodes(walk.search(graph.getView(), node -> graph.getNeighborsIterator(0, node), scores(query), true, 10, ROWS, odd));
                 assertArrayEquals(exact(query, 10, node -> node % 2 == 1 && node != deleted), found, "query " + q);
                 // Only 1 node in 7 accepted: routing goes through rejected ones, and still finds all k.
                 Bits sevenths = node -> node % 7 == 3;
-                int[] sparse = nodes(walk.search(graph.getView(), scores(query), true, 5, 400, sevenths));
+                int[] sparse = nodes(walk.search(graph.getView(), node -> graph.getNeighborsIterator(0, node), scores(query), true, 5, 400, sevenths));
                 assertEquals(5, sparse.length);
                 assertTrue(Arrays.stream(sparse).allMatch(node -> node % 7 == 3), Arrays.toString(sparse));
             }
