@@ -364,20 +364,16 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
     }
 
     private static float parseAlpha(String where, String value) throws InvalidInputException {
-        try {
-            if (!DECIMAL.matcher(value).matches()) {
-                throw new NumberFormatException(value);
-            }
-            float v = Float.parseFloat(value);
-            if (!(v >= AnnParams.MIN_ALPHA && v <= AnnParams.MAX_ALPHA)) {
-                throw new InvalidInputException(where, "alpha must be between " + AnnParams.MIN_ALPHA + " and " + AnnParams.MAX_ALPHA
-                        + ", not " + clip(value) + " (how diverse a node's links must be: 1.0 is HNSW's rule, the sparsest"
-                        + " graph; below it links would be dropped that HNSW keeps, above 2.0 nearly every candidate is kept)");
-            }
-            return v;
-        } catch (NumberFormatException e) {
+        if (!DECIMAL.matcher(value).matches()) {
             throw new InvalidInputException(where, "alpha must be a decimal number such as 1.2, not '" + clip(value) + "'");
         }
+        float v = Float.parseFloat(value);
+        if (v < AnnParams.MIN_ALPHA || v > AnnParams.MAX_ALPHA) {
+            throw new InvalidInputException(where, "alpha must be between " + AnnParams.MIN_ALPHA + " and " + AnnParams.MAX_ALPHA
+                    + ", not " + clip(value) + " (how diverse a node's links must be: 1.0 is HNSW's rule, the sparsest graph;"
+                    + " larger keeps more links; jvector's default is 1.2)");
+        }
+        return v;
     }
 
     private static int parseInt(String where, String key, String value, int min, int max) throws InvalidInputException {
