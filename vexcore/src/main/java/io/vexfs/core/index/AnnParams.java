@@ -14,11 +14,11 @@ package io.vexfs.core.index;
  * @param rerank         with product quantization: how many candidates per hit asked for (k) are
  *                       re-ranked on their full vectors, at most the ef a search keeps
  * @param alpha          how diverse a node's links must be (jvector's neighbour selection): a
- *                       candidate is linked unless a node already linked is closer to it, by this
- *                       factor, than the node itself is. 1.0 is HNSW's rule (hnswlib's): the
+ *                       candidate is linked unless a node already linked is at least alpha times
+ *                       closer to it than the node itself is. 1.0 is HNSW's rule (hnswlib's): the
  *                       sparsest graph, fastest to build and to search at a given ef, with less
  *                       recall at that ef and now and then a node hard to reach; larger keeps more
- *                       links (1.2, jvector's and Cassandra's choice, is the default)
+ *                       links (1.2, jvector's default, is ours)
  */
 public record AnnParams(int m, int efConstruction, int ef, int pqSubspaces, int rerank, float alpha) {
     public static final int DEFAULT_RERANK = 4;
