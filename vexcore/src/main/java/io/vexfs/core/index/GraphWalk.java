@@ -11,10 +11,10 @@ import java.util.Arrays;
 /**
  * One thread's best-first walk of a jvector graph's layers for a query: greedy on the upper
  * layers, a beam of {@code ef} candidates on the bottom one (HNSW's search). Ours rather than
- * jvector's {@code GraphSearcher}, which visits as many nodes (on 100k x 128 at ef 10: jvector
- * 491 a query, this walk 472-480, hnswlib 490) but spends more on each: visited nodes are marked
- * in an int array stamped per walk instead of a hash set; a scored node becomes a candidate only
- * if it can still enter the results, where jvector's searcher heaps every one; and a node's
+ * jvector's {@code GraphSearcher}, which walks the same way (GraphWalkTest holds the two to the
+ * same recall) but spends more on each visit: visited nodes are marked in an int array stamped
+ * per walk instead of a hash set; a scored node becomes a candidate only if it can still enter the
+ * results, where jvector's searcher heaps every one; and a node's
  * unvisited neighbours are all prefetched before the first is scored, so their cache misses
  * overlap (hnswlib prefetches for the same reason). Everything but the bottom layer's links comes
  * from the graph's view (the entry, the upper layers, the deleted nodes); the bottom layer's links
