@@ -119,7 +119,7 @@ public final class Vexfs implements Closeable {
         if (VectorKernels.isSimdAvailable()) {
             optimizations.add(new Optimizations.Toggle("simd", VectorKernels::isSimd, VectorKernels::setSimd));
         }
-        // prefetch: graph searches load a node's unvisited neighbours before scoring them (off: one at a time).
+        // prefetch: graph searches load a node's unvisited neighbours and score them three at a time (off: one at a time).
         optimizations.add(new Optimizations.Toggle("prefetch", AnnIndex::isPrefetching, AnnIndex::setPrefetching));
         // memory: the off-heap buffer pool (off: plain allocation per buffer).
         optimizations.add(new Optimizations.Toggle("memory", pool::pooling, pool::setPooling));

@@ -1555,7 +1555,7 @@ public final class AnnIndex<T> {
         }
 
         /** The node's location, from the node table that covers it (which becomes this function's table). */
-        private long locate(int node) {
+        final long locate(int node) {
             table = covering(table, node);
             return location(table, node);
         }
@@ -1577,13 +1577,15 @@ public final class AnnIndex<T> {
             long location = locate(node);
             MemorySegment memory = memoryOf(table, location);
             long byteOffset = byteOffsetOf(location);
+            return similarity(node, metric == Metric.L2 ? squaredL2(memory, byteOffset) : dot(memory, byteOffset));
+        }
+
+        /** The similarity of a node (its table located already) whose squared distance (l2) or dot product (cosine, dot) is {@code raw}. */
+        final float similarity(int node, float raw) {
             return switch (metric) {
-                case L2 -> 1f / (1f + squaredL2(memory, byteOffset));
-                case COSINE -> (1f + dot(memory, byteOffset) * inverseNorm * table.inverseNorms()[node]) / 2f;
-                case DOT -> {
-                    float dot = dot(memory, byteOffset);
-                    yield dot >= 0f ? 1f + dot : 1f / (1f - dot);
-                }
+                case L2 -> 1f / (1f + raw);
+                case COSINE -> (1f + raw * inverseNorm * table.inverseNorms()[node]) / 2f;
+                case DOT -> raw >= 0f ? 1f + raw : 1f / (1f - raw);
             };
         }
     }
@@ -1672,7 +1674,7 @@ public final class AnnIndex<T> {
     }
 
     /** A query's similarity to each node, and which of its rows a search may return. */
-    private final class QueryScores extends Scores {
+    private final class QueryScores extends Scores implements GraphWalk.ScoringThree {
         private final float[] query;
         private final int offset;
 
@@ -1680,6 +1682,28 @@ public final class AnnIndex<T> {
             super(table, metric == Metric.COSINE ? inverseNorm(VectorKernels.squaredNorm(query, offset, dim)) : 0f);
             this.query = query;
             this.offset = offset;
+        }
+
+        @Override
+        public void similaritiesTo(int node0, int node1, int node2, float[] out) {
+            // Each row where similarityTo would read it: located in the table that covers it.
+            long location0 = locate(node0);
+            MemorySegment memory0 = memoryOf(table, location0);
+            long location1 = locate(node1);
+            MemorySegment memory1 = memoryOf(table, location1);
+            long location2 = locate(node2);
+            MemorySegment memory2 = memoryOf(table, location2);
+            if (metric == Metric.L2) {
+                VectorKernels.squaredL2Three(query, offset, memory0, byteOffsetOf(location0), memory1, byteOffsetOf(location1),
+                        memory2, byteOffsetOf(location2), dim, out);
+            } else {
+                VectorKernels.dotThree(query, offset, memory0, byteOffsetOf(location0), memory1, byteOffsetOf(location1),
+                        memory2, byteOffsetOf(location2), dim, out);
+            }
+            // The table now covers all three (tables only grow), as it would after scoring them one by one.
+            out[0] = similarity(node0, out[0]);
+            out[1] = similarity(node1, out[1]);
+            out[2] = similarity(node2, out[2]);
         }
 
         @Override

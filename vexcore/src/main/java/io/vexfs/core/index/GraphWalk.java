@@ -15,8 +15,9 @@ import java.util.Arrays;
  * same recall) but spends more on each visit: visited nodes are marked in an int array stamped
  * per walk instead of a hash set; a scored node becomes a candidate only if it can still enter the
  * results, where jvector's searcher heaps every one; and a node's
- * unvisited neighbours are all prefetched before the first is scored, so their cache misses
- * overlap (hnswlib prefetches for the same reason). Everything but the bottom layer's links comes
+ * unvisited neighbours are all prefetched before the first is scored and then scored three at a
+ * time ({@link ScoringThree}), so their cache misses overlap (hnswlib prefetches for the same
+ * reason). Everything but the bottom layer's links comes
  * from the graph's view (the entry, the upper layers, the deleted nodes); the bottom layer's links
  * from the {@link BottomLinks} given, the view's own or the graph's as they are (see AnnIndex).
  * Not thread-safe: one per thread.
@@ -37,6 +38,16 @@ final class GraphWalk {
         void prefetch(int node);
     }
 
+    /**
+     * A score function that scores three nodes in one pass over their rows, so that their cache
+     * misses overlap (a row too large to load ahead, or loaded ahead, still costs a miss each
+     * when scored one by one).
+     */
+    interface ScoringThree {
+        /** out[0], out[1], out[2]: {@code similarityTo} of each node, to the bit. */
+        void similaritiesTo(int node0, int node1, int node2, float[] out);
+    }
+
     private static final SearchResult.NodeScore[] NONE = new SearchResult.NodeScore[0];
 
     /** marks[node] == stamp: visited in the current walk of the bottom layer. */
@@ -47,6 +58,9 @@ final class GraphWalk {
     /** The best accepted nodes so far, worst first: a min-heap on score, at most the beam. */
     private final Heap results = new Heap();
     private int[] unvisited = new int[64];
+    /** scored[i]: the similarity of unvisited[i], once {@link #score} has run. */
+    private float[] scored = new float[64];
+    private final float[] three = new float[3];
     /** The score of the node {@link #descend} stopped on. */
     private float startScore;
 
@@ -81,10 +95,10 @@ final class GraphWalk {
                 for (NodesIterator it = view.getNeighborsIterator(layer, current); it.hasNext(); ) {
                     count = add(count, it.nextInt());
                 }
-                prefetch(scores, prefetch, count);
+                score(scores, prefetch, count);
                 for (int i = 0; i < count; i++) {
                     int n = unvisited[i];
-                    float s = scores.similarityTo(n);
+                    float s = scored[i];
                     if (s > best) {
                         best = s;
                         current = n;
@@ -129,10 +143,10 @@ final class GraphWalk {
                     count = add(count, n);
                 }
             }
-            prefetch(scores, prefetch, count);
+            score(scores, prefetch, count);
             for (int i = 0; i < count; i++) {
                 int n = unvisited[i];
-                float s = scores.similarityTo(n);
+                float s = scored[i];
                 if (results.size < ef || s > results.scores[0]) {
                     candidates.push(n, -s);
                     if (accept.get(n)) {
@@ -169,11 +183,33 @@ final class GraphWalk {
         return count + 1;
     }
 
-    private void prefetch(ScoreFunction scores, boolean prefetch, int count) {
-        if (prefetch && scores instanceof Prefetching p && p.prefetches()) {
-            for (int i = 0; i < count; i++) {
-                p.prefetch(unvisited[i]);
+    /**
+     * Scores unvisited[0, count) into scored[0, count). With {@code overlap} (the prefetch
+     * toggle), rows small enough are loaded ahead and then scored three at a time where the
+     * function can; otherwise one by one. The scores are the same bits either way.
+     */
+    private void score(ScoreFunction scores, boolean overlap, int count) {
+        if (scored.length < count) {
+            scored = new float[unvisited.length];
+        }
+        int i = 0;
+        if (overlap) {
+            if (scores instanceof Prefetching p && p.prefetches()) {
+                for (int j = 0; j < count; j++) {
+                    p.prefetch(unvisited[j]);
+                }
             }
+            if (scores instanceof ScoringThree s) {
+                for (; i + 3 <= count; i += 3) {
+                    s.similaritiesTo(unvisited[i], unvisited[i + 1], unvisited[i + 2], three);
+                    scored[i] = three[0];
+                    scored[i + 1] = three[1];
+                    scored[i + 2] = three[2];
+                }
+            }
+        }
+        for (; i < count; i++) {
+            scored[i] = scores.similarityTo(unvisited[i]);
         }
     }
 

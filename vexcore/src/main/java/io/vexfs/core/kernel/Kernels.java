@@ -64,6 +64,18 @@ interface Kernels {
     void dotAndSquaredNormRows(float[] query, int queryOffset, MemorySegment rows, long rowsOffset, int dim, int count,
                                float[] dots, float[] squaredNorms);
 
+    /**
+     * out[r] = squaredL2(query, queryOffset, rows_r, offset_r, dim) for the three rows r = 0, 1, 2,
+     * each anywhere in its own segment: one pass over the three, so their cache misses overlap
+     * (what a graph walk scores are a node's neighbours, scattered over the stored rows).
+     */
+    void squaredL2Three(float[] query, int queryOffset, MemorySegment rows0, long offset0, MemorySegment rows1, long offset1,
+                        MemorySegment rows2, long offset2, int dim, float[] out);
+
+    /** out[r] = dot(query, queryOffset, rows_r, offset_r, dim) for r = 0, 1, 2, as {@link #squaredL2Three}. */
+    void dotThree(float[] query, int queryOffset, MemorySegment rows0, long offset0, MemorySegment rows1, long offset1,
+                  MemorySegment rows2, long offset2, int dim, float[] out);
+
     /** Rows per tile: the SIMD tile kernel keeps width x TILE_ROWS vector accumulators in registers. */
     int TILE_ROWS = 6;
 

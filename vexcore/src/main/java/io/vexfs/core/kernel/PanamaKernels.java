@@ -810,6 +810,143 @@ final class PanamaKernels implements Kernels {
         }
     }
 
+    /**
+     * Three rows, each with the single-row kernel's four accumulators (twelve registers, so all
+     * stay in registers on AVX2's sixteen; a fourth row would spill them), and the single-row
+     * reduction done as {@link #squaredL2Rows} does it for two pairs, the fourth row a zero.
+     */
+    @Override
+    public void squaredL2Three(float[] query, int queryOffset, MemorySegment rows0, long offset0, MemorySegment rows1, long offset1,
+                  MemorySegment rows2, long offset2, int dim, float[] out) {
+        FloatVector acc00 = FloatVector.zero(SPECIES);
+        FloatVector acc01 = FloatVector.zero(SPECIES);
+        FloatVector acc02 = FloatVector.zero(SPECIES);
+        FloatVector acc03 = FloatVector.zero(SPECIES);
+        FloatVector acc10 = FloatVector.zero(SPECIES);
+        FloatVector acc11 = FloatVector.zero(SPECIES);
+        FloatVector acc12 = FloatVector.zero(SPECIES);
+        FloatVector acc13 = FloatVector.zero(SPECIES);
+        FloatVector acc20 = FloatVector.zero(SPECIES);
+        FloatVector acc21 = FloatVector.zero(SPECIES);
+        FloatVector acc22 = FloatVector.zero(SPECIES);
+        FloatVector acc23 = FloatVector.zero(SPECIES);
+        int strided = dim - dim % STRIDE;
+        int i = 0;
+        for (; i < strided; i += STRIDE) {
+            FloatVector q0 = load(query, queryOffset + i);
+            FloatVector d00 = q0.sub(load(rows0, offset0, i));
+            FloatVector d10 = q0.sub(load(rows1, offset1, i));
+            FloatVector d20 = q0.sub(load(rows2, offset2, i));
+            acc00 = d00.fma(d00, acc00);
+            acc10 = d10.fma(d10, acc10);
+            acc20 = d20.fma(d20, acc20);
+            FloatVector q1 = load(query, queryOffset + i + LANES);
+            FloatVector d01 = q1.sub(load(rows0, offset0, i + LANES));
+            FloatVector d11 = q1.sub(load(rows1, offset1, i + LANES));
+            FloatVector d21 = q1.sub(load(rows2, offset2, i + LANES));
+            acc01 = d01.fma(d01, acc01);
+            acc11 = d11.fma(d11, acc11);
+            acc21 = d21.fma(d21, acc21);
+            FloatVector q2 = load(query, queryOffset + i + 2 * LANES);
+            FloatVector d02 = q2.sub(load(rows0, offset0, i + 2 * LANES));
+            FloatVector d12 = q2.sub(load(rows1, offset1, i + 2 * LANES));
+            FloatVector d22 = q2.sub(load(rows2, offset2, i + 2 * LANES));
+            acc02 = d02.fma(d02, acc02);
+            acc12 = d12.fma(d12, acc12);
+            acc22 = d22.fma(d22, acc22);
+            FloatVector q3 = load(query, queryOffset + i + 3 * LANES);
+            FloatVector d03 = q3.sub(load(rows0, offset0, i + 3 * LANES));
+            FloatVector d13 = q3.sub(load(rows1, offset1, i + 3 * LANES));
+            FloatVector d23 = q3.sub(load(rows2, offset2, i + 3 * LANES));
+            acc03 = d03.fma(d03, acc03);
+            acc13 = d13.fma(d13, acc13);
+            acc23 = d23.fma(d23, acc23);
+        }
+        int vectorized = dim - dim % LANES;
+        for (; i < vectorized; i += LANES) {
+            FloatVector q = load(query, queryOffset + i);
+            FloatVector d0 = q.sub(load(rows0, offset0, i));
+            FloatVector d1 = q.sub(load(rows1, offset1, i));
+            FloatVector d2 = q.sub(load(rows2, offset2, i));
+            acc00 = d0.fma(d0, acc00);
+            acc10 = d1.fma(d1, acc10);
+            acc20 = d2.fma(d2, acc20);
+        }
+        FloatVector x = acc00.add(acc01).add(acc02.add(acc03));
+        FloatVector y = acc10.add(acc11).add(acc12.add(acc13));
+        FloatVector z = acc20.add(acc21).add(acc22.add(acc23));
+        FloatVector none = FloatVector.zero(SPECIES);
+        FloatVector first = x.blend(y.rearrange(HALVES_UP), HALVES_UPPER).add(x.rearrange(HALVES_DOWN).blend(y, HALVES_UPPER));
+        FloatVector second = z.blend(none.rearrange(HALVES_UP), HALVES_UPPER).add(z.rearrange(HALVES_DOWN).blend(none, HALVES_UPPER));
+        FloatVector sums = first.blend(second.rearrange(QUARTERS_UP), QUARTERS_UPPER)
+                .add(first.rearrange(QUARTERS_DOWN).blend(second, QUARTERS_UPPER));
+        for (int h = 2; h < HALVINGS.length; h++) {
+            sums = sums.add(sums.rearrange(HALVINGS[h]));
+        }
+        out[0] = vectorized == dim ? sums.lane(X_LOWER) : squaredL2Tail(query, queryOffset, rows0, offset0, vectorized, dim, sums.lane(X_LOWER));
+        out[1] = vectorized == dim ? sums.lane(X_UPPER) : squaredL2Tail(query, queryOffset, rows1, offset1, vectorized, dim, sums.lane(X_UPPER));
+        out[2] = vectorized == dim ? sums.lane(Y_LOWER) : squaredL2Tail(query, queryOffset, rows2, offset2, vectorized, dim, sums.lane(Y_LOWER));
+    }
+
+    /** As {@link #squaredL2Three}, with the single-row dot kernel's chains. */
+    @Override
+    public void dotThree(float[] query, int queryOffset, MemorySegment rows0, long offset0, MemorySegment rows1, long offset1,
+                  MemorySegment rows2, long offset2, int dim, float[] out) {
+        FloatVector acc00 = FloatVector.zero(SPECIES);
+        FloatVector acc01 = FloatVector.zero(SPECIES);
+        FloatVector acc02 = FloatVector.zero(SPECIES);
+        FloatVector acc03 = FloatVector.zero(SPECIES);
+        FloatVector acc10 = FloatVector.zero(SPECIES);
+        FloatVector acc11 = FloatVector.zero(SPECIES);
+        FloatVector acc12 = FloatVector.zero(SPECIES);
+        FloatVector acc13 = FloatVector.zero(SPECIES);
+        FloatVector acc20 = FloatVector.zero(SPECIES);
+        FloatVector acc21 = FloatVector.zero(SPECIES);
+        FloatVector acc22 = FloatVector.zero(SPECIES);
+        FloatVector acc23 = FloatVector.zero(SPECIES);
+        int strided = dim - dim % STRIDE;
+        int i = 0;
+        for (; i < strided; i += STRIDE) {
+            FloatVector q0 = load(query, queryOffset + i);
+            acc00 = q0.fma(load(rows0, offset0, i), acc00);
+            acc10 = q0.fma(load(rows1, offset1, i), acc10);
+            acc20 = q0.fma(load(rows2, offset2, i), acc20);
+            FloatVector q1 = load(query, queryOffset + i + LANES);
+            acc01 = q1.fma(load(rows0, offset0, i + LANES), acc01);
+            acc11 = q1.fma(load(rows1, offset1, i + LANES), acc11);
+            acc21 = q1.fma(load(rows2, offset2, i + LANES), acc21);
+            FloatVector q2 = load(query, queryOffset + i + 2 * LANES);
+            acc02 = q2.fma(load(rows0, offset0, i + 2 * LANES), acc02);
+            acc12 = q2.fma(load(rows1, offset1, i + 2 * LANES), acc12);
+            acc22 = q2.fma(load(rows2, offset2, i + 2 * LANES), acc22);
+            FloatVector q3 = load(query, queryOffset + i + 3 * LANES);
+            acc03 = q3.fma(load(rows0, offset0, i + 3 * LANES), acc03);
+            acc13 = q3.fma(load(rows1, offset1, i + 3 * LANES), acc13);
+            acc23 = q3.fma(load(rows2, offset2, i + 3 * LANES), acc23);
+        }
+        int vectorized = dim - dim % LANES;
+        for (; i < vectorized; i += LANES) {
+            FloatVector q = load(query, queryOffset + i);
+            acc00 = q.fma(load(rows0, offset0, i), acc00);
+            acc10 = q.fma(load(rows1, offset1, i), acc10);
+            acc20 = q.fma(load(rows2, offset2, i), acc20);
+        }
+        FloatVector x = acc00.add(acc01).add(acc02.add(acc03));
+        FloatVector y = acc10.add(acc11).add(acc12.add(acc13));
+        FloatVector z = acc20.add(acc21).add(acc22.add(acc23));
+        FloatVector none = FloatVector.zero(SPECIES);
+        FloatVector first = x.blend(y.rearrange(HALVES_UP), HALVES_UPPER).add(x.rearrange(HALVES_DOWN).blend(y, HALVES_UPPER));
+        FloatVector second = z.blend(none.rearrange(HALVES_UP), HALVES_UPPER).add(z.rearrange(HALVES_DOWN).blend(none, HALVES_UPPER));
+        FloatVector sums = first.blend(second.rearrange(QUARTERS_UP), QUARTERS_UPPER)
+                .add(first.rearrange(QUARTERS_DOWN).blend(second, QUARTERS_UPPER));
+        for (int h = 2; h < HALVINGS.length; h++) {
+            sums = sums.add(sums.rearrange(HALVINGS[h]));
+        }
+        out[0] = vectorized == dim ? sums.lane(X_LOWER) : dotTail(query, queryOffset, rows0, offset0, vectorized, dim, sums.lane(X_LOWER));
+        out[1] = vectorized == dim ? sums.lane(X_UPPER) : dotTail(query, queryOffset, rows1, offset1, vectorized, dim, sums.lane(X_UPPER));
+        out[2] = vectorized == dim ? sums.lane(Y_LOWER) : dotTail(query, queryOffset, rows2, offset2, vectorized, dim, sums.lane(Y_LOWER));
+    }
+
     /** The scalar tail of {@link #squaredL2}: elements [vectorized, dim) onto the lane sum. */
     private static float squaredL2Tail(float[] query, int queryOffset, MemorySegment rows, long rowOffset, int vectorized, int dim,
                                        float laneSum) {

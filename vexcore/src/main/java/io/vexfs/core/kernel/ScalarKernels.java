@@ -123,6 +123,22 @@ final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void squaredL2Three(float[] query, int queryOffset, MemorySegment rows0, long offset0, MemorySegment rows1, long offset1,
+                               MemorySegment rows2, long offset2, int dim, float[] out) {
+        out[0] = squaredL2(query, queryOffset, rows0, offset0, dim);
+        out[1] = squaredL2(query, queryOffset, rows1, offset1, dim);
+        out[2] = squaredL2(query, queryOffset, rows2, offset2, dim);
+    }
+
+    @Override
+    public void dotThree(float[] query, int queryOffset, MemorySegment rows0, long offset0, MemorySegment rows1, long offset1,
+                         MemorySegment rows2, long offset2, int dim, float[] out) {
+        out[0] = dot(query, queryOffset, rows0, offset0, dim);
+        out[1] = dot(query, queryOffset, rows1, offset1, dim);
+        out[2] = dot(query, queryOffset, rows2, offset2, dim);
+    }
+
+    @Override
     public void dotAndSquaredNormRows(float[] query, int queryOffset, MemorySegment rows, long rowsOffset, int dim, int count,
                                       float[] dots, float[] squaredNorms) {
         long rowBytes = (long) dim * Float.BYTES;

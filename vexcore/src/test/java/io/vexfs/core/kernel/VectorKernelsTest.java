@@ -108,6 +108,45 @@ class VectorKernelsTest {
         }
     }
 
+    /**
+     * The three-row kernels a graph walk scores neighbours with: each row in a segment of its own
+     * (of every kind of memory, at any byte offset), SIMD and scalar, gives what the single-row
+     * kernel gives it, to the bit, so a walk ranks alike whichever way it scores.
+     */
+    @ParameterizedTest
+    @MethodSource("multiRowDims")
+    void threeRowKernelsEqualTheSingleRowOnes(int dim) {
+        Kernels simd = new PanamaKernels();
+        Kernels scalar = new ScalarKernels(simd.lanes());
+        StoredRows[] kinds = StoredRows.values();
+        Random random = new Random(31L * dim);
+        for (int trial = 0; trial < 12; trial++) {
+            int queryOffset = random.nextInt(5);
+            float[] query = randomArray(random, queryOffset + dim + random.nextInt(3), trial);
+            MemorySegment[] rows = new MemorySegment[3];
+            long[] offsets = new long[3];
+            for (int r = 0; r < 3; r++) {
+                int before = random.nextInt(4);
+                float[] values = randomArray(random, before + dim + random.nextInt(3), trial + r);
+                rows[r] = kinds[(trial + r) % kinds.length].of(values);
+                offsets[r] = (long) before * Float.BYTES;
+            }
+            for (Kernels kernels : new Kernels[] {simd, scalar}) {
+                float[] squaredL2s = {Float.NaN, Float.NaN, Float.NaN, 7f};
+                float[] dots = {Float.NaN, Float.NaN, Float.NaN, 7f};
+                kernels.squaredL2Three(query, queryOffset, rows[0], offsets[0], rows[1], offsets[1], rows[2], offsets[2], dim, squaredL2s);
+                kernels.dotThree(query, queryOffset, rows[0], offsets[0], rows[1], offsets[1], rows[2], offsets[2], dim, dots);
+                for (int r = 0; r < 3; r++) {
+                    String which = (kernels == simd ? "simd" : "scalar") + " trial " + trial + " row " + r;
+                    assertBitwise(scalar.squaredL2(query, queryOffset, rows[r], offsets[r], dim), squaredL2s[r], "squaredL2Three " + which, dim);
+                    assertBitwise(scalar.dot(query, queryOffset, rows[r], offsets[r], dim), dots[r], "dotThree " + which, dim);
+                }
+                assertEquals(7f, squaredL2s[3], "writes three results, no more");
+                assertEquals(7f, dots[3], "writes three results, no more");
+            }
+        }
+    }
+
     /** Rows at every byte offset, not only whole floats from an aligned base: a segment file need not align them. */
     @Test
     void rowsAtAnyByteOffset() {
@@ -350,6 +389,11 @@ class VectorKernelsTest {
         assertThrows(IndexOutOfBoundsException.class, () -> VectorKernels.dotRows(a, 0, rows, -4, 4, 1, out));
         assertThrows(IndexOutOfBoundsException.class, () -> VectorKernels.dotAndSquaredNormRows(a, 0, rows, 0, 4, 4, out, new float[2]));
         assertThrows(IndexOutOfBoundsException.class, () -> VectorKernels.squaredL2Rows(a, 0, rows, 0, 1 << 16, 1 << 16, out));
+        MemorySegment small = MemorySegment.ofArray(new float[3]);
+        assertThrows(IndexOutOfBoundsException.class, () -> VectorKernels.squaredL2Three(a, 0, rows, 0, rows, 48, small, 0, 4, out));
+        assertThrows(IndexOutOfBoundsException.class, () -> VectorKernels.squaredL2Three(a, 0, rows, 0, rows, 52, rows, 0, 4, out));
+        assertThrows(IndexOutOfBoundsException.class, () -> VectorKernels.dotThree(a, 13, rows, 0, rows, 0, rows, 0, 4, out));
+        assertThrows(IndexOutOfBoundsException.class, () -> VectorKernels.dotThree(a, 0, rows, 0, rows, 0, rows, 0, 4, new float[2]));
         assertThrows(IndexOutOfBoundsException.class, () -> VectorKernels.dot(a, 0, rows, 4, 16));
         assertThrows(IndexOutOfBoundsException.class, () -> VectorKernels.squaredL2(a, 0, rows, 60, 2));
         assertThrows(IndexOutOfBoundsException.class, () -> VectorKernels.squaredNorm(rows, 0, 17));
