@@ -109,6 +109,12 @@ import java.util.stream.IntStream;
 public final class AnnIndex<T> {
     /** jvector's recommended construction setting: 20% more neighbours kept while building. */
     private static final float NEIGHBOR_OVERFLOW = 1.2f;
+    /**
+     * A node that this many others or fewer link to on the bottom layer is hard to reach: a
+     * search finds it only through those few. With alpha 1.0 a node in a dense cluster can keep two
+     * links and receive one (measured: at ef 200 one stored vector in 3,000 did not find itself).
+     */
+    static final int WEAKLY_LINKED = 2;
     /** The "prefetch" toggle of .vexfs/optimizations: off, a search scores each node as it comes, as jvector does. */
     private static volatile boolean prefetching = true;
     private static final int CACHE_LINE = 64;
@@ -313,6 +319,7 @@ public final class AnnIndex<T> {
     private volatile int purged;
     /** Nodes found unreachable after concurrent inserts and given a stand-in; written by the writer only. */
     private volatile int relinked;
+    private volatile int backlinked;
     /** Rows that came from an index file (live after matching); 0 for an index built by inserts. Set once by {@link #read}. */
     private volatile int restored;
     /** Set when an insert was cut short: the table then holds nodes the graph lacks, so the index is not written; the writer's only. */
@@ -398,6 +405,11 @@ public final class AnnIndex<T> {
     /** Nodes found unreachable after concurrent inserts and linked again through a stand-in. */
     public int relinkedNodes() {
         return relinked;
+    }
+
+    /** Nodes that only {@link #WEAKLY_LINKED} others or fewer linked to, given links back from their own neighbours. */
+    public int backlinkedNodes() {
+        return backlinked;
     }
 
     /** Removed blocks still pinned, waiting for a purge or a grace period. */
@@ -561,19 +573,21 @@ public final class AnnIndex<T> {
      * Concurrent inserts now and then leave a node that no other node links to, so no search
      * can reach it (seen: one in 3,000 on two threads). Each such node gets a stand-in: a new
      * graph node at the same memory, inserted alone, with the unreachable node (and its
-     * copies) as its copies; the unreachable one is marked deleted. Costs one pass over the
+     * copies) as its copies; the unreachable one is marked deleted. A node that few others link
+     * to ({@link #WEAKLY_LINKED}) gets a link back from each of its own neighbours, as HNSW's
+     * insert gives them, which the neighbours' selection had dropped. Costs one pass over the
      * bottom layer's links.
      */
     private void relinkUnreachable() {
         Nodes t = nodes;
         ImmutableGraphIndex.View view = graph.getView();
-        boolean[] linked = new boolean[t.size()];
+        int[] linkedFrom = new int[t.size()];
         for (int node = 0; node < t.size(); node++) {
             if (t.graphNodes()[node] == node && view.contains(0, node)) {
                 for (var it = view.getNeighborsIterator(0, node); it.hasNext(); ) {
                     int neighbour = it.nextInt();
-                    if (neighbour < linked.length) {
-                        linked[neighbour] = true;
+                    if (neighbour < linkedFrom.length) {
+                        linkedFrom[neighbour]++;
                     }
                 }
             }
@@ -582,9 +596,13 @@ public final class AnnIndex<T> {
         List<Integer> unreachable = new ArrayList<>();
         for (int node = 0; node < t.size(); node++) {
             boolean markedDeleted = t.removed()[node] && copiesOf(t, node).length == 0;
-            if (!linked[node] && t.graphNodes()[node] == node && !markedDeleted && view.contains(0, node)
+            if (linkedFrom[node] <= WEAKLY_LINKED && t.graphNodes()[node] == node && !markedDeleted && view.contains(0, node)
                     && (entry == null || entry.node != node)) {
-                unreachable.add(node);
+                if (linkedFrom[node] == 0) {
+                    unreachable.add(node);
+                } else {
+                    backlink(node);
+                }
             }
         }
         for (int orphan : unreachable) {
@@ -618,8 +636,22 @@ public final class AnnIndex<T> {
             growCodes(standIn + 1);
             encode(standIn);
             link(standIn);
+            // Inserted alone it can still end up unlinked: its neighbours' selection may drop it again.
+            backlink(standIn);
             relinked++;
         }
+    }
+
+    /** Links each of the node's bottom-layer neighbours back to it (jvector prunes a list that grows past its overflow). */
+    private void backlink(int node) {
+        NodeScores scores = new NodeScores(node);
+        NodeArray neighbours = new NodeArray(2 * params.m());
+        for (var it = graph.getNeighborsIterator(0, node); it.hasNext(); ) {
+            int neighbour = it.nextInt();
+            neighbours.insertSorted(neighbour, scores.similarityTo(neighbour));
+        }
+        graph.addEdges(0, node, neighbours, NEIGHBOR_OVERFLOW);
+        backlinked++;
     }
 
     private void insert(int node) {
