@@ -319,6 +319,7 @@ public final class AnnIndex<T> {
     private volatile int purged;
     /** Nodes found unreachable after concurrent inserts and given a stand-in; written by the writer only. */
     private volatile int relinked;
+    /** Weakly linked nodes given links back from their own neighbours; written by the writer only. */
     private volatile int backlinked;
     /** Rows that came from an index file (live after matching); 0 for an index built by inserts. Set once by {@link #read}. */
     private volatile int restored;
@@ -564,7 +565,7 @@ public final class AnnIndex<T> {
             throw new CancellationException("stopped while inserting " + total + " rows");
         }
         if (toInsert - serial > 1) {
-            relinkUnreachable();
+            repairReachability();
         }
         return gone;
     }
@@ -578,7 +579,7 @@ public final class AnnIndex<T> {
      * insert gives them, which the neighbours' selection had dropped. Costs one pass over the
      * bottom layer's links.
      */
-    private void relinkUnreachable() {
+    private void repairReachability() {
         Nodes t = nodes;
         ImmutableGraphIndex.View view = graph.getView();
         int[] linkedFrom = new int[t.size()];
