@@ -817,7 +817,7 @@ final class PanamaKernels implements Kernels {
      */
     @Override
     public void squaredL2Three(float[] query, int queryOffset, MemorySegment rows0, long offset0, MemorySegment rows1, long offset1,
-                  MemorySegment rows2, long offset2, int dim, float[] out) {
+                               MemorySegment rows2, long offset2, int dim, float[] out) {
         FloatVector acc00 = FloatVector.zero(SPECIES);
         FloatVector acc01 = FloatVector.zero(SPECIES);
         FloatVector acc02 = FloatVector.zero(SPECIES);
@@ -877,7 +877,8 @@ final class PanamaKernels implements Kernels {
         FloatVector z = acc20.add(acc21).add(acc22.add(acc23));
         FloatVector none = FloatVector.zero(SPECIES);
         FloatVector first = x.blend(y.rearrange(HALVES_UP), HALVES_UPPER).add(x.rearrange(HALVES_DOWN).blend(y, HALVES_UPPER));
-        FloatVector second = z.blend(none.rearrange(HALVES_UP), HALVES_UPPER).add(z.rearrange(HALVES_DOWN).blend(none, HALVES_UPPER));
+        // The merge of z with a zero row: its upper half's lanes are zeros to begin with.
+        FloatVector second = z.blend(none, HALVES_UPPER).add(z.rearrange(HALVES_DOWN).blend(none, HALVES_UPPER));
         FloatVector sums = first.blend(second.rearrange(QUARTERS_UP), QUARTERS_UPPER)
                 .add(first.rearrange(QUARTERS_DOWN).blend(second, QUARTERS_UPPER));
         for (int h = 2; h < HALVINGS.length; h++) {
@@ -891,7 +892,7 @@ final class PanamaKernels implements Kernels {
     /** As {@link #squaredL2Three}, with the single-row dot kernel's chains. */
     @Override
     public void dotThree(float[] query, int queryOffset, MemorySegment rows0, long offset0, MemorySegment rows1, long offset1,
-                  MemorySegment rows2, long offset2, int dim, float[] out) {
+                         MemorySegment rows2, long offset2, int dim, float[] out) {
         FloatVector acc00 = FloatVector.zero(SPECIES);
         FloatVector acc01 = FloatVector.zero(SPECIES);
         FloatVector acc02 = FloatVector.zero(SPECIES);
@@ -936,7 +937,8 @@ final class PanamaKernels implements Kernels {
         FloatVector z = acc20.add(acc21).add(acc22.add(acc23));
         FloatVector none = FloatVector.zero(SPECIES);
         FloatVector first = x.blend(y.rearrange(HALVES_UP), HALVES_UPPER).add(x.rearrange(HALVES_DOWN).blend(y, HALVES_UPPER));
-        FloatVector second = z.blend(none.rearrange(HALVES_UP), HALVES_UPPER).add(z.rearrange(HALVES_DOWN).blend(none, HALVES_UPPER));
+        // The merge of z with a zero row: its upper half's lanes are zeros to begin with.
+        FloatVector second = z.blend(none, HALVES_UPPER).add(z.rearrange(HALVES_DOWN).blend(none, HALVES_UPPER));
         FloatVector sums = first.blend(second.rearrange(QUARTERS_UP), QUARTERS_UPPER)
                 .add(first.rearrange(QUARTERS_DOWN).blend(second, QUARTERS_UPPER));
         for (int h = 2; h < HALVINGS.length; h++) {
