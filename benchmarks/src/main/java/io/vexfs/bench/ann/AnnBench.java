@@ -49,7 +49,7 @@ import java.util.regex.Pattern;
  * </pre>
  * With --pq-dims D our collection has pq_subspaces = dim / D (a byte for every D dimensions): it
  * walks its graph on product codes and re-ranks R x k candidates on full vectors. With --alpha A
- * our graph links by that neighbour rule (1.0 is HNSW's, hnswlib's; the collection's default is 1.2).
+ * our graph links by that neighbour rule (1.0, the collection's default, is HNSW's, hnswlib's; 1.2 is jvector's).
  */
 public final class AnnBench {
     static final int K = 10;
@@ -60,7 +60,7 @@ public final class AnnBench {
     static final int[] EFS = {10, 12, 16, 32, 64, 128, 256, 512};
     static final double TARGET_RECALL = 0.95;
     /** The collection's default neighbour rule, as `.collection` spells it. */
-    static final String DEFAULT_ALPHA = "1.2";
+    static final String DEFAULT_ALPHA = "1.0";
     /** Batches of all queries the mount answers at each of two ef before anything is timed. */
     static final int WARMUP_BATCHES = 10;
     private static final Pattern INDEXED = Pattern.compile("(?m)^  (\\S+) .*hnsw \\((\\d+) indexed, graph (?:and product codes \\(\\d+ bytes a row\\) )?([0-9.]+) MiB\\)");

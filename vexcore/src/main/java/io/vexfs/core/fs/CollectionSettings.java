@@ -37,6 +37,8 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
     public static final CollectionSettings DEFAULT = new CollectionSettings(0, Metric.L2, FLAT, 10,
             AnnParams.DEFAULTS.m(), AnnParams.DEFAULTS.efConstruction(), AnnParams.DEFAULTS.ef(), AnnParams.DEFAULTS.pqSubspaces(),
             AnnParams.DEFAULTS.rerank(), AnnParams.DEFAULTS.alpha(), null);
+    /** The alpha of hnsw settings logged before the alpha key existed: jvector's default, which linked them. */
+    static final float ALPHA_BEFORE_THE_KEY = 1.2f;
     /** The keys that tune the hnsw index, refused on a flat collection. */
     private static final java.util.Set<String> HNSW_KEYS = java.util.Set.of("m", "ef_construction", "ef", "pq_subspaces", "rerank",
             "alpha");
@@ -287,6 +289,7 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
      */
     public static CollectionSettings restore(String text) {
         CollectionSettings s = DEFAULT;
+        boolean alphaLogged = false;
         // The model's lines are read together at the end: an onnx model is one spec of four lines.
         String[] embed = {null, null, null, EmbedSpec.MEAN};
         for (String raw : text.split("\n")) {
@@ -310,8 +313,12 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
                             Integer.parseInt(value), s.rerank, s.alpha, null);
                     case "rerank" -> new CollectionSettings(s.dim, s.metric, s.index, s.k, s.m, s.efConstruction, s.ef,
                             s.pqSubspaces, Integer.parseInt(value), s.alpha, null);
-                    case "alpha" -> new CollectionSettings(s.dim, s.metric, s.index, s.k, s.m, s.efConstruction, s.ef,
-                            s.pqSubspaces, s.rerank, Float.parseFloat(value), null);
+                    case "alpha" -> {
+                        CollectionSettings withAlpha = new CollectionSettings(s.dim, s.metric, s.index, s.k, s.m, s.efConstruction,
+                                s.ef, s.pqSubspaces, s.rerank, Float.parseFloat(value), null);
+                        alphaLogged = true;
+                        yield withAlpha;
+                    }
                     case "embed", "embed_model", "embed_tokenizer", "embed_pooling" -> {
                         embed[List.of("embed", "embed_model", "embed_tokenizer", "embed_pooling").indexOf(key)] = value;
                         yield s;
@@ -321,6 +328,12 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
             } catch (IllegalArgumentException e) {
                 System.err.println("vexfs: stored collection setting '" + clip(line) + "' is not understood by this build; ignored");
             }
+        }
+        if (s.hnsw() && !alphaLogged) {
+            // Logged before the alpha key existed: its graph was linked with jvector's 1.2, and
+            // the index file says so; the default would not match it and rebuild the graph.
+            s = new CollectionSettings(s.dim, s.metric, s.index, s.k, s.m, s.efConstruction, s.ef, s.pqSubspaces, s.rerank,
+                    ALPHA_BEFORE_THE_KEY, null);
         }
         if (embed[0] == null || embed[0].equals("none")) {
             return s;

@@ -15,14 +15,15 @@ package io.vexfs.core.index;
  *                       re-ranked on their full vectors, at most the ef a search keeps
  * @param alpha          how diverse a node's links must be (jvector's neighbour selection): a
  *                       candidate is linked unless a node already linked is at least alpha times
- *                       closer to it than the node itself is. 1.0 is HNSW's rule (hnswlib's): the
- *                       sparsest graph, fastest to build and to search at a given ef, with less
- *                       recall at that ef and now and then a node hard to reach; larger keeps more
- *                       links (1.2, jvector's default, is ours)
+ *                       closer to it than the node itself is. 1.0, the default, is HNSW's rule
+ *                       (hnswlib's): the sparsest graph, fastest to build and to search at a given
+ *                       ef, with less recall at that ef (AnnIndex links weakly linked nodes back so
+ *                       that every node stays reachable); larger keeps more links (1.2 is jvector's
+ *                       default)
  */
 public record AnnParams(int m, int efConstruction, int ef, int pqSubspaces, int rerank, float alpha) {
     public static final int DEFAULT_RERANK = 4;
-    public static final float DEFAULT_ALPHA = 1.2f;
+    public static final float DEFAULT_ALPHA = 1.0f;
     public static final float MIN_ALPHA = 1.0f;
     public static final float MAX_ALPHA = 2.0f;
     public static final AnnParams DEFAULTS = new AnnParams(16, 100, 64);

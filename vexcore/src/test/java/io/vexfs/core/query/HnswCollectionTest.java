@@ -620,6 +620,10 @@ class HnswCollectionTest {
 
     /** 2,000 rows in 4 files and 100 single-vector files, indexed; returns them row-major (files first). */
     private float[] storeIndexedCollection() throws Exception {
+        return storeIndexedCollection("");
+    }
+
+    private float[] storeIndexedCollection(String moreSettings) throws Exception {
         float[] base = randomVectors(2100);
         for (int f = 0; f < 4; f++) {
             write("/docs/part" + f + ".vec", vecText(base, f * 500, 500));
@@ -627,7 +631,7 @@ class HnswCollectionTest {
         for (int i = 0; i < 100; i++) {
             write("/docs/v" + i + ".vec", vecText(base, 2000 + i, 1));
         }
-        write("/docs/.collection", "index = hnsw\nm = 12\nef = 48\n");
+        write("/docs/.collection", "index = hnsw\nm = 12\nef = 48\n" + moreSettings);
         awaitIndexed();
         return base;
     }
@@ -746,33 +750,34 @@ class HnswCollectionTest {
     @Test
     void aChangedAlphaRebuildsTheGraphWhichARemountThenReadsAsItIs() throws Exception {
         float[] base = storeIndexedCollection();
-        AnnIndex<Collection.Entry> dense = docs().hnsw().index();
-        assertEquals(1.2f, dense.params().alpha(), "the default");
-        write("/docs/.collection", "alpha = 1.0\n");
-        assertTrue(read("/docs/.collection").contains("rerank = 4\nalpha = 1.0\n"), read("/docs/.collection"));
-        awaitIndexed();
         AnnIndex<Collection.Entry> sparse = docs().hnsw().index();
-        assertNotSame(dense, sparse, "another rule links another graph: it is built again");
-        assertEquals(1.0f, sparse.params().alpha());
-        assertEquals(2100, sparse.indexed());
-        assertEquals(0, sparse.restoredRows(), "built by inserts");
-        assertRecallAgainstFlat(0.9, "alpha 1.0");
+        assertEquals(1.0f, sparse.params().alpha(), "the default");
+        write("/docs/.collection", "alpha = 1.2\n");
+        assertTrue(read("/docs/.collection").contains("rerank = 4\nalpha = 1.2\n"), read("/docs/.collection"));
+        awaitIndexed();
+        AnnIndex<Collection.Entry> diverse = docs().hnsw().index();
+        assertNotSame(sparse, diverse, "another rule links another graph: it is built again");
+        assertEquals(1.2f, diverse.params().alpha());
+        assertEquals(2100, diverse.indexed());
+        assertEquals(0, diverse.restoredRows(), "built by inserts");
+        assertRecallAgainstFlat(0.9, "alpha 1.2");
         float[] queries = randomVectors(50);
         String before = search("k=10\n" + vecText(queries, 0, 50));
 
         close();
         mount();
         awaitIndexed();
-        assertEquals("alpha = 1.0", read("/docs/.collection").lines().filter(l -> l.startsWith("alpha")).findFirst().orElse(""));
-        assertEquals(1.0f, docs().hnsw().index().params().alpha());
-        assertEquals(2100, docs().hnsw().index().restoredRows(), "the file holds the alpha 1.0 graph: nothing built again");
+        assertEquals("alpha = 1.2", read("/docs/.collection").lines().filter(l -> l.startsWith("alpha")).findFirst().orElse(""));
+        assertEquals(1.2f, docs().hnsw().index().params().alpha());
+        assertEquals(2100, docs().hnsw().index().restoredRows(), "the file holds the alpha 1.2 graph: nothing built again");
         assertEquals(before, search("k=10\n" + vecText(queries, 0, 50)));
         assertEquals(List.of("docs/v7.vec"), column(search("k=1\n" + vecText(base, 2007, 1)), 3));
     }
 
     @Test
     void anIndexFileOfVersionOneWithoutProductCodesIsStillRead() throws Exception {
-        storeIndexedCollection();
+        // Version 1 files were all linked with alpha 1.2: settings of another alpha would rebuild.
+        storeIndexedCollection("alpha = 1.2\n");
         float[] queries = randomVectors(20);
         String before = search("k=10\n" + vecText(queries, 0, 20));
         close();
