@@ -1,6 +1,7 @@
 package io.vexfs.core.index;
 
 import io.github.jbellis.jvector.graph.ImmutableGraphIndex;
+import io.github.jbellis.jvector.graph.NodeArray;
 import io.github.jbellis.jvector.graph.NodesIterator;
 import io.github.jbellis.jvector.graph.SearchResult;
 import io.github.jbellis.jvector.graph.similarity.ScoreFunction;
@@ -17,7 +18,7 @@ import java.util.Arrays;
  * results, where jvector's searcher heaps every one; and a node's
  * unvisited neighbours are all prefetched before the first is scored and then scored three at a
  * time ({@link ScoringThree}), so their cache misses overlap (hnswlib prefetches for the same
- * reason). Everything but the bottom layer's links comes
+ * reason). Inserts walk the same way ({@link #insert}). Everything but the bottom layer's links comes
  * from the graph's view (the entry, the upper layers, the deleted nodes); the bottom layer's links
  * from the {@link BottomLinks} given, the view's own or the graph's as they are (see AnnIndex).
  * Not thread-safe: one per thread.
@@ -46,6 +47,13 @@ final class GraphWalk {
     interface ScoringThree {
         /** out[0], out[1], out[2]: {@code similarityTo} of each node, to the bit. */
         void similaritiesTo(int node0, int node1, int node2, float[] out);
+    }
+
+    /** What an insert does with the nodes it found on a layer: links the new node to a diverse few of them. */
+    @FunctionalInterface
+    interface LayerLinker {
+        /** {@code found}: the layer's accepted results, best first; the walk clears and refills it for the next layer. */
+        void link(int layer, NodeArray found);
     }
 
     private static final SearchResult.NodeScore[] NONE = new SearchResult.NodeScore[0];
@@ -78,15 +86,71 @@ final class GraphWalk {
         Bits acceptLive = live(view, accept);
         int start = descend(view, scores, prefetch, entry);
         seed(view, start, startScore, acceptLive, ef);
-        beam(bottom, scores, prefetch, ef, acceptLive);
+        beam(view, 0, bottom, scores, prefetch, ef, acceptLive);
         return best(topK);
+    }
+
+    /**
+     * An insert's walk (HNSW's insert, as jvector's {@code addGraphNode} does it): greedy down to
+     * the new node's own top layer {@code level}, then on that layer and each one below a beam of
+     * {@code ef}, whose live results but {@code node} itself go to {@code linker} and are where the
+     * next layer's beam starts. {@code found} is the caller's, reused.
+     */
+    void insert(ImmutableGraphIndex.View view, BottomLinks bottom, ScoreFunction scores, boolean prefetch, int ef, int node,
+                int level, NodeArray found, LayerLinker linker) {
+        ImmutableGraphIndex.NodeAtLevel entry = view.entryNode();
+        if (entry == null) {
+            return;
+        }
+        // Every live node, the node itself too (another insert may link to it already): it is left out of found below.
+        Bits live = live(view, Bits.ALL);
+        int start = descend(view, scores, prefetch, entry, level);
+        seed(view, start, startScore, live, ef);
+        for (int layer = Math.min(level, entry.level); ; layer--) {
+            beam(view, layer, bottom, scores, prefetch, ef, live);
+            found.clear();
+            int count = results.size;
+            if (unvisited.length < count) {
+                unvisited = new int[count];
+                scored = new float[count];
+            }
+            // Worst first off the heap, so filled from the end: found then takes them best first.
+            for (int i = count - 1; i >= 0; i--) {
+                unvisited[i] = results.nodes[0];
+                scored[i] = results.scores[0];
+                results.pop();
+            }
+            for (int i = 0; i < count; i++) {
+                if (unvisited[i] != node) {
+                    found.addInOrder(unvisited[i], scored[i]);
+                }
+            }
+            linker.link(layer, found);
+            if (layer == 0) {
+                return;
+            }
+            // The layer below starts from everything this one found.
+            newStamp(view.getIdUpperBound());
+            candidates.clear();
+            for (int i = 0; i < count; i++) {
+                mark(unvisited[i]);
+                candidates.push(unvisited[i], -scored[i]);
+                offerResult(unvisited[i], scored[i], ef);
+            }
+        }
     }
 
     /** Greedy descent from the entry through the upper layers: the node from which the bottom layer's beam starts. */
     private int descend(ImmutableGraphIndex.View view, ScoreFunction scores, boolean prefetch, ImmutableGraphIndex.NodeAtLevel entry) {
+        return descend(view, scores, prefetch, entry, 0);
+    }
+
+    /** Greedy descent from the entry through the layers above {@code lowest}: the node from which the beam on {@code lowest} starts. */
+    private int descend(ImmutableGraphIndex.View view, ScoreFunction scores, boolean prefetch, ImmutableGraphIndex.NodeAtLevel entry,
+                        int lowest) {
         int current = entry.node;
         float best = scores.similarityTo(current);
-        for (int layer = entry.level; layer > 0; layer--) {
+        for (int layer = entry.level; layer > lowest; layer--) {
             boolean moved = true;
             while (moved) {
                 moved = false;
@@ -124,11 +188,13 @@ final class GraphWalk {
     }
 
     /**
-     * Expands candidates on the bottom layer best first until the best left cannot improve the
-     * {@code ef} results: every unvisited neighbour is scored, and routes the walk if it could
-     * enter the results; it enters them only if {@code accept} takes it.
+     * Expands candidates on a layer best first until the best left cannot improve the {@code ef}
+     * results: every unvisited neighbour is scored, and routes the walk if it could enter the
+     * results; it enters them only if {@code accept} takes it. The bottom layer's links come from
+     * {@code bottom}, an upper one's (inserts only) from the view.
      */
-    private void beam(BottomLinks bottom, ScoreFunction scores, boolean prefetch, int ef, Bits accept) {
+    private void beam(ImmutableGraphIndex.View view, int layer, BottomLinks bottom, ScoreFunction scores, boolean prefetch, int ef,
+                      Bits accept) {
         while (candidates.size > 0) {
             float score = -candidates.scores[0];
             int node = candidates.nodes[0];
@@ -137,10 +203,21 @@ final class GraphWalk {
                 break;
             }
             int count = 0;
-            for (NodesIterator it = bottom.of(node); it.hasNext(); ) {
-                int n = it.nextInt();
-                if (mark(n)) {
-                    count = add(count, n);
+            if (layer == 0) {
+                for (NodesIterator it = bottom.of(node); it.hasNext(); ) {
+                    int n = it.nextInt();
+                    if (mark(n)) {
+                        count = add(count, n);
+                    }
+                }
+            } else {
+                // A loop of its own, so that the calls above see only the bottom layer's kinds of
+                // links (the heap graph's and the base's), two kinds, which C2 still inlines.
+                for (NodesIterator it = view.getNeighborsIterator(layer, node); it.hasNext(); ) {
+                    int n = it.nextInt();
+                    if (mark(n)) {
+                        count = add(count, n);
+                    }
                 }
             }
             score(scores, prefetch, count);
