@@ -55,8 +55,8 @@ import java.util.stream.IntStream;
  * similarities (higher is nearer). jvector 4.0.2 cannot read memory it did not allocate: its
  * vectors wrap a float[] (Panama and scalar providers) or its own native memory (the native
  * provider's Buffer constructor copies), so its own distance functions would need a copy of
- * every row they score; our kernels read the mapped row in place (a query-side row, for
- * inserts, is copied once per score function). Hits carry the owner and the row; the caller
+ * every row they score; our kernels read the mapped row in place (the row an insert links is
+ * copied once, to be scored against three rows at a time). Hits carry the owner and the row; the caller
  * reports its own exact distance.
  *
  * <p>Copies: a row bit-identical to a row already in the graph is not inserted; it joins that
@@ -71,7 +71,8 @@ import java.util.stream.IntStream;
  * on the heap, which holds none of its links; and jvector's on-heap graph, which takes every
  * insert (jvector 4.0.2 can insert into nothing else), so a write after a remount costs the
  * heap only its own node. A search walks both, with our {@link GraphWalk} rather than jvector's
- * searcher (inserts keep jvector's), and ranks their candidates together. A removed
+ * searcher, and ranks their candidates together; an insert finds its candidates with a walk too,
+ * and leaves to jvector only the neighbour selection and the links back ({@link #link}). A removed
  * base node stays in the base and routes searches on a row of zeros, never returned; once the
  * heap's graph outgrows the base, or half the base is dead, {@link #rebuildDue} says so and the
  * caller makes one graph of the live rows ({@link #rebuilt}). Written, the index keeps both

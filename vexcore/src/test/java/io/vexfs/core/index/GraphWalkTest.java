@@ -2,7 +2,9 @@ package io.vexfs.core.index;
 
 import io.github.jbellis.jvector.graph.GraphIndexBuilder;
 import io.github.jbellis.jvector.graph.GraphSearcher;
+import io.github.jbellis.jvector.graph.ImmutableGraphIndex;
 import io.github.jbellis.jvector.graph.ListRandomAccessVectorValues;
+import io.github.jbellis.jvector.graph.NodeArray;
 import io.github.jbellis.jvector.graph.OnHeapGraphIndex;
 import io.github.jbellis.jvector.graph.SearchResult;
 import io.github.jbellis.jvector.graph.similarity.BuildScoreProvider;
@@ -123,6 +125,58 @@ class GraphWalkTest {
         } finally {
             // jvector's builder has no unmark: clearing the bit puts node 6 back for the other tests.
             graph.getDeletedNodes().clear(deleted);
+        }
+    }
+
+    @Test
+    void aGraphLinkedThroughTheWalksInsertsRecallsAsJvectorsOwnBuildDoes() throws Exception {
+        GraphIndexBuilder linker = new GraphIndexBuilder(BuildScoreProvider.randomAccessScoreProvider(values, VectorSimilarityFunction.EUCLIDEAN),
+                DIM, List.of(16, 8), 60, 1.2f, 1.2f, true, true, pool, pool);
+        try {
+            OnHeapGraphIndex linked = (OnHeapGraphIndex) linker.getGraph();
+            GraphWalk walk = new GraphWalk();
+            NodeArray found = new NodeArray(60);
+            Random levels = new Random(19);
+            for (int node = 0; node < ROWS; node++) {
+                int self = node;
+                var at = new ImmutableGraphIndex.NodeAtLevel((int) (-Math.log(1 - levels.nextDouble()) / Math.log(16)), node);
+                ImmutableGraphIndex.NodeAtLevel entry = linked.getView().entryNode();
+                linked.addNode(at);
+                List<Integer> layers = new ArrayList<>();
+                walk.insert(linked.getView(), n -> linked.getNeighborsIterator(0, n), scores(rows[node]), node % 2 == 0, 60, node,
+                        at.level, found, (layer, candidates) -> {
+                            layers.add(layer);
+                            for (int i = 0; i < candidates.size(); i++) {
+                                assertTrue(candidates.getNode(i) != self, "a node is never its own candidate");
+                                assertTrue(i == 0 || candidates.getScore(i - 1) >= candidates.getScore(i), "best first");
+                            }
+                            linked.addEdges(layer, self, candidates, 1.2f);
+                        });
+                linked.markComplete(at);
+                // From the node's own top layer (or the graph's, if lower) down to the bottom, each once.
+                List<Integer> expected = entry == null ? List.of()
+                        : IntStream.iterate(Math.min(at.level, entry.level), l -> l >= 0, l -> l - 1).boxed().toList();
+                assertEquals(expected, layers, "node " + node);
+            }
+            assertEquals(ROWS, linked.size(0));
+            Random random = new Random(23);
+            int walked = 0;
+            int jvectors = 0;
+            for (int q = 0; q < 200; q++) {
+                float[] query = randomQuery(random);
+                List<Integer> truth = Arrays.stream(exact(query, 10, node -> true)).boxed().toList();
+                for (int node : nodes(walk.search(linked.getView(), n -> linked.getNeighborsIterator(0, n), scores(query), true, 10, 20, Bits.ALL))) {
+                    walked += truth.contains(node) ? 1 : 0;
+                }
+                for (int node : nodes(walk.search(graph.getView(), n -> graph.getNeighborsIterator(0, n), scores(query), true, 10, 20, Bits.ALL))) {
+                    jvectors += truth.contains(node) ? 1 : 0;
+                }
+            }
+            // Inserted the same way (one at a time here, in parallel there): within a point or two of recall.
+            assertTrue(walked >= jvectors - 40, "linked through the walk " + walked + " of 2000, by jvector's builder " + jvectors);
+            assertTrue(walked >= 0.9 * 2000, "recall " + walked / 2000.0);
+        } finally {
+            linker.close();
         }
     }
 
