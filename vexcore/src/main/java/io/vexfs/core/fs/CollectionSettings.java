@@ -314,10 +314,10 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
                     case "rerank" -> new CollectionSettings(s.dim, s.metric, s.index, s.k, s.m, s.efConstruction, s.ef,
                             s.pqSubspaces, Integer.parseInt(value), s.alpha, null);
                     case "alpha" -> {
-                        CollectionSettings withAlpha = new CollectionSettings(s.dim, s.metric, s.index, s.k, s.m, s.efConstruction,
-                                s.ef, s.pqSubspaces, s.rerank, Float.parseFloat(value), null);
+                        float alpha = Float.parseFloat(value);
                         alphaLogged = true;
-                        yield withAlpha;
+                        yield new CollectionSettings(s.dim, s.metric, s.index, s.k, s.m, s.efConstruction, s.ef, s.pqSubspaces,
+                                s.rerank, alpha, null);
                     }
                     case "embed", "embed_model", "embed_tokenizer", "embed_pooling" -> {
                         embed[List.of("embed", "embed_model", "embed_tokenizer", "embed_pooling").indexOf(key)] = value;

@@ -34,8 +34,11 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.function.BooleanSupplier;
@@ -289,7 +292,7 @@ public final class AnnIndex<T> {
     private final ExplicitThreadLocal<GraphWalk> walks;
     private final ExplicitThreadLocal<Linking> linkings;
     /** The nodes being linked now (by {@link #link}): each is a candidate for the others, which cannot find it yet. */
-    private final java.util.Set<ImmutableGraphIndex.NodeAtLevel> inserting = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<ImmutableGraphIndex.NodeAtLevel> inserting = ConcurrentHashMap.newKeySet();
     /** The base's bottom-layer links, as mapped (null without a base). */
     private final GraphWalk.BottomLinks baseBottom;
     /** The heap graph's bottom-layer links as they are now, not as its view filters them (see the class comment, Threads). */
@@ -711,7 +714,7 @@ public final class AnnIndex<T> {
     private int randomLevel() {
         double u;
         do {
-            u = java.util.concurrent.ThreadLocalRandom.current().nextDouble();
+            u = ThreadLocalRandom.current().nextDouble();
         } while (u == 0.0);
         return (int) (-Math.log(u) / Math.log(2.0 * params.m()));
     }

@@ -92,9 +92,7 @@ class GraphWalkTest {
         for (int q = 0; q < 200; q++) {
             float[] query = randomQuery(random);
             List<Integer> truth = Arrays.stream(exact(query, 10, node -> true)).boxed().toList();
-            for (int node : nodes(walk.search(graph.getView(), node -> graph.getNeighborsIterator(0, node), scores(query), q % 2 == 0, 10, 20, Bits.ALL))) {
-                ours += truth.contains(node) ? 1 : 0;
-            }
+            ours += hits(walk, graph, query, q % 2 == 0, truth);
             for (SearchResult.NodeScore n : searcher.search(new DefaultSearchScoreProvider(scores(query)), 10, 20, 0f, 0f, Bits.ALL).getNodes()) {
                 theirs += truth.contains(n.node) ? 1 : 0;
             }
@@ -165,12 +163,8 @@ class GraphWalkTest {
             for (int q = 0; q < 200; q++) {
                 float[] query = randomQuery(random);
                 List<Integer> truth = Arrays.stream(exact(query, 10, node -> true)).boxed().toList();
-                for (int node : nodes(walk.search(linked.getView(), n -> linked.getNeighborsIterator(0, n), scores(query), true, 10, 20, Bits.ALL))) {
-                    walked += truth.contains(node) ? 1 : 0;
-                }
-                for (int node : nodes(walk.search(graph.getView(), n -> graph.getNeighborsIterator(0, n), scores(query), true, 10, 20, Bits.ALL))) {
-                    jvectors += truth.contains(node) ? 1 : 0;
-                }
+                walked += hits(walk, linked, query, true, truth);
+                jvectors += hits(walk, graph, query, true, truth);
             }
             // Inserted the same way (one at a time here, in parallel there): within a point or two of recall.
             assertTrue(walked >= jvectors - 40, "linked through the walk " + walked + " of 2000, by jvector's builder " + jvectors);
@@ -178,6 +172,15 @@ class GraphWalkTest {
         } finally {
             linker.close();
         }
+    }
+
+    /** How many of the walk's 10 best at a beam of 20 on {@code g} are in {@code truth}. */
+    private static int hits(GraphWalk walk, OnHeapGraphIndex g, float[] query, boolean prefetch, List<Integer> truth) {
+        int hits = 0;
+        for (int node : nodes(walk.search(g.getView(), n -> g.getNeighborsIterator(0, n), scores(query), prefetch, 10, 20, Bits.ALL))) {
+            hits += truth.contains(node) ? 1 : 0;
+        }
+        return hits;
     }
 
     private static float[] randomQuery(Random random) {
