@@ -122,13 +122,6 @@ public final class AnnIndex<T> {
     /** The "prefetch" toggle of .vexfs/optimizations: off, a search scores each node as it comes, as jvector does. */
     private static volatile boolean prefetching = true;
     private static final int CACHE_LINE = 64;
-    /**
-     * Rows up to this size are prefetched: on 128 dimensions (512 bytes) a search answered
-     * 1.20-1.36x more queries/s through the mount at seven of eight ef from 10 to 512, the same
-     * at ef 16 (bench-ann, random 300k, ann-20261201T184903Z); on 784 (3,136 bytes) it gained
-     * nothing, the CPU's own prefetcher already streaming each row.
-     */
-    private static final int PREFETCH_MAX_ROW_BYTES = 1024;
     /** Marked-deleted nodes below this count (and below a tenth of the live rows) wait for more before a purge. */
     private static final int PURGE_BATCH = 1024;
     /** Walks a search makes at most while purges overlap it (see {@link #search}). */
@@ -1594,15 +1587,22 @@ public final class AnnIndex<T> {
         return all;
     }
 
-    /** The first {@code count} of {@code candidates} (best estimate first), scored on their full vectors, best first. */
-    private SearchResult.NodeScore[] reranked(SearchResult.NodeScore[] candidates, int count, Scores exact) {
+    /**
+     * The first {@code count} of {@code candidates} (best estimate first), scored on their full
+     * vectors, best first: three at a time, as a walk scores neighbours, unless prefetch is off.
+     */
+    private SearchResult.NodeScore[] reranked(SearchResult.NodeScore[] candidates, int count, QueryScores exact) {
         SearchResult.NodeScore[] best = new SearchResult.NodeScore[Math.min(count, candidates.length)];
-        if (prefetching && exact.prefetches()) {
-            for (int i = 0; i < best.length; i++) {
-                exact.prefetch(candidates[i].node);
+        int i = 0;
+        if (prefetching) {
+            for (; i + 3 <= best.length; i += 3) {
+                exact.similaritiesTo(candidates[i].node, candidates[i + 1].node, candidates[i + 2].node, exact.three);
+                for (int j = 0; j < 3; j++) {
+                    best[i + j] = new SearchResult.NodeScore(candidates[i + j].node, exact.three[j]);
+                }
             }
         }
-        for (int i = 0; i < best.length; i++) {
+        for (; i < best.length; i++) {
             best[i] = new SearchResult.NodeScore(candidates[i].node, exact.similarityTo(candidates[i].node));
         }
         Arrays.sort(best, (a, b) -> Float.compare(b.score, a.score));
@@ -1618,34 +1618,14 @@ public final class AnnIndex<T> {
     }
 
     /** A score function: one vector's similarity to stored nodes, read where they lie. Used by one thread. */
-    private abstract class Scores implements ScoreFunction.ExactScoreFunction, GraphWalk.Prefetching {
+    private abstract class Scores implements ScoreFunction.ExactScoreFunction {
         Nodes table;
         /** The inverse norm of the vector compared (cosine only). */
         final float inverseNorm;
 
-        /** What the prefetched words summed to: kept, so that the loads are made. */
-        int prefetched;
-
         Scores(Nodes table, float inverseNorm) {
             this.table = table;
             this.inverseNorm = inverseNorm;
-        }
-
-        @Override
-        public final boolean prefetches() {
-            return dim * Float.BYTES <= PREFETCH_MAX_ROW_BYTES;
-        }
-
-        @Override
-        public final void prefetch(int node) {
-            long location = locate(node);
-            MemorySegment memory = memoryOf(table, location);
-            long start = byteOffsetOf(location);
-            int sum = prefetched;
-            for (long at = start; at < start + (long) dim * Float.BYTES; at += CACHE_LINE) {
-                sum += memory.get(ValueLayout.JAVA_INT_UNALIGNED, at);
-            }
-            prefetched = sum;
         }
 
         /** The node's location, from the node table that covers it (which becomes this function's table). */
@@ -1771,6 +1751,8 @@ public final class AnnIndex<T> {
     private final class QueryScores extends Scores implements GraphWalk.ScoringThree {
         private final float[] query;
         private final int offset;
+        /** Where a rerank takes three scores at a time. */
+        final float[] three = new float[3];
 
         QueryScores(float[] query, int offset, Nodes table) {
             super(table, metric == Metric.COSINE ? inverseNorm(VectorKernels.squaredNorm(query, offset, dim)) : 0f);

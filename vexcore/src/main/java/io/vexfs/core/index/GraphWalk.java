@@ -16,9 +16,10 @@ import java.util.Arrays;
  * same recall) but spends more on each visit: visited nodes are marked in an int array stamped
  * per walk instead of a hash set; a scored node becomes a candidate only if it can still enter the
  * results, where jvector's searcher heaps every one; and a node's
- * unvisited neighbours are all prefetched before the first is scored and then scored three at a
- * time ({@link ScoringThree}), so their cache misses overlap (hnswlib prefetches for the same
- * reason). Inserts walk the same way ({@link #insert}). Everything but the bottom layer's links comes
+ * unvisited neighbours are scored three at a time ({@link ScoringThree}), so their cache misses
+ * overlap (hnswlib prefetches for the same reason), product codes loaded ahead of that
+ * ({@link Prefetching}): a load ahead of a full row costs more than it saves once three rows
+ * are read at a time. Inserts walk the same way ({@link #insert}). Everything but the bottom layer's links comes
  * from the graph's view (the entry, the upper layers, the deleted nodes); the bottom layer's links
  * from the {@link BottomLinks} given, the view's own or the graph's as they are (see AnnIndex).
  * Not thread-safe: one per thread.
@@ -32,7 +33,7 @@ final class GraphWalk {
 
     /** A score function that can bring a node's data into cache ahead of scoring it. */
     interface Prefetching {
-        /** Whether prefetching pays for this function (rows too large gain nothing; see AnnIndex). */
+        /** Whether prefetching pays for this function (see AnnIndex's product codes). */
         boolean prefetches();
 
         /** Loads a word of each cache line of what {@code similarityTo(node)} will read, so that it finds them in cache. */
@@ -262,8 +263,8 @@ final class GraphWalk {
 
     /**
      * Scores unvisited[0, count) into scored[0, count). With {@code overlap} (the prefetch
-     * toggle), rows small enough are loaded ahead and then scored three at a time where the
-     * function can; otherwise one by one. The scores are the same bits either way.
+     * toggle), the nodes' data is loaded ahead where the function prefetches, then scored three
+     * at a time where it can; otherwise one by one. The scores are the same bits either way.
      */
     private void score(ScoreFunction scores, boolean overlap, int count) {
         if (scored.length < count) {
