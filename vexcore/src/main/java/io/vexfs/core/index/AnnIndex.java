@@ -1554,7 +1554,7 @@ public final class AnnIndex<T> {
         return hits;
     }
 
-    /** Whether graph searches prefetch a node's unvisited neighbours before they score them (see {@link GraphWalk}). */
+    /** Whether graph searches overlap the cache misses of a node's unvisited neighbours: rows three at a time, codes loaded ahead (see {@link GraphWalk}). */
     public static boolean isPrefetching() {
         return prefetching;
     }
@@ -1688,11 +1688,6 @@ public final class AnnIndex<T> {
             this.exact = exact;
             this.queryInverseNorm = exact.inverseNorm;
             codes.quantizer().fillTable(metric, query, offset, table);
-        }
-
-        @Override
-        public boolean prefetches() {
-            return true;
         }
 
         /**

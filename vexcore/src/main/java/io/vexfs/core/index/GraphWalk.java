@@ -31,11 +31,8 @@ final class GraphWalk {
         NodesIterator of(int node);
     }
 
-    /** A score function that can bring a node's data into cache ahead of scoring it. */
+    /** A score function that brings a node's data into cache ahead of scoring it (product codes: pq_subspaces bytes a node). */
     interface Prefetching {
-        /** Whether prefetching pays for this function (see AnnIndex's product codes). */
-        boolean prefetches();
-
         /** Loads a word of each cache line of what {@code similarityTo(node)} will read, so that it finds them in cache. */
         void prefetch(int node);
     }
@@ -272,7 +269,7 @@ final class GraphWalk {
         }
         int i = 0;
         if (overlap) {
-            if (scores instanceof Prefetching p && p.prefetches()) {
+            if (scores instanceof Prefetching p) {
                 for (int j = 0; j < count; j++) {
                     p.prefetch(unvisited[j]);
                 }
