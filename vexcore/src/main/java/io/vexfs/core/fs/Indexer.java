@@ -388,6 +388,32 @@ final class Indexer implements AutoCloseable {
     /** Reads the collection's index file into {@code target}; true if the index read needs codes of its pq_subspaces trained. */
     private boolean restore(String name, Collection collection, CollectionIndex target) {
         CrashPoints.pause("ann-index-read");
+        AnnIndex<Collection.Entry> loaded = read(name, collection);
+        if (loaded == null) {
+            return false;
+        }
+        AnnIndex<Collection.Entry> empty = target.index();
+        target.replace(loaded);
+        empty.close();
+        target.unsaved = loaded.codesDroppedAtRead();
+        for (Collection.Entry entry : collection.snapshot().live()) {
+            if (loaded.contains(entry)) {
+                entry.indexedGeneration = target.generation();
+            }
+        }
+        // Rows of files gone since the file was written are removed: repaired now, as after any batch of removes.
+        repair(target, name);
+        // The file's codes were of another pq_subspaces (changed since the write), or it was written
+        // before there were enough rows to train on: the codes are made once the mount serves
+        // searches, and the file is written again.
+        return target.index().codeBytes() != collection.settings().pqSubspaces();
+    }
+
+    /**
+     * The collection's index file, its blocks matched to the live files: null if there is none or
+     * it cannot be used (then named in .vexfs/errors and deleted).
+     */
+    private AnnIndex<Collection.Entry> read(String name, Collection collection) {
         Map<AnnIndex.BlockKey, ArrayDeque<Collection.Entry>> byKey = new HashMap<>();
         for (Collection.Entry entry : collection.snapshot().live()) {
             byKey.computeIfAbsent(AnnIndexFiles.key(entry), k -> new ArrayDeque<>()).add(entry);
@@ -408,26 +434,34 @@ final class Indexer implements AutoCloseable {
             } catch (IOException e) {
                 errors.record(name, "EIO", "hnsw index file", "could not delete it: " + e.getMessage());
             }
-            return false;
+            return null;
         }
-        if (loaded == null) {
-            return false;
+        return loaded;
+    }
+
+    /**
+     * Once a graph built on the heap is written, the file read back takes its place, as at the
+     * next mount: its graph is then searched where the file maps it, and leaves the heap. Only
+     * an index of the same live files and codes replaces it; otherwise (files moved meanwhile)
+     * the heap's stays, and a later write tries again.
+     */
+    private void mapWritten(String name, Collection collection, CollectionIndex target) {
+        AnnIndex<Collection.Entry> onHeap = target.index();
+        AnnIndex<Collection.Entry> mapped = read(name, collection);
+        if (mapped == null) {
+            target.unsaved = true;
+            return;
         }
-        AnnIndex<Collection.Entry> empty = target.index();
-        target.replace(loaded);
-        empty.close();
-        target.unsaved = loaded.codesDroppedAtRead();
+        boolean same = mapped.codeBytes() == onHeap.codeBytes() && mapped.indexed() == onHeap.indexed();
         for (Collection.Entry entry : collection.snapshot().live()) {
-            if (loaded.contains(entry)) {
-                entry.indexedGeneration = target.generation();
-            }
+            same &= onHeap.contains(entry) == mapped.contains(entry);
         }
-        // Rows of files gone since the file was written are removed: repaired now, as after any batch of removes.
-        repair(target, name);
-        // The file's codes were of another pq_subspaces (changed since the write), or it was written
-        // before there were enough rows to train on: the codes are made once the mount serves
-        // searches, and the file is written again.
-        return target.index().codeBytes() != collection.settings().pqSubspaces();
+        if (!same) {
+            mapped.close();
+            return;
+        }
+        target.replace(mapped);
+        onHeap.close();
     }
 
     /** Writes every index changed since it was last written; a failure is named in .vexfs/errors and retried at the next idle time. */
@@ -450,6 +484,9 @@ final class Indexer implements AutoCloseable {
                 files.write(e.getKey(), settings, target.index());
                 target.unsaved = false;
                 wrote = true;
+                if (!closing && !target.index().graphMapped() && target.index().heapGraphNodes() > 0) {
+                    mapWritten(e.getKey(), collection, target);
+                }
             } catch (IOException | RuntimeException failure) {
                 errors.record(e.getKey(), "EIO", "hnsw index file", "not written: " + failure);
             } finally {

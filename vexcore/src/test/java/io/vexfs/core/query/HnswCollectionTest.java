@@ -637,6 +637,35 @@ class HnswCollectionTest {
     }
 
     @Test
+    void onceWrittenTheGraphIsSearchedWhereTheFileMapsItAndAnswersTheSame() throws Exception {
+        float[] base = storeIndexedCollection();
+        AnnIndex<Collection.Entry> built = docs().hnsw().index();
+        float[] queries = randomVectors(50);
+        String before = search("k=10\n" + vecText(queries, 0, 50));
+        // The indexer writes the file in its first idle second, then reads it back in the heap graph's place.
+        long deadline = System.nanoTime() + CATCH_UP.toNanos();
+        while (docs().hnsw().index() == built && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        AnnIndex<Collection.Entry> mapped = docs().hnsw().index();
+        assertNotSame(built, mapped, "the written graph replaced the heap's within " + CATCH_UP);
+        assertTrue(mapped.graphMapped());
+        assertEquals(0, mapped.heapGraphNodes(), "nothing left on the heap's graph");
+        assertEquals(2100, mapped.restoredRows());
+        assertTrue(mapped.graphBytes() < built.graphBytes() / 4, "heap bytes: " + mapped.graphBytes() + " against " + built.graphBytes());
+        assertEquals(before, search("k=10\n" + vecText(queries, 0, 50)));
+
+        // A vector stored afterwards goes into a graph on the heap, on top of the mapped one, and is found at once.
+        float[] late = randomVectors(1);
+        write("/docs/late.vec", vecText(late, 0, 1));
+        awaitIndexed();
+        assertSame(mapped, docs().hnsw().index());
+        assertEquals(1, mapped.heapGraphNodes());
+        assertEquals(List.of("docs/late.vec"), column(search("k=1\n" + vecText(late, 0, 1)), 3));
+        assertEquals(List.of("docs/v7.vec"), column(search("k=1\n" + vecText(base, 2007, 1)), 3));
+    }
+
+    @Test
     void aRemountReadsTheStoredGraphInsteadOfRebuildingItAndAnswersTheSame() throws Exception {
         storeIndexedCollection();
         float[] queries = randomVectors(50);
