@@ -1554,7 +1554,10 @@ public final class AnnIndex<T> {
         return hits;
     }
 
-    /** Whether graph searches overlap the cache misses of a node's unvisited neighbours: rows three at a time, codes loaded ahead (see {@link GraphWalk}). */
+    /**
+     * Whether graph searches overlap the cache misses of a node's unvisited neighbours: full rows
+     * scored three at a time, product codes loaded ahead (see {@link GraphWalk}).
+     */
     public static boolean isPrefetching() {
         return prefetching;
     }

@@ -15,11 +15,11 @@ import java.util.Arrays;
  * jvector's {@code GraphSearcher}, which walks the same way (GraphWalkTest holds the two to the
  * same recall) but spends more on each visit: visited nodes are marked in an int array stamped
  * per walk instead of a hash set; a scored node becomes a candidate only if it can still enter the
- * results, where jvector's searcher heaps every one; and a node's
- * unvisited neighbours are scored three at a time ({@link ScoringThree}), so their cache misses
- * overlap (hnswlib prefetches for the same reason), product codes loaded ahead of that
- * ({@link Prefetching}): a load ahead of a full row costs more than it saves once three rows
- * are read at a time. Inserts walk the same way ({@link #insert}). Everything but the bottom layer's links comes
+ * results, where jvector's searcher heaps every one; and a node's unvisited neighbours are
+ * scored three at a time ({@link ScoringThree}), so their cache misses overlap (hnswlib
+ * prefetches for the same reason), product codes loaded ahead of that ({@link Prefetching}): a
+ * load ahead of a full row costs more than it saves once three rows are read at a time. Inserts
+ * walk the same way ({@link #insert}). Everything but the bottom layer's links comes
  * from the graph's view (the entry, the upper layers, the deleted nodes); the bottom layer's links
  * from the {@link BottomLinks} given, the view's own or the graph's as they are (see AnnIndex).
  * Not thread-safe: one per thread.
@@ -31,7 +31,7 @@ final class GraphWalk {
         NodesIterator of(int node);
     }
 
-    /** A score function that brings a node's data into cache ahead of scoring it (product codes: pq_subspaces bytes a node). */
+    /** A score function that brings a node's data into cache ahead of scoring it (product codes, pq_subspaces bytes a node). */
     interface Prefetching {
         /** Loads a word of each cache line of what {@code similarityTo(node)} will read, so that it finds them in cache. */
         void prefetch(int node);
