@@ -76,6 +76,25 @@ interface Kernels {
     void dotThree(float[] query, int queryOffset, MemorySegment rows0, long offset0, MemorySegment rows1, long offset1,
                   MemorySegment rows2, long offset2, int dim, float[] out);
 
+    /**
+     * The squared distance between a query's codes, query[0, dim), widened to shorts, and a row
+     * of byte codes, codes[offset, offset + dim), every code in [0, 127]: exact, an int in any
+     * order of summing (two dimensions add at most 2 x 127^2, which a 16-bit lane holds before it
+     * is widened).
+     */
+    int squaredDistanceCodes(short[] query, byte[] codes, int offset, int dim);
+
+    /** The dot product of a query's codes and a row of byte codes, every code in [-127, 127]: exact, as {@link #squaredDistanceCodes}. */
+    int dotCodes(short[] query, byte[] codes, int offset, int dim);
+
+    /** out[r] = squaredDistanceCodes(query, codes_r, offset_r, dim) for r = 0, 1, 2, in one pass (as {@link #squaredL2Three}). */
+    void squaredDistanceCodesThree(short[] query, byte[] codes0, int offset0, byte[] codes1, int offset1, byte[] codes2, int offset2,
+                                   int dim, int[] out);
+
+    /** out[r] = dotCodes(query, codes_r, offset_r, dim) for r = 0, 1, 2, in one pass. */
+    void dotCodesThree(short[] query, byte[] codes0, int offset0, byte[] codes1, int offset1, byte[] codes2, int offset2, int dim,
+                       int[] out);
+
     /** Rows per tile: the SIMD tile kernel keeps width x TILE_ROWS vector accumulators in registers. */
     int TILE_ROWS = 6;
 

@@ -391,4 +391,39 @@ final class ScalarKernels implements Kernels {
     private static float element(MemorySegment rows, long rowOffset, int index) {
         return rows.get(VectorKernels.FLOAT_LE, rowOffset + (long) index * Float.BYTES);
     }
+
+    @Override
+    public int squaredDistanceCodes(short[] query, byte[] codes, int offset, int dim) {
+        int sum = 0;
+        for (int i = 0; i < dim; i++) {
+            int d = query[i] - codes[offset + i];
+            sum += d * d;
+        }
+        return sum;
+    }
+
+    @Override
+    public int dotCodes(short[] query, byte[] codes, int offset, int dim) {
+        int sum = 0;
+        for (int i = 0; i < dim; i++) {
+            sum += query[i] * codes[offset + i];
+        }
+        return sum;
+    }
+
+    @Override
+    public void squaredDistanceCodesThree(short[] query, byte[] codes0, int offset0, byte[] codes1, int offset1, byte[] codes2,
+                                          int offset2, int dim, int[] out) {
+        out[0] = squaredDistanceCodes(query, codes0, offset0, dim);
+        out[1] = squaredDistanceCodes(query, codes1, offset1, dim);
+        out[2] = squaredDistanceCodes(query, codes2, offset2, dim);
+    }
+
+    @Override
+    public void dotCodesThree(short[] query, byte[] codes0, int offset0, byte[] codes1, int offset1, byte[] codes2, int offset2,
+                              int dim, int[] out) {
+        out[0] = dotCodes(query, codes0, offset0, dim);
+        out[1] = dotCodes(query, codes1, offset1, dim);
+        out[2] = dotCodes(query, codes2, offset2, dim);
+    }
 }

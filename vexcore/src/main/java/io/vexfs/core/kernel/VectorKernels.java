@@ -184,6 +184,45 @@ public final class VectorKernels {
         current.dotAndSquaredNormRows(query, queryOffset, rows, rowsOffset, dim, count, dots, squaredNorms);
     }
 
+    /**
+     * The squared distance between a query's codes, query[0, dim) (widened to shorts once per
+     * query), and a row of byte codes, codes[offset, offset + dim), every code in [0, 127] (l2's
+     * int8 codes; outside that range the SIMD kernel's 16-bit lanes can overflow). Exact: an int,
+     * the same in both implementations.
+     */
+    public static int squaredDistanceCodes(short[] query, byte[] codes, int offset, int dim) {
+        Objects.checkFromIndexSize(0, dim, query.length);
+        Objects.checkFromIndexSize(offset, dim, codes.length);
+        return current.squaredDistanceCodes(query, codes, offset, dim);
+    }
+
+    /** The dot product of a query's codes and a row of byte codes, every code in [-127, 127]; exact, as {@link #squaredDistanceCodes}. */
+    public static int dotCodes(short[] query, byte[] codes, int offset, int dim) {
+        Objects.checkFromIndexSize(0, dim, query.length);
+        Objects.checkFromIndexSize(offset, dim, codes.length);
+        return current.dotCodes(query, codes, offset, dim);
+    }
+
+    /**
+     * {@link #squaredDistanceCodes} of the query and three rows of codes, each anywhere in its own
+     * array, into out[0..2], in one pass over the three (as {@link #squaredL2Three}: a graph walk's
+     * rows are scattered, and their cache misses overlap). ScatteredRowsBench: 2.38x the rows a
+     * second of the float three-row kernel from memory at 784 dimensions, 1.50x at 128; 2.35x and
+     * 2.39x from cache.
+     */
+    public static void squaredDistanceCodesThree(short[] query, byte[] codes0, int offset0, byte[] codes1, int offset1,
+                                                 byte[] codes2, int offset2, int dim, int[] out) {
+        checkCodesThree(query, codes0, offset0, codes1, offset1, codes2, offset2, dim, out);
+        current.squaredDistanceCodesThree(query, codes0, offset0, codes1, offset1, codes2, offset2, dim, out);
+    }
+
+    /** {@link #dotCodes} of the query and three rows of codes, as {@link #squaredDistanceCodesThree}. */
+    public static void dotCodesThree(short[] query, byte[] codes0, int offset0, byte[] codes1, int offset1, byte[] codes2,
+                                     int offset2, int dim, int[] out) {
+        checkCodesThree(query, codes0, offset0, codes1, offset1, codes2, offset2, dim, out);
+        current.dotCodesThree(query, codes0, offset0, codes1, offset1, codes2, offset2, dim, out);
+    }
+
     /** Stored rows per tile of the batch kernels. */
     public static final int TILE_ROWS = Kernels.TILE_ROWS;
     /** The widest panel of the batch kernels, in vectors of {@link #lanes()} queries. */
@@ -240,6 +279,15 @@ public final class VectorKernels {
         checkRows(query, queryOffset, rows0, offset0, dim, 1);
         Objects.checkFromIndexSize(offset1, (long) dim * Float.BYTES, rows1.byteSize());
         Objects.checkFromIndexSize(offset2, (long) dim * Float.BYTES, rows2.byteSize());
+        Objects.checkFromIndexSize(0, 3, out.length);
+    }
+
+    private static void checkCodesThree(short[] query, byte[] codes0, int offset0, byte[] codes1, int offset1, byte[] codes2,
+                                        int offset2, int dim, int[] out) {
+        Objects.checkFromIndexSize(0, dim, query.length);
+        Objects.checkFromIndexSize(offset0, dim, codes0.length);
+        Objects.checkFromIndexSize(offset1, dim, codes1.length);
+        Objects.checkFromIndexSize(offset2, dim, codes2.length);
         Objects.checkFromIndexSize(0, 3, out.length);
     }
 

@@ -399,6 +399,102 @@ class VectorKernelsTest {
         assertThrows(IndexOutOfBoundsException.class, () -> VectorKernels.squaredNorm(rows, 0, 17));
     }
 
+    /**
+     * The code kernels at the ends of their ranges (every code 0 against 127, -127 against 127 and
+     * -127 against -127, where a 16-bit lane holds two products, 2 x 127^2 = 32,258, and no more)
+     * and on random codes, one and three rows at a time, SIMD and scalar, against sums in long
+     * arithmetic, at every length (a remainder past the last pair of vector steps included).
+     */
+    @ParameterizedTest
+    @MethodSource("dims")
+    void codeKernelsAreExactAtTheEndsOfTheirRanges(int dim) {
+        Kernels simd = new PanamaKernels();
+        Kernels scalar = new ScalarKernels(simd.lanes());
+        Random random = new Random(dim);
+        byte[][] l2Rows = {filled(dim, 0), filled(dim, 127), random7Bit(random, dim), random7Bit(random, dim)};
+        byte[][] dotRows = {filled(dim, -127), filled(dim, 127), randomSigned(random, dim), randomSigned(random, dim)};
+        for (Kernels k : new Kernels[] {simd, scalar}) {
+            for (byte[] a : l2Rows) {
+                for (byte[] b : l2Rows) {
+                    long expected = 0;
+                    for (int i = 0; i < dim; i++) {
+                        expected += (long) (a[i] - b[i]) * (a[i] - b[i]);
+                    }
+                    assertEquals(expected, k.squaredDistanceCodes(widened(a), b, 0, dim), "l2 dim " + dim);
+                }
+            }
+            for (byte[] a : dotRows) {
+                for (byte[] b : dotRows) {
+                    long expected = 0;
+                    for (int i = 0; i < dim; i++) {
+                        expected += (long) a[i] * b[i];
+                    }
+                    assertEquals(expected, k.dotCodes(widened(a), b, 0, dim), "dot dim " + dim);
+                }
+            }
+        }
+        // Three rows at offsets within larger arrays: each what the single-row kernel gives it.
+        short[] query = widened(random7Bit(random, dim));
+        byte[] rows = random7Bit(random, 5 * dim + 3);
+        short[] signedQuery = widened(randomSigned(random, dim));
+        byte[] signedRows = randomSigned(random, 5 * dim + 3);
+        int[] offsets = {3, 2 * dim + 1, 4 * dim + 3};
+        for (Kernels k : new Kernels[] {simd, scalar}) {
+            int[] out = new int[3];
+            k.squaredDistanceCodesThree(query, rows, offsets[0], rows, offsets[1], rows, offsets[2], dim, out);
+            for (int r = 0; r < 3; r++) {
+                assertEquals(scalar.squaredDistanceCodes(query, rows, offsets[r], dim), out[r], "l2 three, row " + r + ", dim " + dim);
+            }
+            k.dotCodesThree(signedQuery, signedRows, offsets[0], signedRows, offsets[1], signedRows, offsets[2], dim, out);
+            for (int r = 0; r < 3; r++) {
+                assertEquals(scalar.dotCodes(signedQuery, signedRows, offsets[r], dim), out[r], "dot three, row " + r + ", dim " + dim);
+            }
+        }
+    }
+
+    @Test
+    void codeKernelsRefuseRangesOutsideTheArrays() {
+        byte[] a = new byte[16];
+        short[] q = new short[16];
+        int[] out = new int[3];
+        assertThrows(IndexOutOfBoundsException.class, () -> VectorKernels.squaredDistanceCodes(q, a, 1, 16));
+        assertThrows(IndexOutOfBoundsException.class, () -> VectorKernels.dotCodes(q, a, -1, 4));
+        assertThrows(IndexOutOfBoundsException.class, () -> VectorKernels.dotCodes(new short[3], a, 0, 4));
+        assertThrows(IndexOutOfBoundsException.class, () -> VectorKernels.squaredDistanceCodesThree(q, a, 0, a, 13, a, 0, 4, out));
+        assertThrows(IndexOutOfBoundsException.class, () -> VectorKernels.dotCodesThree(q, a, 0, a, 0, a, 0, 17, out));
+        assertThrows(IndexOutOfBoundsException.class, () -> VectorKernels.dotCodesThree(q, a, 0, a, 0, a, 0, 4, new int[2]));
+    }
+
+    private static short[] widened(byte[] codes) {
+        short[] query = new short[codes.length];
+        for (int i = 0; i < codes.length; i++) {
+            query[i] = codes[i];
+        }
+        return query;
+    }
+
+    private static byte[] filled(int length, int code) {
+        byte[] codes = new byte[length];
+        Arrays.fill(codes, (byte) code);
+        return codes;
+    }
+
+    private static byte[] random7Bit(Random random, int length) {
+        byte[] codes = new byte[length];
+        for (int i = 0; i < length; i++) {
+            codes[i] = (byte) random.nextInt(128);
+        }
+        return codes;
+    }
+
+    private static byte[] randomSigned(Random random, int length) {
+        byte[] codes = new byte[length];
+        for (int i = 0; i < length; i++) {
+            codes[i] = (byte) (random.nextInt(255) - 127);
+        }
+        return codes;
+    }
+
     private static void assertBitwise(float expected, float actual, String kernel, int dim) {
         assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(actual),
                 kernel + " dim " + dim + ": simd " + expected + " vs scalar " + actual);
