@@ -127,7 +127,7 @@ class HnswMountTest {
     }
 
     @Test
-    void productQuantizedSearchThroughTheMountRecallsRemountsAndTakesNewCodesWithoutARebuild() throws IOException {
+    void quantizedSearchThroughTheMountRecallsRemountsAndTakesNewCodesWithoutARebuild() throws IOException {
         try (MountFixture m = MountFixture.start()) {
             Random random = new Random(13);
             Files.write(m.root.resolve("base.fvecs"), fvecs(gaussian(random, 5000 * DIM)));
@@ -162,6 +162,15 @@ class HnswMountTest {
                     && trained.contains("5000 read from the index file"), trained);
             double sixteen = recall(batch(m, "ann"), batch(m, "flat"), "ann/", "flat/");
             assertTrue(sixteen >= 0.9, "recall@10 on codes of 16 bytes through the mount: " + sixteen);
+
+            // int8 codes in the product codes' place, on the same graph; .collection shows them.
+            m.sh("printf 'pq_subspaces = 0\\nquantization = int8\\n' > ann/.collection").ok();
+            assertTrue(m.sh("cat ann/.collection").ok().out().contains("pq_subspaces = 0\nrerank = 5\nalpha = 1.0\nquantization = int8\n"),
+                    m.sh("cat ann/.collection").ok().out());
+            // 16 dimensions, a byte each, padded to 32.
+            awaitStats(m, "hnsw (5000 indexed, graph and int8 codes (32 bytes a row) ");
+            double int8 = recall(batch(m, "ann"), batch(m, "flat"), "ann/", "flat/");
+            assertTrue(int8 >= 0.95, "recall@10 on int8 codes through the mount: " + int8);
         }
     }
 
@@ -201,6 +210,10 @@ class HnswMountTest {
                     "rerank = 0", "rerank must be between 1 and 1000, not 0",
                     "alpha = 0.9", "alpha must be between 1.0 and 2.0, not 0.9 (how diverse a node's links must be",
                     "alpha = 1.2f", "alpha must be a decimal number such as 1.2, not '1.2f'"));
+            refusals.putAll(Map.of(
+                    "quantization = int4", "quantization must be 'none' (walk the graph on full vectors) or 'int8'",
+                    "dim = 16\\npq_subspaces = 8\\nquantization = int8",
+                    "line 3: flush: pq_subspaces 8 and quantization = int8 are two kinds of codes to walk the graph on"));
             for (Map.Entry<String, String> r : refusals.entrySet()) {
                 MountFixture.Result result = m.sh("printf '" + r.getKey() + "\\n' | tee docs/.collection >/dev/null");
                 assertNotEquals(0, result.exit(), r.getKey());
@@ -381,7 +394,8 @@ class HnswMountTest {
 
     /** Polls .vexfs/stats until the collection's graph holds {@code rows} rows. */
     static void awaitIndexed(MountFixture m, String collection, int rows) throws IOException {
-        Pattern indexed = Pattern.compile("(?m)^  " + Pattern.quote(collection) + " .*hnsw \\((\\d+) indexed");
+        // "N indexed", not "N indexed of T": rows being inserted count while the last file is not held yet.
+        Pattern indexed = Pattern.compile("(?m)^  " + Pattern.quote(collection) + " .*hnsw \\((\\d+) indexed(?! of)");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         String stats = "";
         while (System.nanoTime() < deadline) {

@@ -45,10 +45,12 @@ import java.util.regex.Pattern;
  *
  * <pre>
  * AnnBench run --mount M --work DIR --python PY --peer hnswlib_peer.py --out JSON --commit C
- *              [--pq-dims D --rerank R] [--alpha A] --dataset NAME BASE.fvecs QUERIES.fvecs ROUNDS [--dataset ...]
+ *              [--pq-dims D --rerank R] [--quantization Q] [--alpha A] --dataset NAME BASE.fvecs QUERIES.fvecs ROUNDS
+ *              [--dataset ...]
  * </pre>
  * With --pq-dims D our collection has pq_subspaces = dim / D (a byte for every D dimensions): it
- * walks its graph on product codes and re-ranks R x k candidates on full vectors. With --alpha A
+ * walks its graph on product codes and re-ranks R x k candidates on full vectors; with
+ * --quantization int8 on int8 codes (a byte a dimension), re-ranked the same way. With --alpha A
  * our graph links by that neighbour rule (1.0, the collection's default, is HNSW's, hnswlib's; 1.2 is jvector's).
  */
 public final class AnnBench {
@@ -110,7 +112,7 @@ public final class AnnBench {
         for (DatasetArgs d : datasets) {
             results.add(dataset(d, mount, work, options.get("--python"), Path.of(options.get("--peer")),
                     Integer.parseInt(options.getOrDefault("--pq-dims", "0")), Integer.parseInt(options.getOrDefault("--rerank", "4")),
-                    options.getOrDefault("--alpha", DEFAULT_ALPHA), table));
+                    options.getOrDefault("--alpha", DEFAULT_ALPHA), options.getOrDefault("--quantization", "none"), table));
             // Written after each dataset: a long run cut short keeps what it measured ("complete": false).
             writeJson(out, options, results, table, loadBefore, null, (System.nanoTime() - start) / 1e9, false);
         }
@@ -139,6 +141,7 @@ public final class AnnBench {
         json.put("pq_dims_per_subspace", Integer.parseInt(options.getOrDefault("--pq-dims", "0")));
         json.put("rerank", Integer.parseInt(options.getOrDefault("--rerank", "4")));
         json.put("alpha", Double.parseDouble(options.getOrDefault("--alpha", DEFAULT_ALPHA)));
+        json.put("quantization", options.getOrDefault("--quantization", "none"));
         json.put("build_threads", BUILD_THREADS);
         json.put("search_threads", 1);
         json.put("query_cache", "off");
@@ -150,7 +153,7 @@ public final class AnnBench {
     }
 
     private static Map<String, Object> dataset(DatasetArgs d, Path mount, Path work, String python, Path peerScript, int pqDims,
-                                               int rerank, String alpha, StringBuilder table) throws Exception {
+                                               int rerank, String alpha, String quantization, StringBuilder table) throws Exception {
         Fvecs.Rows base = Fvecs.read(d.base(), Integer.MAX_VALUE);
         Fvecs.Rows queries = Fvecs.read(d.queries(), Integer.MAX_VALUE);
         System.err.printf(Locale.ROOT, "bench-ann: %s: %d x %d, %d queries; exact answers%n", d.name(), base.count(), base.dim(),
@@ -169,7 +172,7 @@ public final class AnnBench {
             System.err.printf("bench-ann: %s: vexfs cp and index on %d threads%n", d.name(), BUILD_THREADS);
             int pqSubspaces = pqDims == 0 ? 0 : base.dim() / pqDims;
             json.put("pq_subspaces", pqSubspaces);
-            Map<String, Object> vexfsBuild = vexfsBuild(mount, d, base.count(), base.dim(), pqSubspaces, rerank, alpha);
+            Map<String, Object> vexfsBuild = vexfsBuild(mount, d, base.count(), base.dim(), pqSubspaces, rerank, alpha, quantization);
             double vexfsSeconds = (Double) vexfsBuild.get("total_seconds");
             Map<String, Object> build = new LinkedHashMap<>();
             build.put("hnswlib_seconds", peerBuild);
@@ -243,7 +246,8 @@ public final class AnnBench {
             target.put("ratio_vexfs_to_hnswlib", Double.isNaN(oursAt) || Double.isNaN(theirsAt) ? null : oursAt / theirsAt);
             json.put("at_target_recall", target);
             String variant = (pqSubspaces == 0 ? "" : String.format(Locale.ROOT, ", vexfs pq_subspaces=%d rerank=%d", pqSubspaces,
-                    rerank)) + (alpha.equals(DEFAULT_ALPHA) ? "" : ", vexfs alpha=" + alpha);
+                    rerank)) + (quantization.equals("none") ? "" : ", vexfs quantization=" + quantization + " rerank=" + rerank)
+                    + (alpha.equals(DEFAULT_ALPHA) ? "" : ", vexfs alpha=" + alpha);
             report(table, d, base, queries.count(), variant, peerBuild, vexfsBuild, ours, unprefetchedQps, theirs, oursAt, theirsAt);
         }
         // Free the mount's memory for the next dataset.
@@ -285,11 +289,12 @@ public final class AnnBench {
 
     /** mkdir, .collection, cp, then .vexfs/stats until every row is in the graph. */
     private static Map<String, Object> vexfsBuild(Path mount, DatasetArgs d, int rows, int dim, int pqSubspaces, int rerank,
-                                                  String alpha) throws Exception {
+                                                  String alpha, String quantization) throws Exception {
         Path collection = mount.resolve(d.name());
         Files.createDirectories(collection);
         Files.writeString(collection.resolve(".collection"), "index = hnsw\nm = " + M + "\nef_construction = " + EF_CONSTRUCTION + "\n"
-                + "alpha = " + alpha + "\n" + (pqSubspaces == 0 ? "" : "dim = " + dim + "\npq_subspaces = " + pqSubspaces + "\nrerank = " + rerank + "\n"));
+                + "alpha = " + alpha + "\nquantization = " + quantization + "\n" + (pqSubspaces == 0 && quantization.equals("none") ? ""
+                : "dim = " + dim + "\npq_subspaces = " + pqSubspaces + "\nrerank = " + rerank + "\n"));
         long t0 = System.nanoTime();
         Process cp = new ProcessBuilder("cp", d.base().toString(), collection.resolve("base.fvecs").toString()).inheritIO().start();
         if (cp.waitFor() != 0) {

@@ -6,6 +6,7 @@ import io.vexfs.core.fs.Collection;
 import io.vexfs.core.fs.CollectionIndex;
 import io.vexfs.core.fs.VexStore;
 import io.vexfs.core.index.AnnIndex;
+import io.vexfs.core.index.Quantization;
 import io.vexfs.core.metrics.VexMetrics;
 
 import java.util.ArrayList;
@@ -43,10 +44,11 @@ public final class IndexProgress {
      * {@code filesWaiting}: live files the graph does not hold yet. {@code secondsLeft}: -1 when
      * unknown or nothing is left. {@code graphNodes}: a node per row, plus removed nodes a rebuild
      * would reclaim and stand-ins for nodes concurrent inserts left unreachable. {@code codeBytes}:
-     * bytes of product codes a row, 0 while searches walk full vectors.
+     * bytes of codes a row, 0 while searches walk full vectors; {@code codeKind}: what they are,
+     * "product" (pq_subspaces) or "int8" (quantization).
      */
     public record Row(String collection, State state, long rowsIndexed, long rowsTotal, long filesWaiting, double rowsPerSecond,
-                      double secondsLeft, long graphBytes, long graphNodes, long restoredRows, int codeBytes) {
+                      double secondsLeft, long graphBytes, long graphNodes, long restoredRows, int codeBytes, String codeKind) {
         public long rowsWaiting() {
             return rowsTotal - rowsIndexed;
         }
@@ -86,7 +88,7 @@ public final class IndexProgress {
         long waiting = total - indexed;
         double left = rate > 0 && waiting > 0 ? waiting / rate : -1;
         return new Row(name, state, indexed, total, filesWaiting, rate, left, index.graphBytes(), index.nodeCount(),
-                index.restoredRows(), index.codeBytes());
+                index.restoredRows(), index.codeBytes(), index.quantization() == Quantization.INT8 ? "int8" : "product");
     }
 
     /** Every hnsw collection, by name. */
@@ -115,20 +117,21 @@ public final class IndexProgress {
 
     /**
      * The index part of a collection's line in .vexfs/stats: "hnsw (N indexed, graph X MiB)" when
-     * ready ("graph and product codes (B bytes a row) X MiB" once searches walk the graph on codes); while training codes
-     * "N indexed, training product codes"; while building "N indexed of T" with ", R rows/s, about S s left" once a rate is known;
+     * ready ("graph and product codes (B bytes a row) X MiB", or int8 codes, once searches walk the graph on codes); while
+     * training codes "N indexed, training codes"; while building "N indexed of T" with ", R rows/s, about S s left" once a rate is known;
      * while reading "reading the index file, 0 indexed of T"; after a mount that read the graph from
      * its file, ", M read from the index file" too.
      */
     static String statsText(Row r) {
         String progress = switch (r.state()) {
             case READY -> r.rowsIndexed() + " indexed";
-            case TRAINING -> r.rowsIndexed() + " indexed, training product codes";
+            case TRAINING -> r.rowsIndexed() + " indexed, training codes";
             case READING -> "reading the index file, " + r.rowsIndexed() + " indexed of " + r.rowsTotal();
             case BUILDING -> r.rowsIndexed() + " indexed of " + r.rowsTotal() + (r.secondsLeft() >= 0
                     ? String.format(Locale.ROOT, ", %.0f rows/s, about %.0f s left", r.rowsPerSecond(), r.secondsLeft()) : "");
         };
-        return "hnsw (" + progress + (r.codeBytes() > 0 ? ", graph and product codes (" + r.codeBytes() + " bytes a row)" : ", graph")
+        return "hnsw (" + progress + (r.codeBytes() > 0 ? ", graph and " + r.codeKind() + " codes (" + r.codeBytes() + " bytes a row)"
+                : ", graph")
                 + String.format(Locale.ROOT, " %.1f MiB", r.graphBytes() / (double) (1 << 20))
                 + (r.restoredRows() > 0 ? ", " + r.restoredRows() + " read from the index file" : "") + ")";
     }

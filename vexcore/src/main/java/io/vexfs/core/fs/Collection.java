@@ -135,7 +135,7 @@ public final class Collection {
         boolean sameGraph = hnsw != null && before.hnsw() && before.dim() == next.dim() && before.metric() == next.metric()
                 && before.m() == next.m() && before.efConstruction() == next.efConstruction() && before.alpha() == next.alpha();
         if (sameGraph) {
-            if (before.pqSubspaces() != next.pqSubspaces()) {
+            if (before.pqSubspaces() != next.pqSubspaces() || before.quantization() != next.quantization()) {
                 // The graph does not depend on the codes: only they are made again.
                 indexer.requantize(this, hnsw);
             }

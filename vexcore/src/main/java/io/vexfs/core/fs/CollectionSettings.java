@@ -2,6 +2,7 @@ package io.vexfs.core.fs;
 
 import io.vexfs.core.codec.InvalidInputException;
 import io.vexfs.core.index.AnnParams;
+import io.vexfs.core.index.Quantization;
 import io.vexfs.core.search.Metric;
 
 import java.util.List;
@@ -17,12 +18,13 @@ import java.util.Locale;
  * @param efConstruction hnsw candidate list size while inserting (ef_construction)
  * @param ef             hnsw candidate list size of a query that names no ef= (ef)
  * @param pqSubspaces    hnsw product quantization: bytes a vector is compressed to in memory, 0 for none (pq_subspaces)
- * @param rerank         hnsw with product quantization: candidates per hit re-ranked on full vectors (rerank)
+ * @param rerank         hnsw with codes (pq_subspaces or quantization): candidates per hit re-ranked on full vectors (rerank)
  * @param alpha          hnsw neighbour diversity when linking, 1.0 (HNSW's rule) to 2.0 (alpha; see {@link AnnParams})
+ * @param quantization   hnsw scalar codes searches walk on: none, or int8, a byte a dimension in memory (quantization)
  * @param embed          the embedding model of a text collection (embed and its keys), or null
  */
 public record CollectionSettings(int dim, Metric metric, String index, int k, int m, int efConstruction, int ef,
-                                 int pqSubspaces, int rerank, float alpha, EmbedSpec embed) {
+                                 int pqSubspaces, int rerank, float alpha, Quantization quantization, EmbedSpec embed) {
     public static final int MAX_K = 10_000;
     public static final int MAX_DIM = 65_536;
     public static final String FLAT = "flat";
@@ -36,20 +38,20 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
     public static final int MAX_RERANK = 1000;
     public static final CollectionSettings DEFAULT = new CollectionSettings(0, Metric.L2, FLAT, 10,
             AnnParams.DEFAULTS.m(), AnnParams.DEFAULTS.efConstruction(), AnnParams.DEFAULTS.ef(), AnnParams.DEFAULTS.pqSubspaces(),
-            AnnParams.DEFAULTS.rerank(), AnnParams.DEFAULTS.alpha(), null);
+            AnnParams.DEFAULTS.rerank(), AnnParams.DEFAULTS.alpha(), AnnParams.DEFAULTS.quantization(), null);
     /** The alpha of hnsw settings logged before the alpha key existed: jvector's default, which linked them. */
     static final float ALPHA_BEFORE_THE_KEY = 1.2f;
     /** The keys that tune the hnsw index, refused on a flat collection. */
     private static final java.util.Set<String> HNSW_KEYS = java.util.Set.of("m", "ef_construction", "ef", "pq_subspaces", "rerank",
-            "alpha");
+            "alpha", "quantization");
     /** A plain decimal: Float.parseFloat alone would also take "1.2f", "0x1p0" and "NaN". */
     private static final java.util.regex.Pattern DECIMAL = java.util.regex.Pattern.compile("[0-9]+(\\.[0-9]+)?");
     /** The keys a .collection line may set. */
-    private static final String KEYS = "dim, metric, index, k, m, ef_construction, ef, pq_subspaces, rerank, alpha, embed,"
+    private static final String KEYS = "dim, metric, index, k, m, ef_construction, ef, pq_subspaces, rerank, alpha, quantization, embed,"
             + " embed_model, embed_tokenizer, embed_pooling";
 
     public CollectionSettings withDim(int newDim) {
-        return new CollectionSettings(newDim, metric, index, k, m, efConstruction, ef, pqSubspaces, rerank, alpha, embed);
+        return new CollectionSettings(newDim, metric, index, k, m, efConstruction, ef, pqSubspaces, rerank, alpha, quantization, embed);
     }
 
     /** Whether ordinary files of the collection are embedded and indexed for words (embed is set). */
@@ -63,7 +65,7 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
 
     /** The index parameters these settings give; only meaningful when {@link #hnsw()}. */
     public AnnParams annParams() {
-        return new AnnParams(m, efConstruction, ef, pqSubspaces, rerank, alpha);
+        return new AnnParams(m, efConstruction, ef, pqSubspaces, rerank, alpha, quantization);
     }
 
     /** One `key = value` line, its value parsed: an Integer, a Metric, the index kind, a model, a path or a pooling. */
@@ -96,6 +98,8 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
         String pqWhere = null;
         int newRerank = rerank;
         float newAlpha = alpha;
+        Quantization newQuantization = quantization;
+        String quantizationWhere = null;
         String embedKind = embed == null ? null : embed.model();
         // The onnx model's files, kept until the end shows whether embed = onnx is set.
         String embedModel = embed == null ? null : embed.modelPath();
@@ -136,6 +140,10 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
                 }
                 case "rerank" -> newRerank = (Integer) a.value();
                 case "alpha" -> newAlpha = (Float) a.value();
+                case "quantization" -> {
+                    newQuantization = (Quantization) a.value();
+                    quantizationWhere = where;
+                }
                 case "embed" -> {
                     embedKind = a.value().equals("none") ? null : (String) a.value();
                     embedWhere = where;
@@ -211,8 +219,15 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
             throw new InvalidInputException(pqWhere == null ? "" : pqWhere, "pq_subspaces " + newPqSubspaces
                     + " is more than the dimension " + newDim + ": each subspace is a slice of at least one dimension");
         }
+        if (newPqSubspaces > 0 && newQuantization != Quantization.NONE) {
+            // The line that set quantization if this text set it, else the one that set pq_subspaces.
+            String clash = quantizationWhere != null ? quantizationWhere : pqWhere == null ? "" : pqWhere;
+            throw new InvalidInputException(clash, "pq_subspaces " + newPqSubspaces + " and quantization = "
+                    + newQuantization.key() + " are two kinds of codes to walk the graph on: keep one, and set"
+                    + " pq_subspaces = 0 or quantization = none");
+        }
         return new CollectionSettings(newDim, newMetric, newIndex, newK, newM, newEfConstruction, newEf, newPqSubspaces, newRerank,
-                newAlpha, newEmbed);
+                newAlpha, newQuantization, newEmbed);
     }
 
     /** One line parsed; null for a blank or comment line. */
@@ -254,7 +269,16 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
             case "pq_subspaces" -> parseInt(where, key, value, 0, MAX_DIM, "bytes each vector is compressed to in memory"
                     + " (0: none, search reads full vectors); at most the dimension");
             case "rerank" -> parseInt(where, key, value, 1, MAX_RERANK, "candidates per hit re-ranked on their full vectors"
-                    + " after a search on compressed ones (pq_subspaces): at least 1, the hits themselves");
+                    + " after a search on codes (pq_subspaces, quantization): at least 1, the hits themselves");
+            case "quantization" -> {
+                try {
+                    yield Quantization.parse(value.toLowerCase(Locale.ROOT));
+                } catch (IllegalArgumentException e) {
+                    throw new InvalidInputException(where, "quantization must be 'none' (walk the graph on full vectors) or"
+                            + " 'int8' (on a byte a dimension kept in memory, the best re-ranked on full vectors), not '"
+                            + clip(value) + "'");
+                }
+            }
             case "alpha" -> parseAlpha(where, value);
             case "embed" -> {
                 String model = value.toLowerCase(Locale.ROOT);
@@ -302,23 +326,25 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
             String value = line.substring(eq + 1).strip();
             try {
                 s = switch (key) {
-                    case "dim" -> new CollectionSettings(Integer.parseInt(value), s.metric, s.index, s.k, s.m, s.efConstruction, s.ef, s.pqSubspaces, s.rerank, s.alpha, null);
-                    case "metric" -> new CollectionSettings(s.dim, Metric.parse(value), s.index, s.k, s.m, s.efConstruction, s.ef, s.pqSubspaces, s.rerank, s.alpha, null);
-                    case "index" -> new CollectionSettings(s.dim, s.metric, value, s.k, s.m, s.efConstruction, s.ef, s.pqSubspaces, s.rerank, s.alpha, null);
-                    case "k" -> new CollectionSettings(s.dim, s.metric, s.index, Integer.parseInt(value), s.m, s.efConstruction, s.ef, s.pqSubspaces, s.rerank, s.alpha, null);
-                    case "m" -> new CollectionSettings(s.dim, s.metric, s.index, s.k, Integer.parseInt(value), s.efConstruction, s.ef, s.pqSubspaces, s.rerank, s.alpha, null);
-                    case "ef_construction" -> new CollectionSettings(s.dim, s.metric, s.index, s.k, s.m, Integer.parseInt(value), s.ef, s.pqSubspaces, s.rerank, s.alpha, null);
-                    case "ef" -> new CollectionSettings(s.dim, s.metric, s.index, s.k, s.m, s.efConstruction, Integer.parseInt(value), s.pqSubspaces, s.rerank, s.alpha, null);
+                    case "dim" -> new CollectionSettings(Integer.parseInt(value), s.metric, s.index, s.k, s.m, s.efConstruction, s.ef, s.pqSubspaces, s.rerank, s.alpha, s.quantization, null);
+                    case "metric" -> new CollectionSettings(s.dim, Metric.parse(value), s.index, s.k, s.m, s.efConstruction, s.ef, s.pqSubspaces, s.rerank, s.alpha, s.quantization, null);
+                    case "index" -> new CollectionSettings(s.dim, s.metric, value, s.k, s.m, s.efConstruction, s.ef, s.pqSubspaces, s.rerank, s.alpha, s.quantization, null);
+                    case "k" -> new CollectionSettings(s.dim, s.metric, s.index, Integer.parseInt(value), s.m, s.efConstruction, s.ef, s.pqSubspaces, s.rerank, s.alpha, s.quantization, null);
+                    case "m" -> new CollectionSettings(s.dim, s.metric, s.index, s.k, Integer.parseInt(value), s.efConstruction, s.ef, s.pqSubspaces, s.rerank, s.alpha, s.quantization, null);
+                    case "ef_construction" -> new CollectionSettings(s.dim, s.metric, s.index, s.k, s.m, Integer.parseInt(value), s.ef, s.pqSubspaces, s.rerank, s.alpha, s.quantization, null);
+                    case "ef" -> new CollectionSettings(s.dim, s.metric, s.index, s.k, s.m, s.efConstruction, Integer.parseInt(value), s.pqSubspaces, s.rerank, s.alpha, s.quantization, null);
                     case "pq_subspaces" -> new CollectionSettings(s.dim, s.metric, s.index, s.k, s.m, s.efConstruction, s.ef,
-                            Integer.parseInt(value), s.rerank, s.alpha, null);
+                            Integer.parseInt(value), s.rerank, s.alpha, s.quantization, null);
                     case "rerank" -> new CollectionSettings(s.dim, s.metric, s.index, s.k, s.m, s.efConstruction, s.ef,
-                            s.pqSubspaces, Integer.parseInt(value), s.alpha, null);
+                            s.pqSubspaces, Integer.parseInt(value), s.alpha, s.quantization, null);
                     case "alpha" -> {
                         float alpha = Float.parseFloat(value);
                         alphaLogged = true;
                         yield new CollectionSettings(s.dim, s.metric, s.index, s.k, s.m, s.efConstruction, s.ef, s.pqSubspaces,
-                                s.rerank, alpha, null);
+                                s.rerank, alpha, s.quantization, null);
                     }
+                    case "quantization" -> new CollectionSettings(s.dim, s.metric, s.index, s.k, s.m, s.efConstruction, s.ef,
+                            s.pqSubspaces, s.rerank, s.alpha, Quantization.parse(value), null);
                     case "embed", "embed_model", "embed_tokenizer", "embed_pooling" -> {
                         embed[List.of("embed", "embed_model", "embed_tokenizer", "embed_pooling").indexOf(key)] = value;
                         yield s;
@@ -333,7 +359,7 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
             // Logged before the alpha key existed: its graph was linked with jvector's 1.2, and
             // the index file says so; the default would not match it and rebuild the graph.
             s = new CollectionSettings(s.dim, s.metric, s.index, s.k, s.m, s.efConstruction, s.ef, s.pqSubspaces, s.rerank,
-                    ALPHA_BEFORE_THE_KEY, null);
+                    ALPHA_BEFORE_THE_KEY, s.quantization, null);
         }
         if (embed[0] == null || embed[0].equals("none")) {
             return s;
@@ -344,7 +370,7 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
                 case EmbedSpec.ONNX -> new EmbedSpec(EmbedSpec.ONNX, embed[1], embed[2], embed[3]);
                 default -> throw new IllegalArgumentException("unknown model");
             };
-            return new CollectionSettings(s.dim, s.metric, s.index, s.k, s.m, s.efConstruction, s.ef, s.pqSubspaces, s.rerank, s.alpha, spec);
+            return new CollectionSettings(s.dim, s.metric, s.index, s.k, s.m, s.efConstruction, s.ef, s.pqSubspaces, s.rerank, s.alpha, s.quantization, spec);
         } catch (IllegalArgumentException e) {
             System.err.println("vexfs: stored embedding model '" + clip(embed[0]) + "' is not understood by this build ("
                     + e.getMessage() + "); the collection is searched as a vector collection");
@@ -368,6 +394,7 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
             sb.append("pq_subspaces = ").append(pqSubspaces).append('\n');
             sb.append("rerank = ").append(rerank).append('\n');
             sb.append("alpha = ").append(alpha).append('\n');
+            sb.append("quantization = ").append(quantization.key()).append('\n');
         }
         sb.append("k = ").append(k).append('\n');
         if (embed != null) {

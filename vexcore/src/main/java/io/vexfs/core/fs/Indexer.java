@@ -5,6 +5,7 @@ import io.vexfs.core.metrics.ErrorLog;
 import io.vexfs.core.storage.Segment;
 
 import io.vexfs.core.index.CorruptIndexException;
+import io.vexfs.core.index.Quantization;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -149,7 +150,7 @@ final class Indexer implements AutoCloseable {
         enqueue(new Change(Kind.ADD, collection, target, entry));
     }
 
-    /** Under the commit lock (or in replay): gives {@code target} product codes of the collection's pq_subspaces later, keeping its graph. */
+    /** Under the commit lock (or in replay): gives {@code target} the codes the collection's pq_subspaces and quantization ask for later, keeping its graph. */
     void requantize(Collection collection, CollectionIndex target) {
         enqueue(new Change(Kind.REQUANTIZE, collection, target, null));
     }
@@ -291,8 +292,8 @@ final class Indexer implements AutoCloseable {
     }
 
     /**
-     * Gives {@code target} codes of the collection's pq_subspaces as it is now (a later change
-     * queues its own), keeping its graph; a failure is named in .vexfs/errors.
+     * Gives {@code target} the codes of the collection's pq_subspaces and quantization as they are
+     * now (a later change queues its own), keeping its graph; a failure is named in .vexfs/errors.
      */
     private void trainCodes(Collection collection, CollectionIndex target) {
         if (collection.hnsw() != target) {
@@ -301,13 +302,14 @@ final class Indexer implements AutoCloseable {
         target.markTraining(true);
         try {
             AnnIndex<Collection.Entry> index = target.index();
-            int before = index.codeBytes();
-            index.requantize(collection.settings().pqSubspaces());
-            target.unsaved |= index.codeBytes() != before;
+            int bytesBefore = index.codeBytes();
+            Quantization kindBefore = index.quantization();
+            index.requantize(collection.settings().pqSubspaces(), collection.settings().quantization());
+            target.unsaved |= index.codeBytes() != bytesBefore || index.quantization() != kindBefore;
         } catch (RuntimeException failure) {
             String name = collections.entrySet().stream().filter(e -> e.getValue() == collection)
                     .map(Map.Entry::getKey).findFirst().orElse(AnnIndexFiles.DIR);
-            errors.record(name, "EIO", "hnsw product codes", failure.toString());
+            errors.record(name, "EIO", "hnsw codes", failure.toString());
         } finally {
             target.markTraining(false);
         }
@@ -385,7 +387,7 @@ final class Indexer implements AutoCloseable {
         }
     }
 
-    /** Reads the collection's index file into {@code target}; true if the index read needs codes of its pq_subspaces trained. */
+    /** Reads the collection's index file into {@code target}; true if the index read needs the codes its settings ask for trained. */
     private boolean restore(String name, Collection collection, CollectionIndex target) {
         CrashPoints.pause("ann-index-read");
         AnnIndex<Collection.Entry> loaded = read(name, collection);
@@ -403,10 +405,10 @@ final class Indexer implements AutoCloseable {
         }
         // Rows of files gone since the file was written are removed: repaired now, as after any batch of removes.
         repair(target, name);
-        // The file's codes were of another pq_subspaces (changed since the write), or it was written
+        // The file's codes were of other settings (changed since the write), or it was written
         // before there were enough rows to train on: the codes are made once the mount serves
         // searches, and the file is written again.
-        return target.index().codeBytes() != collection.settings().pqSubspaces();
+        return !target.index().codesAre(collection.settings().annParams());
     }
 
     /**
@@ -452,7 +454,7 @@ final class Indexer implements AutoCloseable {
             target.unsaved = true;
             return;
         }
-        boolean same = mapped.codeBytes() == onHeap.codeBytes() && mapped.indexed() == onHeap.indexed();
+        boolean same = mapped.codeBytes() == onHeap.codeBytes() && mapped.quantization() == onHeap.quantization() && mapped.indexed() == onHeap.indexed();
         for (Collection.Entry entry : collection.snapshot().live()) {
             same &= onHeap.contains(entry) == mapped.contains(entry);
         }

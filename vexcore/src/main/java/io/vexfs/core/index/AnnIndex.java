@@ -81,10 +81,11 @@ import java.util.stream.IntStream;
  * caller makes one graph of the live rows ({@link #rebuilt}). Written, the index keeps both
  * graphs; read back, the first is mapped and the second copied onto the heap.
  *
- * <p>Product codes (pq_subspaces): once the graph holds {@link #PQ_TRAIN_MIN} nodes, jvector's
- * product quantization is trained on them and every graph node gets its codes, kept on the heap;
- * searches then walk the graph on code estimates ({@link ProductCodes}) and read only the best
- * rerank x k candidates in full, to rank them exactly. Inserts still compare full vectors, so
+ * <p>Codes (pq_subspaces, or quantization = int8): once the graph holds {@link #PQ_TRAIN_MIN}
+ * nodes, jvector's product quantization ({@link ProductCodes}), or a grid of a byte a dimension
+ * ({@link ScalarCodes}), is trained on them and every graph node gets its codes, kept on the heap;
+ * searches then walk the graph on code estimates and read only the best rerank x k candidates in
+ * full, to rank them exactly. Inserts still compare full vectors, so
  * the graph does not depend on the codes: {@link #requantize} trains new ones (or drops them)
  * and keeps the graph, and {@link #read} does the same for a file whose codes are of other
  * settings.
@@ -148,6 +149,9 @@ public final class AnnIndex<T> {
      * chunks left 320 MiB of a 2 GiB heap so).
      */
     private static final int CODE_CHUNK_BYTES = 256 << 10;
+    /** What kind of codes an index file holds (from version 5; before it, product codes only). */
+    private static final byte PRODUCT_CODES = 1;
+    private static final byte SCALAR_CODES = 2;
 
     /** What keeps a block's memory mapped: pinned when the block is added, unpinned once no search can read it. */
     public interface Pin {
@@ -213,19 +217,26 @@ public final class AnnIndex<T> {
     }
 
     /**
-     * The product codes of the graph nodes: node n's are chunks[chunkOf(n)] from offsetOf(n), 2^shift
-     * nodes a chunk (as many as fit {@link #CODE_CHUNK_BYTES}). A node's codes are written before
-     * it enters the graph, so a search that reaches it reads them.
+     * The codes of the graph nodes (product or scalar): node n's are chunks[chunkOf(n)] from
+     * offsetOf(n), 2^shift nodes a chunk (as many as fit {@link #CODE_CHUNK_BYTES}). A node's codes
+     * are written before it enters the graph, so a search that reaches it reads them.
      */
-    private record Codes(ProductCodes quantizer, byte[][] chunks, int shift) {
+    private record Codes(Quantizer quantizer, byte[][] chunks, int shift) {
         /** Empty codes of this quantizer for nodes below {@code nodes}. */
-        static Codes empty(ProductCodes quantizer, int nodes) {
-            int shift = 31 - Integer.numberOfLeadingZeros(Math.max(1, CODE_CHUNK_BYTES / quantizer.subspaces()));
+        static Codes empty(Quantizer quantizer, int nodes) {
+            int shift = 31 - Integer.numberOfLeadingZeros(Math.max(1, CODE_CHUNK_BYTES / quantizer.codeBytes()));
             return new Codes(quantizer, new byte[0][], shift).grown(nodes);
         }
 
-        int subspaces() {
-            return quantizer.subspaces();
+        /** Bytes of codes a node has. */
+        int bytes() {
+            return quantizer.codeBytes();
+        }
+
+        /** Whether these are the codes {@code p} asks for: int8 codes, or product codes of its pq_subspaces. */
+        boolean are(AnnParams p) {
+            return p.quantization() == Quantization.INT8 ? quantizer instanceof ScalarCodes
+                    : quantizer instanceof ProductCodes pq && pq.subspaces() == p.pqSubspaces();
         }
 
         int chunkNodes() {
@@ -237,7 +248,7 @@ public final class AnnIndex<T> {
         }
 
         int offsetOf(int node) {
-            return (node & (chunkNodes() - 1)) * subspaces();
+            return (node & (chunkNodes() - 1)) * bytes();
         }
 
         /** Nodes the chunks hold. */
@@ -253,7 +264,7 @@ public final class AnnIndex<T> {
             }
             byte[][] more = Arrays.copyOf(chunks, count);
             for (int i = chunks.length; i < count; i++) {
-                more[i] = new byte[chunkNodes() * subspaces()];
+                more[i] = new byte[chunkNodes() * bytes()];
             }
             return new Codes(quantizer, more, shift);
         }
@@ -295,6 +306,8 @@ public final class AnnIndex<T> {
     private volatile Codes codes;
     /** Per search thread, in a slot of its own so that it can grow with pq_subspaces: the query's table of distances to every centroid. */
     private final ExplicitThreadLocal<float[][]> tables;
+    /** Per search thread: the query's scalar codes, widened to shorts. */
+    private final ExplicitThreadLocal<short[]> queryCodes;
     /** Where each live block's nodes start; the writer's only. */
     private final Map<T, Placed<T>> placed = new IdentityHashMap<>();
     private final List<Retiring<T>> retiring = new ArrayList<>();
@@ -350,6 +363,7 @@ public final class AnnIndex<T> {
             throw new IllegalArgumentException("pq_subspaces " + params.pqSubspaces() + " exceeds the dimension " + dim);
         }
         this.tables = ExplicitThreadLocal.withInitial(() -> new float[][] {new float[0]});
+        this.queryCodes = ExplicitThreadLocal.withInitial(() -> new short[ScalarCodes.rowBytes(dim)]);
         this.nodes = emptyNodes(metric);
         // HNSW's degrees: 2m links on the bottom layer, m above.
         this.builder = new GraphIndexBuilder(new StoredScores(), dim, List.of(2 * params.m(), params.m()),
@@ -419,11 +433,11 @@ public final class AnnIndex<T> {
         return retiring.size();
     }
 
-    /** The index's heap: the graph as jvector estimates it, and the product codes with their codebooks (the vectors themselves are the caller's). */
+    /** The index's heap: the graph as jvector estimates it, and the codes with their quantizer (the vectors themselves are the caller's). */
     public long graphBytes() {
         Codes c = codes;
         return builder.ramBytesUsed() + (base == null ? 0 : base.ramBytesUsed()) + (c == null ? 0
-                : c.quantizer().codebookBytes() + c.capacity() * c.subspaces());
+                : c.quantizer().quantizerBytes() + c.capacity() * c.bytes());
     }
 
     /** Whether searches walk a graph where the index file maps it (the base read at mount), beside the heap's. */
@@ -441,41 +455,51 @@ public final class AnnIndex<T> {
         return graph.size(0) == 0 ? 0 : graph.getAverageDegree(0);
     }
 
-    /** Whether searches walk the graph on product codes (pq_subspaces is set and enough nodes were there to train on). */
+    /** Whether searches walk the graph on codes (pq_subspaces or quantization is set and enough nodes were there to train on). */
     public boolean quantized() {
         return codes != null;
     }
 
-    /** Bytes of product codes a node has (0: none, searches walk on full vectors); pq_subspaces once trained. */
+    /** Bytes of codes a node has (0: none, searches walk on full vectors): pq_subspaces, or the dimension with int8 codes, once trained. */
     public int codeBytes() {
         Codes c = codes;
-        return c == null ? 0 : c.subspaces();
+        return c == null ? 0 : c.bytes();
     }
 
-    /** Whether {@link #read} left the file's codes unread, as of another pq_subspaces: the file is out of date. */
+    /** The kind of codes searches walk on now: int8 once scalar codes are trained, else none (full vectors, or product codes). */
+    public Quantization quantization() {
+        Codes c = codes;
+        return c != null && c.quantizer() instanceof ScalarCodes ? Quantization.INT8 : Quantization.NONE;
+    }
+
+    /** Whether the codes are those {@code p} asks for: none when it asks for none, else trained and of its kind and size. */
+    public boolean codesAre(AnnParams p) {
+        Codes c = codes;
+        return c == null ? p.codeBytes(dim) == 0 : c.are(p);
+    }
+
+    /** Whether {@link #read} left the file's codes unread, as of other settings: the file is out of date. */
     public boolean codesDroppedAtRead() {
         return codesDroppedAtRead;
     }
 
     /**
-     * Sets pq_subspaces and keeps the graph: inserts compare full vectors, so the graph does not
-     * depend on the codes. Unless the codes are of that size already, new ones are trained and
-     * every node encoded (as at first training) while searches go on walking the old ones (or the
-     * full vectors), then published in their place; 0, or too few nodes to train on yet, drops the
-     * codes and searches walk the full vectors. Minutes at 10M rows where a rebuild would take
-     * hours. The writer's.
+     * Sets pq_subspaces and quantization and keeps the graph: inserts compare full vectors, so the
+     * graph does not depend on the codes. Unless the codes are of that kind and size already, new
+     * ones are trained and every node encoded (as at first training) while searches go on walking
+     * the old ones (or the full vectors), then published in their place; no codes asked for, or
+     * too few nodes to train on yet, drops the codes and searches walk the full vectors. Minutes
+     * at 10M rows where a rebuild would take hours. The writer's.
      *
-     * @throws IllegalArgumentException if {@code subspaces} is negative or exceeds the dimension
+     * @throws IllegalArgumentException if {@code subspaces} is negative or exceeds the dimension,
+     *                                  or both kinds of codes are asked for
      */
-    public void requantize(int subspaces) {
+    public void requantize(int subspaces, Quantization quantization) {
         if (subspaces < 0 || subspaces > dim) {
             throw new IllegalArgumentException("pq_subspaces " + subspaces + " is not between 0 and the dimension " + dim);
         }
-        AnnParams p = params;
-        if (subspaces != p.pqSubspaces()) {
-            params = new AnnParams(p.m(), p.efConstruction(), p.ef(), subspaces, p.rerank(), p.alpha());
-        }
-        if (subspaces != codeBytes() && !trainIfDue(nodes.size())) {
+        params = params.withCodes(subspaces, quantization);
+        if (!codesAre(params) && !trainIfDue(nodes.size())) {
             codes = null;
         }
     }
@@ -728,7 +752,7 @@ public final class AnnIndex<T> {
         }
     }
 
-    /** Writes the product codes of {@code node}'s row, if the index has codes; before the node enters the graph. */
+    /** Writes the codes of {@code node}'s row, if the index has codes; before the node enters the graph. */
     private void encode(int node) {
         Codes c = codes;
         if (c != null) {
@@ -738,17 +762,16 @@ public final class AnnIndex<T> {
     }
 
     /**
-     * Trains product quantization when pq_subspaces is set, the codes are not of that size yet,
-     * and the table holds enough graph nodes, on a sample of them all, and encodes the nodes
-     * below {@code inGraph} (those already in the graph; the rest are encoded as they are
-     * inserted); then publishes the codes, from which on searches walk the graph on them. True if
-     * the codes are now of pq_subspaces. The writer's.
+     * Trains the codes the parameters ask for (product codes of pq_subspaces, or int8 scalar
+     * codes) when they are not those yet and the table holds enough graph nodes, on a sample of
+     * them all, and encodes the nodes below {@code inGraph} (those already in the graph; the rest
+     * are encoded as they are inserted); then publishes the codes, from which on searches walk the
+     * graph on them. True if the codes are now those asked for. The writer's.
      */
     private boolean trainIfDue(int inGraph) {
-        int wanted = params.pqSubspaces();
-        Codes current = codes;
-        if (wanted == 0 || current != null && current.subspaces() == wanted) {
-            return wanted != 0;
+        AnnParams p = params;
+        if (p.codeBytes(dim) == 0 || codesAre(p)) {
+            return p.codeBytes(dim) != 0;
         }
         Nodes t = nodes;
         // Live graph nodes: a stand-in for an unreachable node is flagged removed yet holds its copies' live row.
@@ -761,7 +784,8 @@ public final class AnnIndex<T> {
         if (graphNodes.length > PQ_TRAIN_SAMPLE) {
             sample = IntStream.range(0, PQ_TRAIN_SAMPLE).map(i -> graphNodes[(int) ((long) i * graphNodes.length / PQ_TRAIN_SAMPLE)]).toArray();
         }
-        ProductCodes quantizer = ProductCodes.train(new StoredRows(t, sample), wanted, pool);
+        Quantizer quantizer = p.quantization() == Quantization.INT8 ? ScalarCodes.train(metric, new StoredRows(t, sample))
+                : ProductCodes.train(new StoredRows(t, sample), p.pqSubspaces(), pool);
         Codes trained = Codes.empty(quantizer, t.size());
         // A node removed with no live copy may read memory already let go of: it keeps zero codes
         // (it only routes searches until it is purged, and is never returned).
@@ -1103,14 +1127,15 @@ public final class AnnIndex<T> {
             writeGraph(out, graph);
         }
         Codes c = codes;
-        out.writeInt(c == null ? 0 : c.subspaces());
+        out.writeInt(c == null ? 0 : c.bytes());
         if (c != null) {
+            out.writeByte(c.quantizer() instanceof ScalarCodes ? SCALAR_CODES : PRODUCT_CODES);
             byte[] quantizer = c.quantizer().serialized();
             out.writeInt(quantizer.length);
             out.writeBytes(quantizer);
             for (int first = 0; first < t.size(); first += c.chunkNodes()) {
                 int count = Math.min(c.chunkNodes(), t.size() - first);
-                out.writeBytes(c.chunks()[c.chunkOf(first)], 0, count * c.subspaces());
+                out.writeBytes(c.chunks()[c.chunkOf(first)], 0, count * c.bytes());
             }
         }
     }
@@ -1209,7 +1234,8 @@ public final class AnnIndex<T> {
      * written) is copied onto the heap with the similarities stored beside its links, so no
      * distance is computed, no vector read except through the copies' hashes kept in the file.
      *
-     * @param version the file's version: 1 (one graph, no codes), 2 (one graph, codes), 3 or 4 (a count of graphs, codes)
+     * @param version the file's version: 1 (one graph, no codes), 2 (one graph, product codes), 3 or 4 (a count of
+     *                graphs, product codes), 5 (a count of graphs, codes of either kind)
      * @param arena the arena that maps {@code in}'s memory: the index owns it once this returns,
      *              and closes it when it no longer reads it (the caller closes it if this throws)
      * @throws CorruptIndexException if the input does not hold an index of this shape
@@ -1339,17 +1365,24 @@ public final class AnnIndex<T> {
                 size, t.memory(), memoryCount);
         index.indexed.set(live);
         index.dead = size - live;
-        int subspaces = version > 1 ? in.readCount(dim, "product quantization subspaces") : 0;
-        // Codes of another pq_subspaces (changed since the write) are left unread, the last thing
-        // before the trailer: the graph does not depend on them, and the caller has new ones
-        // trained (requantize) once the graph serves searches, which walk full vectors meanwhile.
-        index.codesDroppedAtRead = subspaces != 0 && subspaces != params.pqSubspaces();
-        if (subspaces != 0 && !index.codesDroppedAtRead) {
-            ProductCodes quantizer = ProductCodes.deserialize(in.readBytes(in.readCount(Integer.MAX_VALUE - 16, "quantizer bytes")),
-                    dim, subspaces);
+        int codeBytes = version > 1 ? in.readCount(ScalarCodes.rowBytes(dim), "code bytes") : 0;
+        int kind = codeBytes == 0 ? 0 : version < 5 ? PRODUCT_CODES : in.readByte();
+        if (codeBytes != 0 && kind != PRODUCT_CODES && (kind != SCALAR_CODES || codeBytes != ScalarCodes.rowBytes(dim))) {
+            throw new CorruptIndexException("codes of kind " + kind + ", " + codeBytes + " bytes a node");
+        }
+        boolean asParams = kind == SCALAR_CODES ? params.quantization() == Quantization.INT8
+                : params.quantization() == Quantization.NONE && codeBytes == params.pqSubspaces();
+        // Codes of other settings (changed since the write) are left unread, the last thing before
+        // the trailer: the graph does not depend on them, and the caller has new ones trained
+        // (requantize) once the graph serves searches, which walk full vectors meanwhile.
+        index.codesDroppedAtRead = codeBytes != 0 && !asParams;
+        if (codeBytes != 0 && asParams) {
+            byte[] serialized = in.readBytes(in.readCount(Integer.MAX_VALUE - 16, "quantizer bytes"));
+            Quantizer quantizer = kind == SCALAR_CODES ? ScalarCodes.deserialize(serialized, metric, dim)
+                    : ProductCodes.deserialize(serialized, dim, codeBytes);
             Codes stored = Codes.empty(quantizer, size);
             for (int first = 0; first < size; first += stored.chunkNodes()) {
-                in.readBytes(stored.chunks()[stored.chunkOf(first)], 0, Math.min(stored.chunkNodes(), size - first) * subspaces);
+                in.readBytes(stored.chunks()[stored.chunkOf(first)], 0, Math.min(stored.chunkNodes(), size - first) * codeBytes);
             }
             index.codes = stored;
         }
@@ -1535,7 +1568,8 @@ public final class AnnIndex<T> {
         QueryScores scores = new QueryScores(query, offset, nodes);
         Bits acceptNode = node -> scores.acceptsRowOrCopy(node, accept);
         Codes c = codes;
-        CodeScores estimates = c == null ? null : new CodeScores(query, offset, c, scores);
+        Estimates estimates = c == null ? null : c.quantizer() instanceof ScalarCodes sq
+                ? new ScalarCodeScores(query, offset, c, sq, scores) : new ProductCodeScores(query, offset, c, scores);
         SearchResult.NodeScore[] found = EMPTY;
         if (base != null) {
             found = searchView(walk, base.getView(), baseBottom, scores, estimates, acceptNode, k, ef, rerank);
@@ -1571,7 +1605,7 @@ public final class AnnIndex<T> {
 
     /** One graph's candidates, best first, scored exactly: by the walk itself, or, with product codes, by re-ranking its best estimates. */
     private SearchResult.NodeScore[] searchView(GraphWalk walk, ImmutableGraphIndex.View view, GraphWalk.BottomLinks bottom,
-                                                QueryScores scores, CodeScores estimates, Bits acceptNode, int k, int ef, int rerank) {
+                                                QueryScores scores, Estimates estimates, Bits acceptNode, int k, int ef, int rerank) {
         int beam = Math.max(k, ef);
         if (estimates == null) {
             return walk.search(view, bottom, scores, prefetching, k, beam, acceptNode);
@@ -1668,29 +1702,16 @@ public final class AnnIndex<T> {
     }
 
     /**
-     * A query's estimated similarity to each node, from the node's product codes: the table
-     * holds the query's distance (or dot product) to every centroid, so a node costs one lookup
-     * a subspace. Mapped to similarities as {@link Scores#similarityTo} maps exact ones (cosine
-     * with each node's exact norm).
+     * A query's estimated similarity to each node, from the node's codes, mapped to similarities
+     * as {@link Scores#similarityTo} maps exact ones (cosine with each node's exact norm).
      */
-    private final class CodeScores implements ScoreFunction.ApproximateScoreFunction, GraphWalk.Prefetching {
-        private final float[] table;
+    private abstract class Estimates implements ScoreFunction.ApproximateScoreFunction {
         private Codes codes;
-        private final QueryScores exact;
-        private final float queryInverseNorm;
-        /** What the prefetched codes summed to: kept, so that the loads are made. */
-        private int prefetched;
+        final QueryScores exact;
 
-        CodeScores(float[] query, int offset, Codes codes, QueryScores exact) {
-            float[][] slot = tables.get();
-            if (slot[0].length < codes.subspaces() * ProductCodes.CLUSTERS) {
-                slot[0] = new float[codes.subspaces() * ProductCodes.CLUSTERS];
-            }
-            this.table = slot[0];
+        Estimates(Codes codes, QueryScores exact) {
             this.codes = codes;
             this.exact = exact;
-            this.queryInverseNorm = exact.inverseNorm;
-            codes.quantizer().fillTable(metric, query, offset, table);
         }
 
         /**
@@ -1698,7 +1719,7 @@ public final class AnnIndex<T> {
          * it began (published before the node) if they are of the same quantizer; null if codes
          * trained since ({@link #requantize}) hold it, which this query's table cannot read.
          */
-        private Codes holding(int node) {
+        final Codes holding(int node) {
             if (node < codes.capacity()) {
                 return codes;
             }
@@ -1710,17 +1731,49 @@ public final class AnnIndex<T> {
             return newer;
         }
 
+        /** The similarity for an estimated squared distance (l2) or dot product (cosine, dot) of the query and {@code node}. */
+        final float similarity(int node, float estimate) {
+            return switch (metric) {
+                case L2 -> 1f / (1f + Math.max(0f, estimate));
+                case COSINE -> {
+                    Nodes t = exact.table = covering(exact.table, node);
+                    yield (1f + estimate * exact.inverseNorm * t.inverseNorms()[node]) / 2f;
+                }
+                case DOT -> estimate >= 0f ? 1f + estimate : 1f / (1f - estimate);
+            };
+        }
+    }
+
+    /**
+     * Estimates from product codes: the table holds the query's distance (or dot product) to
+     * every centroid, so a node costs one lookup a subspace.
+     */
+    private final class ProductCodeScores extends Estimates implements GraphWalk.Prefetching {
+        private final float[] table;
+        /** What the prefetched codes summed to: kept, so that the loads are made. */
+        private int prefetched;
+
+        ProductCodeScores(float[] query, int offset, Codes codes, QueryScores exact) {
+            super(codes, exact);
+            int subspaces = codes.bytes();
+            float[][] slot = tables.get();
+            if (slot[0].length < subspaces * ProductCodes.CLUSTERS) {
+                slot[0] = new float[subspaces * ProductCodes.CLUSTERS];
+            }
+            this.table = slot[0];
+            ((ProductCodes) codes.quantizer()).fillTable(metric, query, offset, table);
+        }
+
         @Override
         public void prefetch(int node) {
             Codes c = holding(node);
             if (c == null) {
                 return;
             }
-            int subspaces = c.subspaces();
             byte[] nodeCodes = c.chunks()[c.chunkOf(node)];
             int from = c.offsetOf(node);
             int sum = prefetched;
-            for (int at = from; at < from + subspaces; at += CACHE_LINE) {
+            for (int at = from; at < from + c.bytes(); at += CACHE_LINE) {
                 sum += nodeCodes[at];
             }
             prefetched = sum;
@@ -1733,15 +1786,63 @@ public final class AnnIndex<T> {
                 // Exact instead of estimated: the same scale, and the candidates are re-ranked exactly anyway.
                 return exact.similarityTo(node);
             }
-            float estimate = ProductCodes.estimate(table, c.chunks()[c.chunkOf(node)], c.offsetOf(node), c.subspaces());
-            return switch (metric) {
-                case L2 -> 1f / (1f + Math.max(0f, estimate));
-                case COSINE -> {
-                    Nodes t = exact.table = covering(exact.table, node);
-                    yield (1f + estimate * queryInverseNorm * t.inverseNorms()[node]) / 2f;
-                }
-                case DOT -> estimate >= 0f ? 1f + estimate : 1f / (1f - estimate);
-            };
+            return similarity(node, ProductCodes.estimate(table, c.chunks()[c.chunkOf(node)], c.offsetOf(node), c.bytes()));
+        }
+    }
+
+    /**
+     * Estimates from scalar codes: the query encoded on the same grid, each node's codes compared
+     * with it by an integer kernel, three at a time as full rows are ({@link GraphWalk.ScoringThree}).
+     */
+    private final class ScalarCodeScores extends Estimates implements GraphWalk.ScoringThree {
+        private final ScalarCodes quantizer;
+        private final short[] query;
+        private final int[] raw = new int[3];
+
+        ScalarCodeScores(float[] query, int offset, Codes codes, ScalarCodes quantizer, QueryScores exact) {
+            super(codes, exact);
+            this.quantizer = quantizer;
+            this.query = queryCodes.get();
+            quantizer.encodeQuery(query, offset, this.query);
+        }
+
+        @Override
+        public float similarityTo(int node) {
+            Codes c = holding(node);
+            if (c == null) {
+                return exact.similarityTo(node);
+            }
+            byte[] chunk = c.chunks()[c.chunkOf(node)];
+            int at = c.offsetOf(node);
+            int sum = metric == Metric.L2 ? VectorKernels.squaredDistanceCodes(query, chunk, at, c.bytes())
+                    : VectorKernels.dotCodes(query, chunk, at, c.bytes());
+            return similarity(node, quantizer.estimate(sum));
+        }
+
+        @Override
+        public void similaritiesTo(int node0, int node1, int node2, float[] out) {
+            Codes c0 = holding(node0);
+            Codes c1 = holding(node1);
+            Codes c2 = holding(node2);
+            if (c0 == null || c1 == null || c2 == null) {
+                out[0] = similarityTo(node0);
+                out[1] = similarityTo(node1);
+                out[2] = similarityTo(node2);
+                return;
+            }
+            byte[] chunk0 = c0.chunks()[c0.chunkOf(node0)];
+            byte[] chunk1 = c1.chunks()[c1.chunkOf(node1)];
+            byte[] chunk2 = c2.chunks()[c2.chunkOf(node2)];
+            if (metric == Metric.L2) {
+                VectorKernels.squaredDistanceCodesThree(query, chunk0, c0.offsetOf(node0), chunk1, c1.offsetOf(node1), chunk2,
+                        c2.offsetOf(node2), c0.bytes(), raw);
+            } else {
+                VectorKernels.dotCodesThree(query, chunk0, c0.offsetOf(node0), chunk1, c1.offsetOf(node1), chunk2,
+                        c2.offsetOf(node2), c0.bytes(), raw);
+            }
+            out[0] = similarity(node0, quantizer.estimate(raw[0]));
+            out[1] = similarity(node1, quantizer.estimate(raw[1]));
+            out[2] = similarity(node2, quantizer.estimate(raw[2]));
         }
     }
 

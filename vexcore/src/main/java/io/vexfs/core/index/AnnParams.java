@@ -1,5 +1,7 @@
 package io.vexfs.core.index;
 
+import java.util.Objects;
+
 /**
  * How an {@link AnnIndex} is built and searched: the `.collection` keys of an hnsw collection.
  *
@@ -20,8 +22,12 @@ package io.vexfs.core.index;
  *                       ef, with less recall at that ef (AnnIndex links weakly linked nodes back so
  *                       that every node stays reachable); larger keeps more links (1.2 is jvector's
  *                       default)
+ * @param quantization   {@link Quantization#INT8}: each vector is also kept in memory as one byte a
+ *                       dimension (scalar codes), searches walk the graph on those, and the best
+ *                       candidates are re-ranked ({@code rerank}) on the full vectors; exclusive of
+ *                       pq_subspaces. {@link Quantization#NONE}: full vectors (or product codes)
  */
-public record AnnParams(int m, int efConstruction, int ef, int pqSubspaces, int rerank, float alpha) {
+public record AnnParams(int m, int efConstruction, int ef, int pqSubspaces, int rerank, float alpha, Quantization quantization) {
     public static final int DEFAULT_RERANK = 4;
     public static final float DEFAULT_ALPHA = 1.0f;
     public static final float MIN_ALPHA = 1.0f;
@@ -47,9 +53,29 @@ public record AnnParams(int m, int efConstruction, int ef, int pqSubspaces, int 
         if (!(alpha >= MIN_ALPHA && alpha <= MAX_ALPHA)) {
             throw new IllegalArgumentException("alpha must be between " + MIN_ALPHA + " and " + MAX_ALPHA + ", got " + alpha);
         }
+        Objects.requireNonNull(quantization, "quantization");
+        if (pqSubspaces > 0 && quantization != Quantization.NONE) {
+            throw new IllegalArgumentException("pq_subspaces " + pqSubspaces + " and quantization = " + quantization.key()
+                    + " are two kinds of codes to walk on; set one");
+        }
     }
 
-    /** Full vectors only, no product quantization, the default alpha. */
+    /** Without scalar codes. */
+    public AnnParams(int m, int efConstruction, int ef, int pqSubspaces, int rerank, float alpha) {
+        this(m, efConstruction, ef, pqSubspaces, rerank, alpha, Quantization.NONE);
+    }
+
+    /** These parameters with other codes to walk on. */
+    public AnnParams withCodes(int pqSubspaces, Quantization quantization) {
+        return new AnnParams(m, efConstruction, ef, pqSubspaces, rerank, alpha, quantization);
+    }
+
+    /** Bytes of codes a vector is kept in memory as: pq_subspaces, with int8 codes the dimension (padded, see ScalarCodes), else 0. */
+    public int codeBytes(int dim) {
+        return quantization == Quantization.INT8 ? ScalarCodes.rowBytes(dim) : pqSubspaces;
+    }
+
+    /** Full vectors only, no codes, the default alpha. */
     public AnnParams(int m, int efConstruction, int ef) {
         this(m, efConstruction, ef, 0, DEFAULT_RERANK, DEFAULT_ALPHA);
     }

@@ -22,7 +22,7 @@ import java.util.concurrent.ForkJoinPool;
  * dot) to every centroid, then per node one lookup a subspace, summed. The table is built by our
  * kernels from a copy of the codebooks; jvector trains, encodes and serialises.
  */
-final class ProductCodes {
+final class ProductCodes implements Quantizer {
     static final int CLUSTERS = 256;
     /** The version of jvector's serialisation {@link #serialized} writes (its magic, version and anisotropy included). */
     private static final int PQ_FORMAT = 3;
@@ -76,8 +76,14 @@ final class ProductCodes {
         return sizes.length;
     }
 
+    @Override
+    public int codeBytes() {
+        return sizes.length;
+    }
+
     /** The codes of {@code row} into dest[at, at + subspaces). */
-    void encode(float[] row, byte[] dest, int at) {
+    @Override
+    public void encode(float[] row, byte[] dest, int at) {
         ByteSequence<?> codes = pq.encode(VECTOR_TYPES.createFloatVector(row));
         for (int m = 0; m < sizes.length; m++) {
             dest[at + m] = codes.get(m);
@@ -117,12 +123,14 @@ final class ProductCodes {
     }
 
     /** The heap the codebooks take (twice: jvector's and the table's copy). */
-    long codebookBytes() {
+    @Override
+    public long quantizerBytes() {
         return 2L * dim * CLUSTERS * Float.BYTES;
     }
 
     /** jvector's serialisation of the quantizer. */
-    byte[] serialized() {
+    @Override
+    public byte[] serialized() {
         ByteBuffer buffer = ByteBuffer.allocate(pq.compressorSize());
         try (ByteBufferIndexWriter out = new ByteBufferIndexWriter(buffer)) {
             pq.write(out, PQ_FORMAT);

@@ -5,6 +5,7 @@ import io.vexfs.core.TestNodes;
 import io.vexfs.core.Vexfs;
 import io.vexfs.core.fs.Collection;
 import io.vexfs.core.index.AnnIndex;
+import io.vexfs.core.index.Quantization;
 import io.vexfs.core.fs.Errno;
 import io.vexfs.core.fs.FsException;
 import io.vexfs.core.fs.VexStore;
@@ -344,6 +345,71 @@ class HnswCollectionTest {
         awaitIndexed();
         assertFalse(docs().hnsw().index().codesDroppedAtRead(), "the file was written with the new codes");
         assertEquals(16, docs().hnsw().index().codeBytes());
+    }
+
+    /**
+     * int8 codes: trained once enough rows are in, written with the graph (index file version 5)
+     * and read back with it; switched to product codes and back on the same graph, a file of the
+     * other kind of codes keeping its graph and having its codes made again; both kinds at once
+     * refused with the line that asked.
+     */
+    @Test
+    void int8CodesRecallRemountWithTheGraphAndChangeKindWithoutARebuild() throws Exception {
+        float[] base = randomVectors(5000);
+        for (int f = 0; f < 5; f++) {
+            write("/docs/part" + f + ".vec", vecText(base, f * 1000, 1000));
+        }
+        write("/docs/.collection", "index = hnsw\nquantization = int8\n");
+        awaitIndexed();
+        AnnIndex<Collection.Entry> index = docs().hnsw().index();
+        assertEquals(Quantization.INT8, index.quantization(), "5,000 rows are enough to train on");
+        assertEquals(32, index.codeBytes(), "a byte a dimension, padded to a multiple of 32");
+        assertTrue(read("/docs/.collection").contains("quantization = int8\n"), read("/docs/.collection"));
+        float[] queries = randomVectors(100);
+        String batch = "k=10\n" + vecText(queries, 0, 100);
+        String before = search(batch);
+        double recall = recallAgainstFlat(queries, column(before, 3));
+        assertTrue(recall >= 0.95, "recall@10 on int8 codes, 4 x k re-ranked: " + recall);
+
+        close();
+        mount();
+        awaitIndexed();
+        index = docs().hnsw().index();
+        assertEquals(5000, index.restoredRows(), "every row came from the file");
+        assertEquals(Quantization.INT8, index.quantization(), "the codes came back with the graph");
+        assertFalse(index.codesDroppedAtRead());
+        assertEquals(before, search(batch), "the same graph and codes give the same answers");
+        Path int8File = dir.resolve("int8-codes");
+        java.nio.file.Files.copy(indexFile(), int8File);
+
+        FsException both = assertThrows(FsException.class, () -> write("/docs/.collection", "rerank = 4\npq_subspaces = 8\n"));
+        assertEquals(Errno.EINVAL, both.errno());
+        assertTrue(both.getMessage().contains("pq_subspaces 8 and quantization = int8 are two kinds of codes"),
+                both.getMessage());
+        assertEquals(Quantization.INT8, docs().hnsw().index().quantization(), "the refused write changed nothing");
+
+        write("/docs/.collection", "quantization = none\npq_subspaces = 8\n");
+        awaitIndexed();
+        assertSame(index, docs().hnsw().index(), "the same index: nothing was built again");
+        assertEquals(Quantization.NONE, index.quantization());
+        assertEquals(8, index.codeBytes(), "product codes trained on the same graph");
+        close();
+
+        // The file as a crash left it after the switch was committed and before the index was written again.
+        java.nio.file.Files.copy(int8File, indexFile(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        mount();
+        awaitIndexed();
+        index = docs().hnsw().index();
+        assertEquals(5000, index.restoredRows(), "the graph came from the file: nothing was inserted again");
+        assertTrue(index.codesDroppedAtRead(), "the file's codes are int8 ones");
+        assertEquals(8, index.codeBytes(), "product codes trained at mount");
+        assertEquals(Quantization.NONE, index.quantization());
+
+        write("/docs/.collection", "pq_subspaces = 0\nquantization = int8\n");
+        awaitIndexed();
+        assertSame(index, docs().hnsw().index());
+        assertEquals(Quantization.INT8, index.quantization());
+        assertEquals(before, search(batch), "int8 codes trained again on the same grid and graph answer as before");
     }
 
     @Test
@@ -820,12 +886,13 @@ class HnswCollectionTest {
     }
 
     /**
-     * A version 4 file of one graph without product codes as version 1 wrote it: no pq_subspaces
-     * or alpha in the header, no graph count before the graph, no codes section, its own trailer.
+     * A version 5 file of one graph without codes (laid out as version 4 laid it out) as version 1
+     * wrote it: no pq_subspaces or alpha in the header, no graph count before the graph, no codes
+     * section, its own trailer.
      */
     private static byte[] versionOne(byte[] four) {
         java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(four).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        assertEquals(4, in.getInt(8));
+        assertEquals(5, in.getInt(8));
         int name = in.getInt(12);
         int metric = in.getInt(16 + name);
         int pqAt = 20 + name + metric + 12;
