@@ -65,7 +65,8 @@ public final class AnnBench {
     static final String DEFAULT_ALPHA = "1.0";
     /** Batches of all queries the mount answers at each of two ef before anything is timed. */
     static final int WARMUP_BATCHES = 10;
-    private static final Pattern INDEXED = Pattern.compile("(?m)^  (\\S+) .*hnsw \\((\\d+) indexed, graph (?:and product codes \\(\\d+ bytes a row\\) )?([0-9.]+) MiB\\)");
+    /** A collection's line in .vexfs/stats once every row is in: "hnsw (N indexed, graph [and KIND codes (B bytes a row)] X MiB[, ...])". */
+    private static final Pattern INDEXED = Pattern.compile("(?m)^  (\\S+) .*hnsw \\((\\d+) indexed, graph (?:and \\w+ codes \\(\\d+ bytes a row\\) )?([0-9.]+) MiB[,)]");
 
     private AnnBench() {
     }

@@ -85,10 +85,11 @@ import java.util.stream.IntStream;
  * nodes, jvector's product quantization ({@link ProductCodes}), or a grid of a byte a dimension
  * ({@link ScalarCodes}), is trained on them and every graph node gets its codes, kept on the heap;
  * searches then walk the graph on code estimates and read only the best rerank x k candidates in
- * full, to rank them exactly. Inserts still compare full vectors, so
- * the graph does not depend on the codes: {@link #requantize} trains new ones (or drops them)
- * and keeps the graph, and {@link #read} does the same for a file whose codes are of other
- * settings.
+ * full, to rank them exactly. Inserts link by exact scores (with int8 codes their walk finds the
+ * candidates on the codes, which are then scored on full vectors; product codes are too coarse to
+ * find them), so a graph is as valid whatever the codes: {@link #requantize} trains new ones (or
+ * drops them) and keeps the graph, and {@link #read} does the same for a file whose codes are of
+ * other settings.
  *
  * <p>Memory: each block comes with a {@link Pin} on what holds its memory. The index keeps it
  * pinned while a search could read it: after a block is removed, until the graph no longer
@@ -484,8 +485,8 @@ public final class AnnIndex<T> {
     }
 
     /**
-     * Sets pq_subspaces and quantization and keeps the graph: inserts compare full vectors, so the
-     * graph does not depend on the codes. Unless the codes are of that kind and size already, new
+     * Sets pq_subspaces and quantization and keeps the graph: inserts link by exact scores, so the
+     * graph is as valid whatever the codes. Unless the codes are of that kind and size already, new
      * ones are trained and every node encoded (as at first training) while searches go on walking
      * the old ones (or the full vectors), then published in their place; no codes asked for, or
      * too few nodes to train on yet, drops the codes and searches walk the full vectors. Minutes
@@ -705,7 +706,14 @@ public final class AnnIndex<T> {
             long location = location(t, node);
             MemorySegment.copy(memoryOf(t, location), VectorKernels.FLOAT_LE, byteOffsetOf(location), l.row, 0, dim);
             QueryScores scores = new QueryScores(l.row, 0, t);
+            // With int8 codes the walk finds the candidates on them; they are linked by exact scores.
+            Codes c = codes;
+            ScoreFunction walkScores = c != null && c.quantizer() instanceof ScalarCodes sq
+                    ? new ScalarCodeScores(l.row, 0, c, sq, scores) : scores;
             GraphWalk.LayerLinker linker = (layer, found) -> {
+                if (walkScores != scores) {
+                    rescore(found, scores, l);
+                }
                 for (Object o : concurrent) {
                     var other = (ImmutableGraphIndex.NodeAtLevel) o;
                     if (other.node != node && other.level >= layer) {
@@ -719,11 +727,35 @@ public final class AnnIndex<T> {
                 l.found.clear();
                 linker.link(0, l.found);
             } else {
-                l.walk.insert(view, heapBottom, scores, prefetching, params.efConstruction(), node, at.level, l.found, linker);
+                l.walk.insert(view, heapBottom, walkScores, prefetching, params.efConstruction(), node, at.level, l.found, linker);
             }
             graph.markComplete(at);
         } finally {
             inserting.remove(at);
+        }
+    }
+
+    /** Replaces the estimates in {@code found} by exact similarities, three rows at a time, best first again. */
+    private void rescore(NodeArray found, QueryScores exact, Linking l) {
+        int count = found.size();
+        if (l.nodes.length < count) {
+            l.nodes = new int[count];
+            l.scores = new float[count];
+        }
+        for (int i = 0; i < count; i++) {
+            l.nodes[i] = found.getNode(i);
+        }
+        int i = 0;
+        for (; i + 3 <= count; i += 3) {
+            exact.similaritiesTo(l.nodes[i], l.nodes[i + 1], l.nodes[i + 2], exact.three);
+            System.arraycopy(exact.three, 0, l.scores, i, 3);
+        }
+        for (; i < count; i++) {
+            l.scores[i] = exact.similarityTo(l.nodes[i]);
+        }
+        found.clear();
+        for (i = 0; i < count; i++) {
+            found.insertSorted(l.nodes[i], l.scores[i]);
         }
     }
 
@@ -742,6 +774,9 @@ public final class AnnIndex<T> {
         /** The row being linked, copied once: the walk scores it three neighbours at a time (QueryScores). */
         final float[] row = new float[dim];
         final NodeArray found = new NodeArray(params.efConstruction());
+        /** A layer's candidates and their exact scores, when the walk found them on int8 codes. */
+        int[] nodes = new int[0];
+        float[] scores = new float[0];
     }
 
     /** Makes room in the codes, if any, for nodes below {@code size}; before those nodes are published. */

@@ -555,6 +555,25 @@ class AnnIndexTest {
                 metric + " recall@10 at ef=64 on int8 codes, rerank 4: " + codesWalk + ", on full vectors " + fullWalk);
     }
 
+    /**
+     * Rows inserted once int8 codes are trained find their candidates on the codes and are linked
+     * by exact scores: the graph recalls on full vectors as one built on full vectors does.
+     */
+    @Test
+    void aGraphBuiltOnInt8CodesRecallsOnFullVectorsAsOneBuiltOnThem() {
+        List<File> files = files(randomVectors(10_000, DIM, 51), DIM, 500);
+        float[] queries = randomVectors(200, DIM, 52);
+        AnnIndex<File> onCodes = indexOf(Metric.L2, files, AnnParams.DEFAULTS.withCodes(0, Quantization.INT8));
+        assertEquals(Quantization.INT8, onCodes.quantization(), "trained at 4,096 rows: the other 5,904 were inserted on codes");
+        double codesWalk = recall(onCodes, Metric.L2, files, queries, 64, ALL);
+        onCodes.requantize(0, Quantization.NONE);
+        double fullWalk = recall(onCodes, Metric.L2, files, queries, 64, ALL);
+        double builtOnFull = recall(indexOf(Metric.L2, files, AnnParams.DEFAULTS), Metric.L2, files, queries, 64, ALL);
+        assertTrue(fullWalk >= 0.95 && fullWalk >= builtOnFull - 0.01 && codesWalk >= builtOnFull - 0.01,
+                "recall@10 at ef 64 of the graph inserted on codes: " + fullWalk + " on full vectors, " + codesWalk
+                        + " on its codes; of one inserted on full vectors " + builtOnFull);
+    }
+
     /** Each code is within half a grid step of its value (clamped outside the grid), so estimates are close to exact distances. */
     @ParameterizedTest
     @EnumSource(Metric.class)
