@@ -165,8 +165,8 @@ class HnswMountTest {
 
             // int8 codes in the product codes' place, on the same graph; .collection shows them.
             m.sh("printf 'pq_subspaces = 0\\nquantization = int8\\n' > ann/.collection").ok();
-            assertTrue(m.sh("cat ann/.collection").ok().out().contains("pq_subspaces = 0\nrerank = 5\nalpha = 1.0\nquantization = int8\n"),
-                    m.sh("cat ann/.collection").ok().out());
+            String settings = m.sh("cat ann/.collection").ok().out();
+            assertTrue(settings.contains("pq_subspaces = 0\nrerank = 5\nalpha = 1.0\nquantization = int8\n"), settings);
             // 16 dimensions, a byte each, padded to 32.
             awaitStats(m, "hnsw (5000 indexed, graph and int8 codes (32 bytes a row) ");
             double int8 = recall(batch(m, "ann"), batch(m, "flat"), "ann/", "flat/");

@@ -31,9 +31,10 @@ import java.util.zip.CRC32C;
 final class AnnIndexFiles {
     static final String DIR = "index";
     /**
-     * 5: the kind of codes (product or int8 scalar) before them. 4: alpha in the header. 3: a count of graphs (the mapped base, then the heap's) before them.
-     * 2: pq_subspaces in the header, product codes after the graph. Versions 1 to 4 are still read;
-     * the graphs of 1 to 3 were all built with alpha 1.2.
+     * 5: the kind of codes (product or int8) before them. 4: alpha in the header. 3: a count of
+     * graphs (the mapped base, then the heap's) before them. 2: pq_subspaces in the header, product
+     * codes after the graph. Versions 1 to 4 are still read; the graphs of 1 to 3 were all built
+     * with alpha 1.2.
      */
     static final int VERSION = 5;
     private static final float ALPHA_BEFORE_VERSION_4 = 1.2f;

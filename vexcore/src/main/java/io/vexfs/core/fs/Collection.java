@@ -136,7 +136,7 @@ public final class Collection {
                 && before.m() == next.m() && before.efConstruction() == next.efConstruction() && before.alpha() == next.alpha();
         if (sameGraph) {
             if (before.pqSubspaces() != next.pqSubspaces() || before.quantization() != next.quantization()) {
-                // The graph does not depend on the codes: only they are made again.
+                // The graph is linked by exact scores whatever the codes: only they are made again.
                 indexer.requantize(this, hnsw);
             }
             return;

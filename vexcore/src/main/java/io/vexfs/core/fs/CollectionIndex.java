@@ -113,7 +113,10 @@ public final class CollectionIndex {
         training = now;
     }
 
-    /** Whether the indexer is training codes of a changed pq_subspaces or quantization; searches walk the old codes (or full vectors) meanwhile. */
+    /**
+     * Whether the indexer is training codes of a changed pq_subspaces or quantization; searches
+     * walk the old codes (or full vectors) meanwhile.
+     */
     public boolean training() {
         return training;
     }

@@ -150,7 +150,10 @@ final class Indexer implements AutoCloseable {
         enqueue(new Change(Kind.ADD, collection, target, entry));
     }
 
-    /** Under the commit lock (or in replay): gives {@code target} the codes the collection's pq_subspaces and quantization ask for later, keeping its graph. */
+    /**
+     * Under the commit lock (or in replay): gives {@code target} the codes the collection's
+     * pq_subspaces and quantization ask for later, keeping its graph.
+     */
     void requantize(Collection collection, CollectionIndex target) {
         enqueue(new Change(Kind.REQUANTIZE, collection, target, null));
     }
@@ -454,7 +457,8 @@ final class Indexer implements AutoCloseable {
             target.unsaved = true;
             return;
         }
-        boolean same = mapped.codeBytes() == onHeap.codeBytes() && mapped.quantization() == onHeap.quantization() && mapped.indexed() == onHeap.indexed();
+        boolean same = mapped.codeBytes() == onHeap.codeBytes() && mapped.quantization() == onHeap.quantization()
+                && mapped.indexed() == onHeap.indexed();
         for (Collection.Entry entry : collection.snapshot().live()) {
             same &= onHeap.contains(entry) == mapped.contains(entry);
         }
