@@ -144,7 +144,7 @@ public final class AnnIndex<T> {
     /** At most this many of them, evenly spaced, train it: 100 for each of a subspace's 256 centroids. */
     private static final int PQ_TRAIN_SAMPLE = 25_600;
     /**
-     * Bytes per chunk of product codes at most (the codes grow a chunk at a time, never copied):
+     * Bytes per chunk of codes at most (the codes grow a chunk at a time, never copied):
      * under half of G1's smallest region (1 MiB), as G1 gives an array of half a region or more
      * regions of its own and leaves their tails empty (at 10M rows, 32-byte codes in 512 KiB
      * chunks left 320 MiB of a 2 GiB heap so).
@@ -1408,8 +1408,8 @@ public final class AnnIndex<T> {
         boolean asParams = kind == SCALAR_CODES ? params.quantization() == Quantization.INT8
                 : params.quantization() == Quantization.NONE && codeBytes == params.pqSubspaces();
         // Codes of other settings (changed since the write) are left unread, the last thing before
-        // the trailer: the graph does not depend on them, and the caller has new ones trained
-        // (requantize) once the graph serves searches, which walk full vectors meanwhile.
+        // the trailer: the graph is linked by exact scores whatever the codes, and the caller has new
+        // ones trained (requantize) once the graph serves searches, which walk full vectors meanwhile.
         index.codesDroppedAtRead = codeBytes != 0 && !asParams;
         if (codeBytes != 0 && asParams) {
             byte[] serialized = in.readBytes(in.readCount(Integer.MAX_VALUE - 16, "quantizer bytes"));
@@ -1557,7 +1557,7 @@ public final class AnnIndex<T> {
     }
 
     /**
-     * As {@link #search(float[], int, int, int, Predicate)}; once the index has product codes,
+     * As {@link #search(float[], int, int, int, Predicate)}; once the index has codes (product or int8),
      * the graph is walked on them and the best {@code rerank} x k of the ef candidates are
      * re-ranked on their full vectors (all of them when ef is smaller).
      *
@@ -1625,7 +1625,7 @@ public final class AnnIndex<T> {
 
     /**
      * Whether graph searches overlap the cache misses of a node's unvisited neighbours: full rows
-     * scored three at a time, product codes loaded ahead (see {@link GraphWalk}).
+     * and int8 codes scored three at a time, product codes loaded ahead (see {@link GraphWalk}).
      */
     public static boolean isPrefetching() {
         return prefetching;
@@ -1638,7 +1638,7 @@ public final class AnnIndex<T> {
 
     private static final SearchResult.NodeScore[] EMPTY = new SearchResult.NodeScore[0];
 
-    /** One graph's candidates, best first, scored exactly: by the walk itself, or, with product codes, by re-ranking its best estimates. */
+    /** One graph's candidates, best first, scored exactly: by the walk itself, or, with codes, by re-ranking its best estimates. */
     private SearchResult.NodeScore[] searchView(GraphWalk walk, ImmutableGraphIndex.View view, GraphWalk.BottomLinks bottom,
                                                 QueryScores scores, Estimates estimates, Bits acceptNode, int k, int ef, int rerank) {
         int beam = Math.max(k, ef);
