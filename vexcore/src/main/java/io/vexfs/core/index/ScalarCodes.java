@@ -33,6 +33,7 @@ final class ScalarCodes implements Quantizer {
     /** Values at most a training sample sorts to find its quantiles. */
     private static final int TRAIN_VALUES = 1 << 20;
     private static final int SERIALIZED_BYTES = 2 * Float.BYTES;
+    private static final int MAX_CODE = 127;
     /** Rows of codes are padded to a multiple of this many bytes: two steps of the kernels on AVX2. */
     static final int ROW_MULTIPLE = 32;
     /** Values of a training sample in one left outside the grid at each end. */
@@ -46,8 +47,8 @@ final class ScalarCodes implements Quantizer {
     /** The grid's spacing: the value between two neighbouring codes. */
     private final float step;
     private final float inverseStep;
+    /** The lowest code: 0 for l2, -127 for dot and cosine (whose grid is symmetric); the highest is always 127. */
     private final int minCode;
-    private final int maxCode;
 
     private ScalarCodes(Metric metric, int dim, float low, float step) {
         if (!Float.isFinite(low) || !(step > 0f) || !Float.isFinite(step)) {
@@ -60,7 +61,6 @@ final class ScalarCodes implements Quantizer {
         this.step = step;
         this.inverseStep = 1f / step;
         this.minCode = metric == Metric.L2 ? 0 : -127;
-        this.maxCode = 127;
     }
 
     /**
@@ -132,7 +132,7 @@ final class ScalarCodes implements Quantizer {
     /** The grid point nearest to {@code value}, clamped to the grid: every code is in the kernels' range. */
     private int code(float value) {
         // NaN cannot reach here: stored vectors and queries are refused with one.
-        return Math.clamp(Math.round((value - low) * inverseStep), minCode, maxCode);
+        return Math.clamp(Math.round((value - low) * inverseStep), minCode, MAX_CODE);
     }
 
     /**
