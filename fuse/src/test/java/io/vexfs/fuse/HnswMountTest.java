@@ -82,9 +82,10 @@ class HnswMountTest {
     @Test
     void recallPrefixAndKThroughTheGraphAgainstAFlatCopy() throws IOException {
         try (MountFixture m = MountFixture.start()) {
-            // 40 rows under sub/ among 4,000: the prefix keeps one row in a hundred.
+            // 40 rows under sub/ among 4,200: the prefix keeps one row in a hundred; past the 4,096
+            // rows the codes are trained on, so the default (int8 codes) is what is searched.
             Random random = new Random(12);
-            float[] big = gaussian(random, 3960 * DIM);
+            float[] big = gaussian(random, 4160 * DIM);
             float[] small = gaussian(random, 40 * DIM);
             float[] queries = gaussian(random, 100 * DIM);
             Files.write(m.root.resolve("queries.fvecs"), fvecs(queries));
@@ -95,7 +96,9 @@ class HnswMountTest {
                 m.sh("cp ../big.fvecs " + c + "/ && cp ../small.fvecs " + c + "/sub/").ok();
             }
             m.sh("printf 'index = hnsw\\n' > ann/.collection").ok();
-            awaitIndexed(m, "ann", 4000);
+            awaitIndexed(m, "ann", 4200);
+            awaitStats(m, "graph and int8 codes (32 bytes a row)");
+            assertTrue(Files.readString(m.path("ann/.collection")).contains("quantization = int8\n"), "int8 is the default");
 
             long scanned = counter(m, "vexfs_vectors_scanned_total");
             long graphSearches = counter(m, "vexfs_searches_hnsw_total");

@@ -33,10 +33,11 @@ final class IndexCommand {
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true,
-            description = {"Per hnsw collection: its state (reading: the index file is being read at mount; training: product",
-                    "codes of a changed pq_subspaces are being trained, searches use the old ones meanwhile; building: rows wait",
-                    "for the indexer and are searched exactly meanwhile; ready), live rows in the graph of all, a progress bar,",
-                    "rows/s, time left, the graph's heap, and the rows read from the index file at mount.",
+            description = {"Per hnsw collection: its state (reading: the index file is being read at mount; training: codes",
+                    "of a changed pq_subspaces or quantization are being trained, searches use the old ones meanwhile; building:",
+                    "rows wait for the indexer and are searched exactly meanwhile; ready), live rows in the graph of all, a",
+                    "progress bar, rows/s, time left, the index's heap (its graph and codes), and the rows read from the index",
+                    "file at mount.",
                     "With --watch, again every --interval until every collection is ready."})
     int status(@Option(names = "--watch", description = "Refresh until every hnsw collection is ready (or --iterations frames).") boolean watch,
                @Option(names = "--interval", defaultValue = "1s", converter = Units.DurationConverter.class,

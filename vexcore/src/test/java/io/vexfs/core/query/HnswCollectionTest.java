@@ -382,17 +382,20 @@ class HnswCollectionTest {
         Path int8File = dir.resolve("int8-codes");
         java.nio.file.Files.copy(indexFile(), int8File);
 
-        FsException both = assertThrows(FsException.class, () -> write("/docs/.collection", "rerank = 4\npq_subspaces = 8\n"));
+        FsException both = assertThrows(FsException.class, () -> write("/docs/.collection", "pq_subspaces = 8\nquantization = int8\n"));
         assertEquals(Errno.EINVAL, both.errno());
         assertTrue(both.getMessage().contains("pq_subspaces 8 and quantization = int8 are two kinds of codes"),
                 both.getMessage());
         assertEquals(Quantization.INT8, docs().hnsw().index().quantization(), "the refused write changed nothing");
 
-        write("/docs/.collection", "quantization = none\npq_subspaces = 8\n");
+        // Naming product codes replaces the int8 ones.
+        write("/docs/.collection", "rerank = 4\npq_subspaces = 8\n");
         awaitIndexed();
         assertSame(index, docs().hnsw().index(), "the same index: nothing was built again");
         assertEquals(Quantization.NONE, index.quantization());
         assertEquals(8, index.codeBytes(), "product codes trained on the same graph");
+        assertTrue(read("/docs/.collection").contains("pq_subspaces = 8\nrerank = 4\nalpha = 1.0\nquantization = none\n"),
+                read("/docs/.collection"));
         close();
 
         // The file as a crash left it after the switch was committed and before the index was written again.
@@ -405,10 +408,12 @@ class HnswCollectionTest {
         assertEquals(8, index.codeBytes(), "product codes trained at mount");
         assertEquals(Quantization.NONE, index.quantization());
 
-        write("/docs/.collection", "pq_subspaces = 0\nquantization = int8\n");
+        // And naming int8 replaces the product codes.
+        write("/docs/.collection", "quantization = int8\n");
         awaitIndexed();
         assertSame(index, docs().hnsw().index());
         assertEquals(Quantization.INT8, index.quantization());
+        assertTrue(read("/docs/.collection").contains("pq_subspaces = 0\n"), read("/docs/.collection"));
         assertEquals(before, search(batch), "int8 codes trained again on the same grid and graph answer as before");
     }
 
