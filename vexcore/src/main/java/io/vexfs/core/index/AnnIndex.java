@@ -116,13 +116,20 @@ public final class AnnIndex<T> {
     /** jvector's recommended construction setting: 20% more neighbours kept while building. */
     private static final float NEIGHBOR_OVERFLOW = 1.2f;
     /**
-     * A node that this many others or fewer link to on the bottom layer is hard to reach: a
-     * search finds it only through those few. With alpha 1.0 a node in a dense cluster can keep two
-     * links and receive one (measured: at ef 200 one stored vector in 3,000 did not find itself).
-     * 4, not 2: one node missed that way had 3 in-links, all from far away.
+     * A node that this many others or fewer link to on the bottom layer, and whose nearest
+     * neighbour does not link to it either, is hard to reach: a search finds it only through
+     * those few, from far away. With alpha 1.0 a node in a dense cluster can keep two links and
+     * receive one (measured: at ef 200 one stored vector in 3,000 did not find itself); one node
+     * missed that way had 3 in-links.
      */
     static final int WEAKLY_LINKED = 4;
-    /** Passes of {@link #repairReachability} at most: the first relinks weakly linked nodes, the rest only orphans. */
+    /**
+     * A node that this many others or fewer link to gets links back from its own neighbours, as
+     * HNSW's insert gives them (cheaper than a walk: Fashion-MNIST has 4,000 such nodes in 60,000,
+     * and 8,500 with at most {@link #WEAKLY_LINKED}; walking to all of those took a quarter of a build).
+     */
+    private static final int FEW_IN_LINKS = 2;
+    /** Passes of {@link #repairReachability} at most: the first repairs weakly linked nodes, the rest only orphans. */
     private static final int REPAIR_PASSES = 3;
     private static final Object[] NO_INSERTS = {};
     /** The "prefetch" toggle of .vexfs/optimizations: off, a search scores each node as it comes, as jvector does. */
@@ -605,12 +612,13 @@ public final class AnnIndex<T> {
      * can reach it (seen: one in 3,000 on two threads). Each such node gets a stand-in: a new
      * graph node at the same memory, inserted alone, with the unreachable node (and its
      * copies) as its copies; the unreachable one is marked deleted. A node that few others link
-     * to ({@link #WEAKLY_LINKED}) is {@linkplain #relink relinked}: such a node's in-links came
-     * from far away (measured: ranks 222 to 543 by closeness, its nearest neighbours not linking
-     * to it), and a search for its own vector at ef 200 missed it in 4 builds of 380 of 3,000
-     * rows when it only got links back from the neighbours it had (at most 2 in-links; one of
-     * the misses had 3). Costs a pass over the bottom layer's links and a walk for each such
-     * node (71 a build of 3,000 on average: 2.4% more walks than the inserts').
+     * to ({@link #WEAKLY_LINKED}) and whose nearest neighbour does not link back is {@linkplain
+     * #relink relinked}: such a node's in-links came from far away (measured: ranks 222 to 543 by
+     * closeness), and a search for its own vector at ef 200 missed it in 4 builds of 380 of
+     * 3,000 rows when it only got links back from the neighbours it had. Other nodes with
+     * {@link #FEW_IN_LINKS} or fewer get those links back. Costs a pass over the bottom layer's
+     * links, and a walk for each relinked node (0.4% of Fashion-MNIST's 60,000 rows, 0.2-0.5% of
+     * 3,000 random ones).
      */
     private void repairReachability() {
         // Relinking one node can cost another its last in-link (a neighbour's list overflows and
@@ -643,11 +651,15 @@ public final class AnnIndex<T> {
             boolean markedDeleted = t.removed()[node] && copiesOf(t, node).length == 0;
             if (linkedFrom[node] <= threshold && t.graphNodes()[node] == node && !markedDeleted && view.contains(0, node)
                     && (entry == null || entry.node != node)) {
-                changed = true;
                 if (linkedFrom[node] == 0) {
                     unreachable.add(node);
-                } else {
+                    changed = true;
+                } else if (!nearestLinksBack(view, node)) {
                     relink(node);
+                    changed = true;
+                } else if (linkedFrom[node] <= FEW_IN_LINKS) {
+                    backlink(node);
+                    changed = true;
                 }
             }
         }
@@ -687,6 +699,20 @@ public final class AnnIndex<T> {
             relinked++;
         }
         return changed;
+    }
+
+    /** Whether the node's nearest neighbour on the bottom layer (the first of its links, best first) links to it too. */
+    private static boolean nearestLinksBack(ImmutableGraphIndex.View view, int node) {
+        var links = view.getNeighborsIterator(0, node);
+        if (!links.hasNext()) {
+            return false;
+        }
+        for (var back = view.getNeighborsIterator(0, links.nextInt()); back.hasNext(); ) {
+            if (back.nextInt() == node) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

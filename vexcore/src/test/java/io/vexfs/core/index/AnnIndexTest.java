@@ -299,10 +299,11 @@ class AnnIndexTest {
      * HNSW's rule (alpha 1.0) leaves some nodes with few in-links, and some with none (their
      * stand-ins included) once their neighbours' selection has dropped them. Without the repair one
      * stored vector in 3,000 did not find itself even at ef 200 in one build of ten; with links
-     * back from the neighbours it had, in one build of 95 (ProbeReach, throwaway: 4 of 380). Each
-     * such node is walked to again and relinked, and orphans (some made by the relinking itself)
-     * get stand-ins: no miss in 400 builds. Concurrent inserts decide which nodes end up weak, so
-     * the bound is over three builds: at most one miss in 9,000.
+     * back from the neighbours it had, in one build of 95 (throwaway probe: 4 of 380). Such a
+     * node (few in-links, its nearest neighbour not linking back) is now walked to again and
+     * relinked, and orphans (some made by the relinking itself) get stand-ins: no miss in 400
+     * builds. Concurrent inserts decide which nodes end up weak, so the bound is over three
+     * builds: at most one miss in 9,000.
      */
     @Test
     void weaklyLinkedNodesAreRelinkedSoStoredVectorsAreReached() {
@@ -312,7 +313,7 @@ class AnnIndexTest {
             AnnIndex<File> index = indexOf(Metric.L2, files, AnnParams.DEFAULTS);
             assertEquals(1.0f, index.params().alpha());
             assertTrue(index.backlinkedNodes() > 0, "seed " + seed + ": no node with " + AnnIndex.WEAKLY_LINKED
-                    + " in-links or fewer was relinked (measured: 71 a build on average on such data)");
+                    + " in-links or fewer was repaired (measured: 22 a build on average on such data)");
             for (File f : files) {
                 if (!names(index.search(f.values(), 0, 1, 200, ALL)).equals(List.of(name(f, 0)))) {
                     missed.add("seed " + seed + ": " + name(f, 0));
