@@ -435,7 +435,7 @@ public final class AnnIndex<T> {
         return relinked;
     }
 
-    /** Nodes that only {@link #WEAKLY_LINKED} others or fewer linked to, relinked (and stand-ins for those none linked to). */
+    /** Nodes repaired for having few in-links ({@link #repairReachability}): relinked, linked back to, or given stand-ins. */
     public int backlinkedNodes() {
         return backlinked;
     }
