@@ -116,7 +116,7 @@ public final class AnnBench {
         for (DatasetArgs d : datasets) {
             results.add(dataset(d, mount, work, options.get("--python"), Path.of(options.get("--peer")),
                     Integer.parseInt(options.getOrDefault("--pq-dims", "0")), Integer.parseInt(options.getOrDefault("--rerank", "4")),
-                    options.getOrDefault("--alpha", DEFAULT_ALPHA), options.getOrDefault("--quantization", DEFAULT_QUANTIZATION), table));
+                    options.getOrDefault("--alpha", DEFAULT_ALPHA), quantization(options), table));
             // Written after each dataset: a long run cut short keeps what it measured ("complete": false).
             writeJson(out, options, results, table, loadBefore, null, (System.nanoTime() - start) / 1e9, false);
         }
@@ -145,9 +145,7 @@ public final class AnnBench {
         json.put("pq_dims_per_subspace", Integer.parseInt(options.getOrDefault("--pq-dims", "0")));
         json.put("rerank", Integer.parseInt(options.getOrDefault("--rerank", "4")));
         json.put("alpha", Double.parseDouble(options.getOrDefault("--alpha", DEFAULT_ALPHA)));
-        // Product codes replace int8 ones (the collection turns quantization to none when pq_subspaces is named).
-        json.put("quantization", options.containsKey("--pq-dims") && !options.get("--pq-dims").equals("0") ? "none"
-                : options.getOrDefault("--quantization", DEFAULT_QUANTIZATION));
+        json.put("quantization", quantization(options));
         json.put("build_threads", BUILD_THREADS);
         json.put("search_threads", 1);
         json.put("query_cache", "off");
@@ -252,7 +250,7 @@ public final class AnnBench {
             target.put("ratio_vexfs_to_hnswlib", Double.isNaN(oursAt) || Double.isNaN(theirsAt) ? null : oursAt / theirsAt);
             json.put("at_target_recall", target);
             String variant = (pqSubspaces == 0 ? "" : String.format(Locale.ROOT, ", vexfs pq_subspaces=%d rerank=%d", pqSubspaces,
-                    rerank)) + (pqSubspaces > 0 || quantization.equals("none") ? "" : ", vexfs quantization=" + quantization + " rerank=" + rerank)
+                    rerank)) + (quantization.equals("none") ? "" : ", vexfs quantization=" + quantization + " rerank=" + rerank)
                     + (alpha.equals(DEFAULT_ALPHA) ? "" : ", vexfs alpha=" + alpha);
             report(table, d, base, queries.count(), variant, peerBuild, vexfsBuild, ours, unprefetchedQps, theirs, oursAt, theirsAt);
         }
@@ -293,15 +291,20 @@ public final class AnnBench {
         }
     }
 
+    /** The codes our collection walks on besides product codes: none with --pq-dims (product codes replace int8 ones), as the collection does. */
+    private static String quantization(Map<String, String> options) {
+        return Integer.parseInt(options.getOrDefault("--pq-dims", "0")) > 0 ? "none"
+                : options.getOrDefault("--quantization", DEFAULT_QUANTIZATION);
+    }
+
     /** mkdir, .collection, cp, then .vexfs/stats until every row is in the graph. */
     private static Map<String, Object> vexfsBuild(Path mount, DatasetArgs d, int rows, int dim, int pqSubspaces, int rerank,
                                                   String alpha, String quantization) throws Exception {
         Path collection = mount.resolve(d.name());
         Files.createDirectories(collection);
         Files.writeString(collection.resolve(".collection"), "index = hnsw\nm = " + M + "\nef_construction = " + EF_CONSTRUCTION + "\n"
-                + "alpha = " + alpha + "\n" + (pqSubspaces > 0 ? "" : "quantization = " + quantization + "\n")
-                + (pqSubspaces == 0 && quantization.equals("none") ? "" : "dim = " + dim + "\npq_subspaces = " + pqSubspaces
-                + "\nrerank = " + rerank + "\n"));
+                + "alpha = " + alpha + "\nquantization = " + quantization + "\n" + (pqSubspaces == 0 && quantization.equals("none") ? ""
+                : "dim = " + dim + "\npq_subspaces = " + pqSubspaces + "\nrerank = " + rerank + "\n"));
         long t0 = System.nanoTime();
         Process cp = new ProcessBuilder("cp", d.base().toString(), collection.resolve("base.fvecs").toString()).inheritIO().start();
         if (cp.waitFor() != 0) {

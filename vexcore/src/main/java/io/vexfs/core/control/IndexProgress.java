@@ -117,11 +117,11 @@ public final class IndexProgress {
 
     /**
      * The index part of a collection's line in .vexfs/stats: "hnsw (N indexed, graph X MiB)" when
-     * ready ("graph and product codes (B bytes a row) X MiB", or int8 codes, once searches walk the graph on codes); while
-     * training codes "N indexed, training codes"; while building "N indexed of T" with ", R rows/s, about S s left" once a
-     * rate is known;
-     * while reading "reading the index file, 0 indexed of T"; after a mount that read the graph from
-     * its file, ", M read from the index file" too.
+     * ready ("graph and product codes (B bytes a row) X MiB", or int8 codes, once searches walk the
+     * graph on codes); while training codes "N indexed, training codes"; while building "N indexed
+     * of T" with ", R rows/s, about S s left" once a rate is known; while reading "reading the
+     * index file, 0 indexed of T"; after a mount that read the graph from its file, ", M read from
+     * the index file" too.
      */
     static String statsText(Row r) {
         String progress = switch (r.state()) {

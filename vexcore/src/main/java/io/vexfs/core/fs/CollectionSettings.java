@@ -40,7 +40,8 @@ public record CollectionSettings(int dim, Metric metric, String index, int k, in
     /**
      * An hnsw collection walks its graph on int8 codes unless told otherwise: 1.5-1.65x the
      * queries a second of the walk on full vectors at equal recall on Fashion-MNIST, 1.27-1.34x
-     * the build (README, bench-ann), for a quarter of the vectors' bytes of heap.
+     * the build (in-process, beside the walk on full vectors; README), for a quarter of the
+     * vectors' bytes of heap.
      */
     public static final Quantization DEFAULT_QUANTIZATION = Quantization.INT8;
     public static final CollectionSettings DEFAULT = new CollectionSettings(0, Metric.L2, FLAT, 10,
