@@ -137,6 +137,14 @@ public final class AnnIndex<T> {
      * run to be repaired; an index built in one call is repaired at its end.
      */
     private static final int REPAIR_EVERY = 32;
+    /**
+     * A run of {@link #repairReachability} relinks at most one in this many of the nodes added
+     * since the last, the fewest in-links first, and links back to the rest: relinking costs a
+     * walk each, as much as an insert. On Fashion-MNIST 0.4% of the rows qualify; on 128 gaussian
+     * dimensions a third did (97,700 of 300,000), and relinking them all took 29 s of a 111 s
+     * build for 0.1 to 0.6 points of recall@10 (ef 10 to 128).
+     */
+    static final int RELINK_SHARE = 100;
     /** Passes of {@link #repairReachability} at most: the first repairs weakly linked nodes, the rest only orphans. */
     private static final int REPAIR_PASSES = 3;
     private static final Object[] NO_INSERTS = {};
@@ -352,8 +360,10 @@ public final class AnnIndex<T> {
     private volatile int purged;
     /** Nodes found unreachable after concurrent inserts and given a stand-in; written by the writer only. */
     private volatile int relinked;
-    /** Weakly linked nodes given links back from their own neighbours; written by the writer only. */
-    private volatile int backlinked;
+    /** Weakly linked nodes relinked or given links back from their own neighbours; counted on the pool's threads. */
+    private final AtomicInteger backlinked = new AtomicInteger();
+    /** Weakly linked nodes walked to again ({@link #relink}); counted on the pool's threads. */
+    private final AtomicInteger relinkWalks = new AtomicInteger();
     /** Rows that came from an index file (live after matching); 0 for an index built by inserts. Set once by {@link #read}. */
     private volatile int restored;
     /** Nodes from this one up have not been through {@link #repairReachability} yet; the writer's. */
@@ -449,7 +459,12 @@ public final class AnnIndex<T> {
 
     /** Nodes repaired for having few in-links ({@link #repairReachability}): relinked, linked back to, or given stand-ins. */
     public int backlinkedNodes() {
-        return backlinked;
+        return backlinked.get();
+    }
+
+    /** Weakly linked nodes walked to again, within {@link #RELINK_SHARE}. */
+    int relinkWalks() {
+        return relinkWalks.get();
     }
 
     /** Removed blocks still pinned, waiting for a purge or a grace period. */
@@ -634,9 +649,11 @@ public final class AnnIndex<T> {
      * {@link #FEW_IN_LINKS} or fewer get those links back. Orphans are looked for everywhere;
      * weakly linked nodes only from {@code firstNew} up, the nodes added since the last run: an
      * older one was repaired in its own run, and repairing every weak node again after each batch
-     * took 172 s of a 200,000-row build in batches of 5,000 (63 s without). Costs a pass over the
-     * bottom layer's links, and a walk for each relinked node (0.4% of Fashion-MNIST's 60,000
-     * rows, 0.2-0.5% of 3,000 random ones).
+     * took 172 s of a 200,000-row build in batches of 5,000 (63 s without). Relinks are budgeted
+     * ({@link #RELINK_SHARE}). Costs a pass over the bottom layer's links, and a walk for each
+     * relinked node and stand-in (0.4% of Fashion-MNIST's 60,000 rows, 0.2-0.5% of 3,000 random
+     * ones), on the pool's threads as inserts are: 8 s of an 83 s build of 300,000 gaussian rows
+     * of 128, most of it the stand-ins of its 5.7% orphans.
      */
     private void repairReachability(int firstNew) {
         // Relinking one node can cost another its last in-link (a neighbour's list overflows and
@@ -667,7 +684,9 @@ public final class AnnIndex<T> {
         }
         ImmutableGraphIndex.NodeAtLevel entry = view.entryNode();
         List<Integer> unreachable = new ArrayList<>();
-        boolean changed = false;
+        // Nodes to repair, as (in-links << 32 | node): those to relink first, the fewest in-links first.
+        long[] relinkable = new long[16];
+        int candidates = 0;
         for (int node = 0; node < t.size(); node++) {
             boolean markedDeleted = t.removed()[node] && copiesOf(t, node).length == 0;
             int limit = node < firstNew ? 0 : threshold;
@@ -675,17 +694,46 @@ public final class AnnIndex<T> {
                     && (entry == null || entry.node != node)) {
                 if (linkedFrom[node] == 0) {
                     unreachable.add(node);
-                    changed = true;
-                } else if (!nearestLinksBack(view, node)) {
-                    relink(node);
-                    changed = true;
-                } else if (linkedFrom[node] <= FEW_IN_LINKS) {
-                    backlink(node);
-                    changed = true;
+                } else {
+                    boolean relink = !nearestLinksBack(view, node);
+                    if (relink || linkedFrom[node] <= FEW_IN_LINKS) {
+                        if (candidates == relinkable.length) {
+                            relinkable = Arrays.copyOf(relinkable, 2 * candidates);
+                        }
+                        // Only linked back to: after every node to relink.
+                        relinkable[candidates++] = (long) (relink ? linkedFrom[node] : Integer.MAX_VALUE) << 32 | node;
+                    }
                 }
             }
         }
-        for (int orphan : unreachable) {
+        Arrays.sort(relinkable, 0, candidates);
+        int relinks = 0;
+        int budget = Math.max(1, (t.size() - firstNew) / RELINK_SHARE);
+        int[] repairs = new int[candidates];
+        int count = 0;
+        for (int i = 0; i < candidates; i++) {
+            int node = (int) relinkable[i];
+            if ((relinkable[i] >>> 32) != Integer.MAX_VALUE && relinks < budget) {
+                repairs[count++] = node;
+                relinks++;
+            } else if (linkedFrom[node] <= FEW_IN_LINKS) {
+                // Beyond the budget a node is linked back to as one with few in-links is.
+                repairs[count++] = ~node;
+            }
+        }
+        // On the pool's threads, as inserts are.
+        int repairCount = count;
+        pool.submit(() -> IntStream.range(0, repairCount).parallel().forEach(i -> {
+            if (repairs[i] >= 0) {
+                relink(repairs[i]);
+            } else {
+                backlink(~repairs[i]);
+            }
+        })).join();
+        boolean changed = count > 0 || !unreachable.isEmpty();
+        int[] standIns = new int[unreachable.size()];
+        for (int i = 0; i < standIns.length; i++) {
+            int orphan = unreachable.get(i);
             Nodes before = nodes;
             Nodes g = grow(before, before.size() + 1, before.memoryCount());
             int standIn = before.size();
@@ -715,11 +763,16 @@ public final class AnnIndex<T> {
             byContent.put(contentHash(memory, byteOffsetOf(location)), standIn);
             growCodes(standIn + 1);
             encode(standIn);
-            link(standIn);
-            // Inserted alone it can still end up unlinked: its neighbours' selection may drop it again.
-            backlink(standIn);
-            relinked++;
+            standIns[i] = standIn;
         }
+        // Inserted as inserts are, beside each other (on 128 gaussian dimensions 5.7% of 300,000
+        // nodes were orphans). A stand-in can still end up unlinked, its neighbours' selection
+        // dropping it again: it is linked back to as well, and a later pass catches what is left.
+        pool.submit(() -> Arrays.stream(standIns).parallel().forEach(standIn -> {
+            link(standIn);
+            backlink(standIn);
+        })).join();
+        relinked += standIns.length;
         return changed;
     }
 
@@ -743,6 +796,7 @@ public final class AnnIndex<T> {
      * then links each of its neighbours back to it.
      */
     private void relink(int node) {
+        relinkWalks.incrementAndGet();
         walkAndLink(node, 0, NO_INSERTS);
         backlink(node);
     }
@@ -756,7 +810,7 @@ public final class AnnIndex<T> {
             neighbours.insertSorted(neighbour, scores.similarityTo(neighbour));
         }
         graph.addEdges(0, node, neighbours, NEIGHBOR_OVERFLOW);
-        backlinked++;
+        backlinked.incrementAndGet();
     }
 
     private void insert(int node) {
