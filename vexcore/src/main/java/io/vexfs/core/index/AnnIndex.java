@@ -130,8 +130,8 @@ public final class AnnIndex<T> {
      */
     private static final int FEW_IN_LINKS = 2;
     /**
-     * {@link #repairReachability} runs once the nodes added since its last run are at least this
-     * fraction of the table: each run counts every node's in-links, so running it after every small
+     * {@link #repairReachability} runs once the nodes added since its last run are at least one in
+     * this many of the table's: each run counts every node's in-links, so running it after every small
      * batch of a large index would cost more than the batch (measured: 0.7 s after a batch of 5,000
      * rows at 190,000 rows of 128, whose inserts took 1.9 s). A node added since waits for the next
      * run to be repaired; an index built in one call is repaired at its end.
@@ -684,8 +684,9 @@ public final class AnnIndex<T> {
         }
         ImmutableGraphIndex.NodeAtLevel entry = view.entryNode();
         List<Integer> unreachable = new ArrayList<>();
-        // Nodes to repair, as (in-links << 32 | node): those to relink first, the fewest in-links first.
-        long[] relinkable = new long[16];
+        // Weakly linked nodes as (in-links << 32 | node), so that sorted those to relink come first,
+        // the fewest in-links first, then those only to link back to (MAX_VALUE).
+        long[] weak = new long[16];
         int candidates = 0;
         for (int node = 0; node < t.size(); node++) {
             boolean markedDeleted = t.removed()[node] && copiesOf(t, node).length == 0;
@@ -697,23 +698,22 @@ public final class AnnIndex<T> {
                 } else {
                     boolean relink = !nearestLinksBack(view, node);
                     if (relink || linkedFrom[node] <= FEW_IN_LINKS) {
-                        if (candidates == relinkable.length) {
-                            relinkable = Arrays.copyOf(relinkable, 2 * candidates);
+                        if (candidates == weak.length) {
+                            weak = Arrays.copyOf(weak, 2 * candidates);
                         }
-                        // Only linked back to: after every node to relink.
-                        relinkable[candidates++] = (long) (relink ? linkedFrom[node] : Integer.MAX_VALUE) << 32 | node;
+                        weak[candidates++] = (long) (relink ? linkedFrom[node] : Integer.MAX_VALUE) << 32 | node;
                     }
                 }
             }
         }
-        Arrays.sort(relinkable, 0, candidates);
+        Arrays.sort(weak, 0, candidates);
         int relinks = 0;
         int budget = Math.max(1, (t.size() - firstNew) / RELINK_SHARE);
         int[] repairs = new int[candidates];
         int count = 0;
         for (int i = 0; i < candidates; i++) {
-            int node = (int) relinkable[i];
-            if ((relinkable[i] >>> 32) != Integer.MAX_VALUE && relinks < budget) {
+            int node = (int) weak[i];
+            if ((weak[i] >>> 32) != Integer.MAX_VALUE && relinks < budget) {
                 repairs[count++] = node;
                 relinks++;
             } else if (linkedFrom[node] <= FEW_IN_LINKS) {
