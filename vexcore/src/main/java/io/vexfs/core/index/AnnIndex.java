@@ -131,10 +131,11 @@ public final class AnnIndex<T> {
     private static final int FEW_IN_LINKS = 2;
     /**
      * {@link #repairReachability} runs once the nodes added since its last run are at least one in
-     * this many of the table's: each run counts every node's in-links, so running it after every small
-     * batch of a large index would cost more than the batch (measured: 0.7 s after a batch of 5,000
-     * rows at 190,000 rows of 128, whose inserts took 1.9 s). A node added since waits for the next
-     * run to be repaired; an index built in one call is repaired at its end.
+     * this many of the table's: each run counts every node's in-links, a pass over the graph, so
+     * after every small batch of a large index it would cost more than the batch (measured: a run
+     * took 0.7 s after a batch of 5,000 rows at 190,000 rows of 128, whose inserts took 1.9 s). A
+     * node added since waits for the next run to be repaired; an index built in one call is
+     * repaired at its end.
      */
     private static final int REPAIR_EVERY = 32;
     /**
