@@ -685,10 +685,12 @@ public final class AnnIndex<T> {
         }
         ImmutableGraphIndex.NodeAtLevel entry = view.entryNode();
         List<Integer> unreachable = new ArrayList<>();
-        // Weakly linked nodes as (in-links << 32 | node), so that sorted those to relink come first,
-        // the fewest in-links first, then those only to link back to (MAX_VALUE).
-        long[] weak = new long[16];
+        // Nodes to relink as (in-links << 32 | node), so that sorted the fewest in-links come first;
+        // nodes to link back to fill repairs from its end.
+        long[] relinkable = new long[16];
         int candidates = 0;
+        int[] repairs = new int[t.size()];
+        int backlinks = 0;
         for (int node = 0; node < t.size(); node++) {
             boolean markedDeleted = t.removed()[node] && copiesOf(t, node).length == 0;
             int limit = node < firstNew ? 0 : threshold;
@@ -696,39 +698,36 @@ public final class AnnIndex<T> {
                     && (entry == null || entry.node != node)) {
                 if (linkedFrom[node] == 0) {
                     unreachable.add(node);
-                } else {
-                    boolean relink = !nearestLinksBack(view, node);
-                    if (relink || linkedFrom[node] <= FEW_IN_LINKS) {
-                        if (candidates == weak.length) {
-                            weak = Arrays.copyOf(weak, 2 * candidates);
-                        }
-                        weak[candidates++] = (long) (relink ? linkedFrom[node] : Integer.MAX_VALUE) << 32 | node;
+                } else if (!nearestLinksBack(view, node)) {
+                    if (candidates == relinkable.length) {
+                        relinkable = Arrays.copyOf(relinkable, 2 * candidates);
                     }
+                    relinkable[candidates++] = (long) linkedFrom[node] << 32 | node;
+                } else if (linkedFrom[node] <= FEW_IN_LINKS) {
+                    repairs[repairs.length - ++backlinks] = node;
                 }
             }
         }
-        Arrays.sort(weak, 0, candidates);
-        int relinks = 0;
-        int budget = Math.max(1, (t.size() - firstNew) / RELINK_SHARE);
-        int[] repairs = new int[candidates];
-        int count = 0;
-        for (int i = 0; i < candidates; i++) {
-            int node = (int) weak[i];
-            if ((weak[i] >>> 32) != Integer.MAX_VALUE && relinks < budget) {
-                repairs[count++] = node;
-                relinks++;
-            } else if (linkedFrom[node] <= FEW_IN_LINKS) {
-                // Beyond the budget a node is linked back to as one with few in-links is.
-                repairs[count++] = ~node;
+        Arrays.sort(relinkable, 0, candidates);
+        int relinks = Math.min(candidates, Math.max(1, (t.size() - firstNew) / RELINK_SHARE));
+        for (int i = 0; i < relinks; i++) {
+            repairs[i] = (int) relinkable[i];
+        }
+        // Beyond the budget a node is linked back to as one with few in-links is.
+        for (int i = relinks; i < candidates; i++) {
+            int node = (int) relinkable[i];
+            if (linkedFrom[node] <= FEW_IN_LINKS) {
+                repairs[repairs.length - ++backlinks] = node;
             }
         }
-        // On the pool's threads, as inserts are.
-        int repairCount = count;
-        pool.submit(() -> IntStream.range(0, repairCount).parallel().forEach(i -> {
-            if (repairs[i] >= 0) {
+        // On the pool's threads, as inserts are: repairs[0, relinks) relinked, the last backlinks linked back to.
+        int relinkCount = relinks;
+        int count = relinks + backlinks;
+        pool.submit(() -> IntStream.range(0, count).parallel().forEach(i -> {
+            if (i < relinkCount) {
                 relink(repairs[i]);
             } else {
-                backlink(~repairs[i]);
+                backlink(repairs[repairs.length - 1 - (i - relinkCount)]);
             }
         })).join();
         boolean changed = count > 0 || !unreachable.isEmpty();
