@@ -32,9 +32,13 @@ import java.util.stream.Stream;
  */
 final class Warmup {
     private static final int DIM = 8;
-    /** The hnsw collection's shape: enough rows and queries for the kernels' and graph's loops to be profiled. */
+    /**
+     * The hnsw collection's shape: enough rows and queries for the kernels' and graph's loops to be
+     * profiled, and more rows than int8 codes are trained at (4,096), so that the walk on codes
+     * (every hnsw collection's default) is profiled too, not only the walk on full vectors.
+     */
     private static final int INDEXED_DIM = 128;
-    private static final int INDEXED_ROWS = 3000;
+    private static final int INDEXED_ROWS = 5000;
     private static final int QUERIES = 32;
 
     private Warmup() {
