@@ -791,6 +791,21 @@ class HnswCollectionTest {
     }
 
     @Test
+    void afterARemountARowStoredAgainIsACopyOfItsNodeInTheMappedGraph() throws Exception {
+        float[] base = storeIndexedCollection();
+        close();
+        mount();
+        awaitIndexed();
+        assertTrue(docs().hnsw().index().graphMapped());
+        // The content map is filled from the file's hashes at the first insert, not as the file is read.
+        write("/docs/again.vec", vecText(base, 1500, 1));
+        awaitIndexed();
+        assertEquals(0, docs().hnsw().index().heapGraphNodes(), "the content of a mapped node: filed as its copy, no new graph node");
+        assertEquals(2101, docs().hnsw().index().indexed());
+        assertEquals(Set.of("docs/part3.vec#0", "docs/again.vec"), new HashSet<>(column(search("k=2\n" + vecText(base, 1500, 1)), 3)));
+    }
+
+    @Test
     void afterARemountInsertsGoBesideTheMappedGraphUntilTheyOutgrowItAndThenTheTwoBecomeOne() throws Exception {
         float[] base = storeIndexedCollection();
         close();
