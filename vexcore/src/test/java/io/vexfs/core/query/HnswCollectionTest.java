@@ -790,6 +790,35 @@ class HnswCollectionTest {
         assertEquals(after, search("k=10\n" + vecText(queries, 0, 50)), "the same two graphs give the same answers");
     }
 
+    /**
+     * 10,000 rows of int8 codes (32 bytes a row, 8,192 rows a chunk) read back from the file, and
+     * 8,000 inserts after the remount that fill its second chunk and a new one: every row is
+     * found, old and new.
+     */
+    @Test
+    void int8CodesReadFromTheFileAndThoseOfInsertsAfterTheRemountAreAllWalked() throws Exception {
+        float[] base = randomVectors(10_000);
+        write("/docs/base.vec", vecText(base, 0, 10_000));
+        write("/docs/.collection", "index = hnsw\nm = 12\n");
+        awaitIndexed();
+        close();
+        mount();
+        awaitIndexed();
+        assertEquals(10_000, docs().hnsw().index().restoredRows());
+        assertEquals(Quantization.INT8, docs().hnsw().index().quantization());
+        float[] more = randomVectors(8_000);
+        write("/docs/more.vec", vecText(more, 0, 8_000));
+        awaitIndexed();
+        assertEquals(18_000, docs().hnsw().index().indexed());
+        for (int r = 0; r < 10_000; r += 97) {
+            assertEquals("docs/base.vec#" + r, column(search("k=1\n" + vecText(base, r, 1)), 3).getFirst(), "a row whose codes were read");
+        }
+        for (int r = 0; r < 8_000; r += 97) {
+            assertEquals("docs/more.vec#" + r, column(search("k=1\n" + vecText(more, r, 1)), 3).getFirst(), "a row inserted after the remount");
+        }
+        assertRecallAgainstFlat(0.9, "codes read and codes of inserts");
+    }
+
     @Test
     void afterARemountARowStoredAgainIsACopyOfItsNodeInTheMappedGraph() throws Exception {
         float[] base = storeIndexedCollection();
