@@ -1627,11 +1627,7 @@ public final class AnnIndex<T> {
                 topLevel[node] = level;
                 levelNodes[level][i] = node;
                 levelStarts[level][i] = in.position();
-                int degree = in.readCount(maxDegree, "degree");
-                for (int j = 0; j < degree; j++) {
-                    in.readIndex(size, "neighbour");
-                    in.skip(Float.BYTES);
-                }
+                in.skipLinks(in.readCount(maxDegree, "degree"), size, "neighbour");
             }
         }
         ImmutableGraphIndex.NodeAtLevel entry = null;
