@@ -694,6 +694,16 @@ class HnswCollectionTest {
         return storeIndexedCollection("");
     }
 
+    /** {@link #storeIndexedCollection()}, then a remount that reads its graph back, mapped. */
+    private float[] storeIndexedCollectionAndRemount() throws Exception {
+        float[] base = storeIndexedCollection();
+        close();
+        mount();
+        awaitIndexed();
+        assertTrue(docs().hnsw().index().graphMapped());
+        return base;
+    }
+
     private float[] storeIndexedCollection(String moreSettings) throws Exception {
         float[] base = randomVectors(2100);
         for (int f = 0; f < 4; f++) {
@@ -821,11 +831,7 @@ class HnswCollectionTest {
 
     @Test
     void afterARemountARowStoredAgainIsACopyOfItsNodeInTheMappedGraph() throws Exception {
-        float[] base = storeIndexedCollection();
-        close();
-        mount();
-        awaitIndexed();
-        assertTrue(docs().hnsw().index().graphMapped());
+        float[] base = storeIndexedCollectionAndRemount();
         // The content map is filled from the file's hashes at the first insert, not as the file is read.
         write("/docs/again.vec", vecText(base, 1500, 1));
         awaitIndexed();
@@ -836,11 +842,7 @@ class HnswCollectionTest {
 
     @Test
     void afterARemountInsertsGoBesideTheMappedGraphUntilTheyOutgrowItAndThenTheTwoBecomeOne() throws Exception {
-        float[] base = storeIndexedCollection();
-        close();
-        mount();
-        awaitIndexed();
-        assertTrue(docs().hnsw().index().graphMapped());
+        float[] base = storeIndexedCollectionAndRemount();
         float[] more = randomVectors(2000);
         write("/docs/more.vec", vecText(more, 0, 2000));
         store.unlink("/docs/part1.vec");
