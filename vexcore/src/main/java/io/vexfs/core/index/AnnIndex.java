@@ -1437,11 +1437,28 @@ public final class AnnIndex<T> {
      *                graphs, product codes), 5 (a count of graphs, codes of either kind)
      * @param arena the arena that maps {@code in}'s memory: the index owns it once this returns,
      *              and closes it when it no longer reads it (the caller closes it if this throws)
-     * @throws CorruptIndexException if the input does not hold an index of this shape
+     * @throws CorruptIndexException if the input does not hold an index of this shape; every
+     *                               block pinned before that is unpinned
      */
     public static <T> AnnIndex<T> read(Metric metric, int dim, AnnParams params, ForkJoinPool pool, IndexInput in, int version,
                                        Arena arena,
                                        Function<BlockKey, Block<T>> match) {
+        List<Block<T>> pinned = new ArrayList<>();
+        try {
+            return read(metric, dim, params, pool, in, version, arena, match, pinned);
+        } catch (RuntimeException failure) {
+            // Found part way through (a file that passed its checksum: a rare corruption, or a
+            // writer's bug): no index holds these blocks, so nothing would ever unpin them.
+            for (Block<T> block : pinned) {
+                block.pin().unpin();
+            }
+            throw failure;
+        }
+    }
+
+    /** {@link #read}, adding each block it pins to {@code pinned}. */
+    private static <T> AnnIndex<T> read(Metric metric, int dim, AnnParams params, ForkJoinPool pool, IndexInput in, int version,
+                                        Arena arena, Function<BlockKey, Block<T>> match, List<Block<T>> pinned) {
         int size = in.readCount(Integer.MAX_VALUE - 16, "node count");
         int blockCount = in.readCount(size, "block count");
         List<Block<T>> blocks = new ArrayList<>(blockCount);
@@ -1465,6 +1482,9 @@ public final class AnnIndex<T> {
             if (block != null && (block.rows() != key.rows() || block.vectors().byteSize() < (long) key.rows() * dim * Float.BYTES
                     || !block.pin().tryPin())) {
                 block = null;
+            }
+            if (block != null) {
+                pinned.add(block);
             }
             blocks.add(block);
             firstNodes[b] = first;

@@ -641,6 +641,62 @@ class AnnIndexTest {
                         + " on its codes; of one inserted on full vectors " + builtOnFull);
     }
 
+    /**
+     * An index file that fails part way through its reading (here cut one byte short: a file that
+     * passed its checksum gets there only through a rare corruption or a writer's bug) lets go of
+     * every block it pinned; read whole, the index holds them until it is closed.
+     */
+    @Test
+    void aReadThatFailsPartWayUnpinsTheBlocksItPinned() throws Exception {
+        List<File> files = files(randomVectors(2_000, DIM, 61), DIM, 500);
+        AnnIndex<File> built = indexOf(Metric.L2, files, new AnnParams(16, 100, 64, 0, AnnParams.DEFAULT_RERANK, 1.0f, Quantization.INT8));
+        java.nio.file.Path path = java.nio.file.Files.createTempFile("vexfs-index", ".idx");
+        try {
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(path, java.nio.file.StandardOpenOption.WRITE)) {
+                IndexOutput out = new IndexOutput(ch);
+                built.write(out, f -> new AnnIndex.BlockKey(f.number(), 0, f.rows()));
+                out.flush();
+            }
+            built.close();
+            long size = java.nio.file.Files.size(path);
+            for (long length : new long[] {size - 1, size}) {
+                List<CountingPin> pins = new ArrayList<>();
+                Arena arena = Arena.ofShared();
+                MemorySegment file;
+                try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(path)) {
+                    file = ch.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, 0, length, arena);
+                }
+                java.util.function.Supplier<AnnIndex<File>> read = () -> AnnIndex.read(Metric.L2, DIM,
+                        new AnnParams(16, 100, 64, 0, AnnParams.DEFAULT_RERANK, 1.0f, Quantization.INT8), pool, new IndexInput(file),
+                        5, arena, key -> {
+                            CountingPin pin = new CountingPin();
+                            pins.add(pin);
+                            return files.get((int) key.segment()).block(pin);
+                        });
+                if (length < size) {
+                    assertThrows(CorruptIndexException.class, read::get);
+                    arena.close();
+                    assertEquals(4, pins.size(), "every block was matched before the end was missed");
+                    for (CountingPin pin : pins) {
+                        assertEquals(0, pin.pins.get(), "a pin the failed read took is released");
+                    }
+                } else {
+                    AnnIndex<File> index = read.get();
+                    assertEquals(2_000, index.indexed());
+                    for (CountingPin pin : pins) {
+                        assertEquals(1, pin.pins.get(), "the index read holds its blocks");
+                    }
+                    index.close();
+                    for (CountingPin pin : pins) {
+                        assertEquals(0, pin.pins.get(), "and lets go of them when closed");
+                    }
+                }
+            }
+        } finally {
+            java.nio.file.Files.delete(path);
+        }
+    }
+
     /** Each code is within half a grid step of its value (clamped outside the grid), so estimates are close to exact distances. */
     @ParameterizedTest
     @EnumSource(Metric.class)
