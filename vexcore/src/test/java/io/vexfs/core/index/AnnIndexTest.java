@@ -10,6 +10,10 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -27,6 +31,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -641,6 +646,9 @@ class AnnIndexTest {
                         + " on its codes; of one inserted on full vectors " + builtOnFull);
     }
 
+    /** The file version AnnIndex.write's output is read as (AnnIndexFiles.VERSION writes the header that says so). */
+    private static final int WRITTEN_VERSION = 5;
+
     /**
      * An index file that fails part way through its reading (here cut one byte short: a file that
      * passed its checksum gets there only through a rare corruption or a writer's bug) lets go of
@@ -650,25 +658,25 @@ class AnnIndexTest {
     void aReadThatFailsPartWayUnpinsTheBlocksItPinned() throws Exception {
         List<File> files = files(randomVectors(2_000, DIM, 61), DIM, 500);
         AnnIndex<File> built = indexOf(Metric.L2, files, new AnnParams(16, 100, 64, 0, AnnParams.DEFAULT_RERANK, 1.0f, Quantization.INT8));
-        java.nio.file.Path path = java.nio.file.Files.createTempFile("vexfs-index", ".idx");
+        Path path = Files.createTempFile("vexfs-index", ".idx");
         try {
-            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(path, java.nio.file.StandardOpenOption.WRITE)) {
+            try (FileChannel ch = FileChannel.open(path, StandardOpenOption.WRITE)) {
                 IndexOutput out = new IndexOutput(ch);
                 built.write(out, f -> new AnnIndex.BlockKey(f.number(), 0, f.rows()));
                 out.flush();
             }
             built.close();
-            long size = java.nio.file.Files.size(path);
+            long size = Files.size(path);
             for (long length : new long[] {size - 1, size}) {
                 List<CountingPin> pins = new ArrayList<>();
                 Arena arena = Arena.ofShared();
                 MemorySegment file;
-                try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(path)) {
-                    file = ch.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, 0, length, arena);
+                try (FileChannel ch = FileChannel.open(path)) {
+                    file = ch.map(FileChannel.MapMode.READ_ONLY, 0, length, arena);
                 }
-                java.util.function.Supplier<AnnIndex<File>> read = () -> AnnIndex.read(Metric.L2, DIM,
+                Supplier<AnnIndex<File>> read = () -> AnnIndex.read(Metric.L2, DIM,
                         new AnnParams(16, 100, 64, 0, AnnParams.DEFAULT_RERANK, 1.0f, Quantization.INT8), pool, new IndexInput(file),
-                        5, arena, key -> {
+                        WRITTEN_VERSION, arena, key -> {
                             CountingPin pin = new CountingPin();
                             pins.add(pin);
                             return files.get((int) key.segment()).block(pin);
@@ -693,7 +701,7 @@ class AnnIndexTest {
                 }
             }
         } finally {
-            java.nio.file.Files.delete(path);
+            Files.delete(path);
         }
     }
 

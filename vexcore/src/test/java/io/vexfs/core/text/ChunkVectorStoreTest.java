@@ -310,7 +310,8 @@ class ChunkVectorStoreTest {
         TextChunks a = random(10, 384, seed);
         // The checkpointer's first pass after a reopen that replayed the log checkpoints, which
         // seals the segment being written: when that falls between the chunks and the filler (seen
-        // once in CI), the chunks' segment holds no filler to die. Then the store is opened again.
+        // once in a clean-clone run of .ci/run), the chunks' segment holds no filler to die. Then the
+        // store is opened again.
         for (int attempt = 0; attempt < 5; attempt++) {
             store.close();
             store = VexStore.open(options(1));
