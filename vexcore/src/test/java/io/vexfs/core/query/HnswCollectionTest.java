@@ -325,7 +325,15 @@ class HnswCollectionTest {
         assertEquals(5000, index.restoredRows(), "every row came from the file");
         assertEquals(16, index.codeBytes(), "the new codes were written with the graph");
         assertFalse(index.codesDroppedAtRead());
-        assertEquals(sixteen, search(batch), "the same graph and codes answer the same");
+        // Compared across two reads of the file, not with the batch before the write: writing
+        // purges nodes marked deleted (orphans given stand-ins), which can move a walk's path (one
+        // hit of 1,000 differed once).
+        String read = search(batch);
+        assertTrue(recallAgainstFlat(queries, column(read, 3)) >= 0.9, "recall@10 on the codes read back");
+        close();
+        mount();
+        awaitIndexed();
+        assertEquals(read, search(batch), "the same graph and codes answer the same");
         close();
 
         // The file as a crash left it after pq_subspaces = 16 was committed and before the index was written again.
